@@ -1,0 +1,73 @@
+/*
+ * Prepended to every kernel file by host/src/cl/cl_program.c (kernel files do not #include
+ * it).  Storage of activations and weights goes through these macros so that fp16 storage
+ * (vload_half/vstore_half, which PoCL supports even without cl_khr_fp16) can be switched on
+ * with -DMCL_FP16_STORAGE later; arithmetic is always float.
+ *
+ * Every buffer argument comes with an element offset: all activations share one buffer (the
+ * arena) and a kernel may read and write different regions of it, so no pointer is restrict.
+ * Offsets and indices are 32-bit: the host refuses arenas of 2^31 elements or more.
+ */
+#ifdef MCL_FP16_STORAGE
+typedef half FLT;
+#define LOAD1(p, off) vload_half(0, (p) + (off))
+#define LOAD4(p, off) vload_half4(0, (p) + (off))
+#define LOAD16(p, off) vload_half16(0, (p) + (off))
+#define STORE1(v, p, off) vstore_half((v), 0, (p) + (off))
+#define STORE4(v, p, off) vstore_half4((v), 0, (p) + (off))
+#define STORE16(v, p, off) vstore_half16((v), 0, (p) + (off))
+#define STORE16_ALIGNED(v, p, off) vstore_half16((v), 0, (p) + (off))
+#else
+typedef float FLT;
+#define LOAD1(p, off) ((p)[(off)])
+#define LOAD4(p, off) vload4(0, (p) + (off))
+#define LOAD16(p, off) vload16(0, (p) + (off))
+#define STORE1(v, p, off) ((p)[(off)] = (v))
+#define STORE4(v, p, off) vstore4((v), 0, (p) + (off))
+#define STORE16(v, p, off) vstore16((v), 0, (p) + (off))
+/* PoCL splits vstore16 into three stores; a store through an aligned float16 pointer is one
+ * (2-5% on short layers, PITFALLS.md).  Only for offsets that are multiples of 16 floats. */
+#define STORE16_ALIGNED(v, p, off) (*(__global float16 *)((p) + (off)) = (v))
+#endif
+
+/* clamp(v, lo, hi) with the bounds as floats, also for vectors (fmin/fmax take a scalar
+ * second operand).  The bounds may be +-INFINITY for "no clamp". */
+#define CLAMP_F(v, lo, hi) fmin(fmax((v), (lo)), (hi))
+
+/* Loads n (< 16) consecutive values starting at p + off, zero in the other lanes: the last,
+ * partial block of 16 channels when a channel count is not a multiple of 16. */
+static inline float16 load16_partial(__global const FLT *p, int off, int n)
+{
+    float t[16];
+    for (int i = 0; i < 16; i++) t[i] = i < n ? LOAD1(p, off + i) : 0.0f;
+    return vload16(0, t);
+}
+
+/* Stores the first n (< 16) lanes of v at p + off. */
+static inline void store16_partial(float16 v, __global FLT *p, int off, int n)
+{
+    float t[16];
+    vstore16(v, 0, t);
+    for (int i = 0; i < n; i++) STORE1(t[i], p, off + i);
+}
+
+/* The conv output stage shared by the convolution kernels, as cpu_ops.h defines it:
+ * clamp(acc + bias) to the op's range, then, with a fused residual (has_res), add the 16
+ * residual values at res + off (n of them when n < 16) and clamp to the residual's range;
+ * stores n values at out + off.  aligned: out + off is 64-byte aligned and n == 16. */
+static inline void conv_store16(float16 v, __global FLT *out, int off, int n, int aligned,
+                                __global const FLT *res, int res_off, int has_res,
+                                float act_min, float act_max, float res_min, float res_max)
+{
+    v = CLAMP_F(v, act_min, act_max);
+    if (n == 16) {
+        if (has_res) v = CLAMP_F(v + LOAD16(res, res_off), res_min, res_max);
+        if (aligned)
+            STORE16_ALIGNED(v, out, off);
+        else
+            STORE16(v, out, off);
+    } else {
+        if (has_res) v = CLAMP_F(v + load16_partial(res, res_off, n), res_min, res_max);
+        store16_partial(v, out, off, n);
+    }
+}

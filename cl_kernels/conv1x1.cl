@@ -1,0 +1,94 @@
+/*
+ * Pointwise (1x1, stride 1) convolution, NHWC: out[p][co] = sum_ci in[p][ci] * w[co][ci].
+ * Each work-item computes TP = 7 pixels x 16 output channels in 7 float16 accumulators: one
+ * scalar input broadcast per pixel and one float16 weight load per input channel keep the
+ * FMA units busy (98% of PoCL's peak, PITFALLS.md).  7 divides every MobileNetV2 pixel count;
+ * other counts clamp the loads of the last tile to the last pixel and skip its extra stores.
+ *
+ * Weights are repacked by the host as [in_c][nb][16] (nb = ceil(out_c/16), zero padding), the
+ * bias as [nb*16].  Global size: (nb rounded up, ceil(pixels/7) rounded up), items past the
+ * end return.
+ */
+#define TP 7
+
+__kernel void conv1x1(__global const FLT *in, int in_off,
+                      __global const FLT *w, __global const FLT *bias,
+                      __global FLT *out, int out_off,
+                      __global const FLT *res, int res_off, int has_res,
+                      int pixels, int in_c, int out_c, int aligned,
+                      float act_min, float act_max, float res_min, float res_max)
+{
+    const int cb = get_global_id(0);
+    const int tile = get_global_id(1);
+    const int nb = (out_c + 15) / 16;
+    const int p0 = tile * TP;
+    if (cb >= nb || p0 >= pixels) return;
+
+    /* Pointers, not int indices: PoCL then keeps one 64-bit induction variable instead of
+     * sign-extending seven indices per input channel (measured: ~1.5x on one core). */
+    const int last = pixels - 1;
+    __global const FLT *x0 = in + in_off + min(p0 + 0, last) * in_c;
+    __global const FLT *x1 = in + in_off + min(p0 + 1, last) * in_c;
+    __global const FLT *x2 = in + in_off + min(p0 + 2, last) * in_c;
+    __global const FLT *x3 = in + in_off + min(p0 + 3, last) * in_c;
+    __global const FLT *x4 = in + in_off + min(p0 + 4, last) * in_c;
+    __global const FLT *x5 = in + in_off + min(p0 + 5, last) * in_c;
+    __global const FLT *x6 = in + in_off + min(p0 + 6, last) * in_c;
+    __global const FLT *wp = w + cb * 16;
+    const int wstep = nb * 16;
+
+    const float16 b = LOAD16(bias, cb * 16);
+    float16 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b;
+    for (int ci = 0; ci < in_c; ci++, wp += wstep) {
+        const float16 wv = LOAD16(wp, 0);
+        a0 = fma((float16)LOAD1(x0, ci), wv, a0);
+        a1 = fma((float16)LOAD1(x1, ci), wv, a1);
+        a2 = fma((float16)LOAD1(x2, ci), wv, a2);
+        a3 = fma((float16)LOAD1(x3, ci), wv, a3);
+        a4 = fma((float16)LOAD1(x4, ci), wv, a4);
+        a5 = fma((float16)LOAD1(x5, ci), wv, a5);
+        a6 = fma((float16)LOAD1(x6, ci), wv, a6);
+    }
+
+    const int c0 = cb * 16;
+    const int n = min(16, out_c - c0);
+    const int al = aligned && n == 16;
+#define STORE_PIXEL(j, acc)                                                                 \
+    if (p0 + j < pixels) {                                                                  \
+        const int o = (p0 + j) * out_c + c0;                                                \
+        conv_store16(acc, out, out_off + o, n, al, res, res_off + o, has_res, act_min,      \
+                     act_max, res_min, res_max);                                            \
+    }
+    STORE_PIXEL(0, a0)
+    STORE_PIXEL(1, a1)
+    STORE_PIXEL(2, a2)
+    STORE_PIXEL(3, a3)
+    STORE_PIXEL(4, a4)
+    STORE_PIXEL(5, a5)
+    STORE_PIXEL(6, a6)
+#undef STORE_PIXEL
+}
+
+/*
+ * Output stage of the CLBlast path: the GEMM wrote the raw products to out; add the bias,
+ * clamp, add the residual, clamp, in place.  One work-item per (pixel, 16 channels).
+ * Global size: (nb rounded up, pixels rounded up).
+ */
+__kernel void pointwise_epilogue(__global const FLT *bias,
+                                 __global FLT *out, int out_off,
+                                 __global const FLT *res, int res_off, int has_res,
+                                 int pixels, int out_c,
+                                 float act_min, float act_max, float res_min, float res_max)
+{
+    const int cb = get_global_id(0);
+    const int p = get_global_id(1);
+    const int nb = (out_c + 15) / 16;
+    if (cb >= nb || p >= pixels) return;
+    const int c0 = cb * 16;
+    const int n = min(16, out_c - c0);
+    const int o = p * out_c + c0;
+    float16 v = n == 16 ? LOAD16(out, out_off + o) : load16_partial(out, out_off + o, n);
+    v += LOAD16(bias, c0);
+    conv_store16(v, out, out_off + o, n, 0, res, res_off + o, has_res, act_min, act_max,
+                 res_min, res_max);
+}

@@ -1,0 +1,139 @@
+/*
+ * Depthwise convolution, NHWC.
+ *
+ * dwconv2d (depth multiplier 1): each work-item computes TX output pixels of one row x 16
+ * channels.  Kernel size, stride, dilation and TX are -D constants (KH KW SH SW DH DW TX) so
+ * the loops unroll and each input pixel of a kernel row is loaded once into `seg` and reused
+ * by every tap and output pixel that needs it (PITFALLS.md: 25x faster than one output per
+ * work-item on PoCL).  Tiles that lie inside the image in x and cover 16 real channels take
+ * the unguarded path; the others (image borders, the last partial tile, the last partial
+ * channel block) load through guards.  (Making every tile branch-free with clamped loads and
+ * selects measured 10-20% slower on PoCL.)
+ * Weights are repacked by the host as [KH*KW][nb*16] (nb = ceil(c/16), zero padding), the bias
+ * as [nb*16].  Global size: (nb, ceil(out_w/TX), batch*out_h), each rounded up.
+ *
+ * dwconv2d_generic: any depth multiplier, one output value per work-item, geometry as
+ * arguments; TFLite weights [kh][kw][out_c] as is, bias [out_c] (zeros when the op has
+ * none).  Global size: (out_c, out_w, batch*out_h).
+ */
+#ifndef KH
+#define KH 3
+#endif
+#ifndef KW
+#define KW 3
+#endif
+#ifndef SH
+#define SH 1
+#endif
+#ifndef SW
+#define SW 1
+#endif
+#ifndef DH
+#define DH 1
+#endif
+#ifndef DW
+#define DW 1
+#endif
+#ifndef TX
+#define TX 7
+#endif
+/* Input pixels one kernel row of a TX-pixel output tile reads. */
+#define SEG ((TX - 1) * SW + (KW - 1) * DW + 1)
+
+__kernel void dwconv2d(__global const FLT *in, int in_off,
+                       __global const FLT *w, __global const FLT *bias,
+                       __global FLT *out, int out_off,
+                       __global const FLT *res, int res_off, int has_res,
+                       int batch, int in_h, int in_w, int c, int out_h, int out_w,
+                       int pad_top, int pad_left, int aligned,
+                       float act_min, float act_max, float res_min, float res_max)
+{
+    const int cb = get_global_id(0);
+    const int ox0 = get_global_id(1) * TX;
+    const int row = get_global_id(2); /* n * out_h + oy */
+    const int nb = (c + 15) / 16;
+    if (cb >= nb || ox0 >= out_w || row >= batch * out_h) return;
+    const int n = row / out_h;
+    const int oy = row - n * out_h;
+    const int c0 = cb * 16;
+    const int nc = min(16, c - c0);
+    const int ix0 = ox0 * SW - pad_left;
+    const bool fast = nc == 16 && ix0 >= 0 && ix0 + SEG <= in_w;
+
+    float16 acc[TX];
+    const float16 b = LOAD16(bias, c0);
+#pragma unroll
+    for (int j = 0; j < TX; j++) acc[j] = b;
+
+#pragma unroll
+    for (int ky = 0; ky < KH; ky++) {
+        const int iy = oy * SH - pad_top + ky * DH;
+        if (iy < 0 || iy >= in_h) continue;
+        const int rbase = in_off + ((n * in_h + iy) * in_w) * c + c0;
+        float16 seg[SEG];
+        if (fast) {
+#pragma unroll
+            for (int s = 0; s < SEG; s++) seg[s] = LOAD16(in, rbase + (ix0 + s) * c);
+        } else {
+#pragma unroll
+            for (int s = 0; s < SEG; s++) {
+                const int ix = ix0 + s;
+                seg[s] = (ix < 0 || ix >= in_w) ? (float16)0.0f
+                         : nc == 16             ? LOAD16(in, rbase + ix * c)
+                                                : load16_partial(in, rbase + ix * c, nc);
+            }
+        }
+#pragma unroll
+        for (int kx = 0; kx < KW; kx++) {
+            const float16 wv = LOAD16(w, (ky * KW + kx) * nb * 16 + c0);
+#pragma unroll
+            for (int j = 0; j < TX; j++) acc[j] = fma(seg[j * SW + kx * DW], wv, acc[j]);
+        }
+    }
+
+    const int al = aligned && nc == 16;
+    const int obase = (row * out_w + ox0) * c + c0;
+#pragma unroll
+    for (int j = 0; j < TX; j++) {
+        if (ox0 + j < out_w) {
+            const int o = obase + j * c;
+            conv_store16(acc[j], out, out_off + o, nc, al, res, res_off + o, has_res, act_min,
+                         act_max, res_min, res_max);
+        }
+    }
+}
+
+__kernel void dwconv2d_generic(__global const FLT *in, int in_off,
+                               __global const FLT *w, __global const FLT *bias,
+                               __global FLT *out, int out_off,
+                               __global const FLT *res, int res_off, int has_res,
+                               int batch, int in_h, int in_w, int in_c, int out_h, int out_w,
+                               int depth_multiplier, int kernel_h, int kernel_w,
+                               int stride_h, int stride_w, int dilation_h, int dilation_w,
+                               int pad_top, int pad_left,
+                               float act_min, float act_max, float res_min, float res_max)
+{
+    const int oc = get_global_id(0);
+    const int ox = get_global_id(1);
+    const int row = get_global_id(2);
+    const int out_c = in_c * depth_multiplier;
+    if (oc >= out_c || ox >= out_w || row >= batch * out_h) return;
+    const int n = row / out_h;
+    const int oy = row - n * out_h;
+    const int ic = oc / depth_multiplier;
+    float acc = LOAD1(bias, oc);
+    for (int ky = 0; ky < kernel_h; ky++) {
+        const int iy = oy * stride_h - pad_top + ky * dilation_h;
+        if (iy < 0 || iy >= in_h) continue;
+        for (int kx = 0; kx < kernel_w; kx++) {
+            const int ix = ox * stride_w - pad_left + kx * dilation_w;
+            if (ix < 0 || ix >= in_w) continue;
+            acc = fma(LOAD1(in, in_off + ((n * in_h + iy) * in_w + ix) * in_c + ic),
+                      LOAD1(w, (ky * kernel_w + kx) * out_c + oc), acc);
+        }
+    }
+    float v = CLAMP_F(acc, act_min, act_max);
+    const int o = (row * out_w + ox) * out_c + oc;
+    if (has_res) v = CLAMP_F(v + LOAD1(res, res_off + o), res_min, res_max);
+    STORE1(v, out, out_off + o);
+}

@@ -1,0 +1,256 @@
+/*
+ * mobilecl -- MobileNetV2-family inference on OpenCL devices, with a CPU fallback.
+ *
+ * The library reads TensorFlow Lite flatbuffers (uint8/int8 quantized), dequantizes the
+ * weights once at load time and runs the network in float32 on an OpenCL device (desktop
+ * GPU, Mali, Adreno, PoCL) or on the CPU.  Everything is reached through opaque handles:
+ *
+ *     mcl_error err;
+ *     mcl_model *model = NULL;
+ *     if (mcl_model_load_file("mobilenet_v2_1.0_224_quant.tflite", &model, &err) != MCL_OK) {
+ *         fprintf(stderr, "%s\n", err.message);
+ *         return 1;
+ *     }
+ *     mcl_options opt = mcl_options_default();     // device = auto: OpenCL if it works
+ *     mcl_session *s = NULL;
+ *     if (mcl_session_create(model, &opt, &s, &err) != MCL_OK) { ... }
+ *     if (mcl_session_notice(s)[0]) fprintf(stderr, "%s\n", mcl_session_notice(s));
+ *     mcl_session_set_input_u8(s, 0, pixels, 224 * 224 * 3, &err);   // quantized RGB
+ *     mcl_session_run(s, &err);
+ *     float probs[1001];
+ *     mcl_session_get_output(s, 0, probs, 1001, &err);
+ *     mcl_session_free(s);
+ *     mcl_model_free(model);
+ *
+ * Rules every function follows:
+ *  - it returns an mcl_status; on failure it fills the optional mcl_error with one line that
+ *    names what went wrong (the file offset, the op, the OpenCL error name...);
+ *  - it never prints, never aborts and never exits;
+ *  - a model may be shared by several sessions in several threads; a session is used by one
+ *    thread at a time.
+ */
+#ifndef MOBILECL_H
+#define MOBILECL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MCL_VERSION_STRING "0.1.0"
+
+/* ---------------------------------------------------------------- status and errors */
+
+typedef enum mcl_status {
+    MCL_OK = 0,
+    MCL_ERR_ARGUMENT,    /* a NULL handle, an index out of range, a size that does not match */
+    MCL_ERR_IO,          /* a file could not be opened or read */
+    MCL_ERR_MODEL,       /* the model file is malformed (bad offset, length, shape...) */
+    MCL_ERR_UNSUPPORTED, /* well-formed, but uses an op or type mobilecl does not run */
+    MCL_ERR_NOMEM,       /* host allocation failed or a size overflowed */
+    MCL_ERR_OPENCL,      /* an OpenCL call failed; the message names the call and the error */
+    MCL_ERR_IMAGE,       /* an image file could not be decoded or is too large */
+    MCL_ERR_INTERNAL     /* a bug in mobilecl: please report it */
+} mcl_status;
+
+/* A returned error: the status and one line of text, never longer than the buffer. */
+typedef struct mcl_error {
+    mcl_status code;
+    char message[256];
+} mcl_error;
+
+/* Short constant name of a status code, e.g. "MCL_ERR_MODEL". */
+const char *mcl_status_name(mcl_status status);
+
+/* ---------------------------------------------------------------- models */
+
+typedef struct mcl_model mcl_model;
+
+typedef enum mcl_dtype {
+    MCL_DTYPE_FLOAT32 = 0,
+    MCL_DTYPE_UINT8,
+    MCL_DTYPE_INT8,
+    MCL_DTYPE_INT32,
+    MCL_DTYPE_INT64,
+    MCL_DTYPE_OTHER
+} mcl_dtype;
+
+/* Description of a graph input or output as the file declares it. */
+typedef struct mcl_tensor_info {
+    const char *name;  /* owned by the model */
+    mcl_dtype dtype;   /* type in the file; mobilecl itself computes in float32 */
+    int rank;
+    int shape[4];
+    float scale;       /* quantization of the tensor in the file (0 when not quantized) */
+    int zero_point;
+} mcl_tensor_info;
+
+/* Load a .tflite file.  Every offset and length is checked against the file size; a malformed
+ * file gives MCL_ERR_MODEL, an op mobilecl cannot run gives MCL_ERR_UNSUPPORTED naming it. */
+mcl_status mcl_model_load_file(const char *path, mcl_model **model, mcl_error *err);
+/* Same from memory; the bytes are copied, the caller keeps ownership of data. */
+mcl_status mcl_model_load_memory(const void *data, size_t size, mcl_model **model, mcl_error *err);
+void mcl_model_free(mcl_model *model);
+
+int mcl_model_num_inputs(const mcl_model *model);
+int mcl_model_num_outputs(const mcl_model *model);
+mcl_status mcl_model_input_info(const mcl_model *model, int index, mcl_tensor_info *info);
+mcl_status mcl_model_output_info(const mcl_model *model, int index, mcl_tensor_info *info);
+
+/* One row of the layer table, after mobilecl's passes (fused activations, fused residual add). */
+typedef struct mcl_layer_info {
+    const char *op;        /* "CONV_2D", "DEPTHWISE_CONV_2D", ... (TFLite names) */
+    int in_shape[4];       /* NHWC of the first input (unused dimensions are 1) */
+    int out_shape[4];      /* NHWC of the output */
+    int kernel_h, kernel_w;
+    int stride_h, stride_w;
+    int dilation_h, dilation_w;
+    const char *padding;   /* "SAME", "VALID" or "" */
+    const char *activation;/* "NONE", "RELU", "RELU6" (the fused clamp) */
+    int fused_add;         /* 1 when a residual ADD was fused into this op */
+    int64_t params;        /* weights + biases of this layer */
+    int64_t madds;         /* multiply-adds of one inference */
+} mcl_layer_info;
+
+int mcl_model_num_layers(const mcl_model *model);
+mcl_status mcl_model_layer_info(const mcl_model *model, int index, mcl_layer_info *info);
+/* Totals over the layer table. */
+int64_t mcl_model_params(const mcl_model *model);
+int64_t mcl_model_madds(const mcl_model *model);
+
+/* ---------------------------------------------------------------- sessions */
+
+typedef enum mcl_device {
+    MCL_DEVICE_AUTO = 0, /* OpenCL when a device is present and works, else the CPU */
+    MCL_DEVICE_CPU,
+    MCL_DEVICE_CL
+} mcl_device;
+
+/* How 1x1 convolutions run on OpenCL. */
+typedef enum mcl_pointwise {
+    MCL_POINTWISE_AUTO = 0, /* the faster of the two for this device (see docs/DESIGN.md) */
+    MCL_POINTWISE_KERNEL,   /* mobilecl's own tiled kernel */
+    MCL_POINTWISE_CLBLAST   /* CLBlast SGEMM followed by an epilogue kernel */
+} mcl_pointwise;
+
+typedef struct mcl_options {
+    mcl_device device;
+    mcl_pointwise pointwise;
+    int cl_platform;   /* index in mcl_cl_list_devices() order; -1 = first usable */
+    int cl_device;     /* index within the platform; -1 = first usable (GPU before CPU) */
+    int threads;       /* CPU threads; 0 = as many as the machine has (the CPU backend of
+                          this version is single-threaded and ignores it) */
+} mcl_options;
+
+mcl_options mcl_options_default(void);
+
+typedef struct mcl_session mcl_session;
+
+/* Plan memory and prepare the chosen backend.  With MCL_DEVICE_AUTO an OpenCL failure (no
+ * platform, a kernel that does not build, an allocation that fails) is not an error: the
+ * session runs on the CPU and mcl_session_notice() says why.  With MCL_DEVICE_CL it is. */
+mcl_status mcl_session_create(const mcl_model *model, const mcl_options *options,
+                              mcl_session **session, mcl_error *err);
+void mcl_session_free(mcl_session *session);
+
+/* "cl" or "cpu": where the session actually runs. */
+const char *mcl_session_device(const mcl_session *session);
+/* Human-readable description of the device, e.g. "pthread-skylake-avx512 (Portable Computing
+ * Language)" or "CPU (2 threads)". */
+const char *mcl_session_device_name(const mcl_session *session);
+/* One line explaining a fallback to the CPU, or "" when nothing unusual happened. */
+const char *mcl_session_notice(const mcl_session *session);
+
+/* Set input `index` from quantized values, exactly as the model file declares the input
+ * (e.g. uint8 RGB with scale 1/128, zero point 128): the input's quantization is applied here.
+ * count must equal the number of elements of the input. */
+mcl_status mcl_session_set_input_u8(mcl_session *session, int index, const uint8_t *data,
+                                    size_t count, mcl_error *err);
+/* Set input `index` from real (dequantized) values. */
+mcl_status mcl_session_set_input_f32(mcl_session *session, int index, const float *data,
+                                     size_t count, mcl_error *err);
+/* Set image input `index` from RGB pixels of any size: the image is resized bilinearly
+ * (mcl_image_resize) to the input's height x width and mapped to the input's type the way
+ * the model was trained to see pixels: uint8 inputs take the pixel values as they are (their
+ * quantization then applies), int8 inputs pixel - 128, float inputs (pixel - 127.5) / 127.5. */
+struct mcl_image;
+mcl_status mcl_session_set_input_image(mcl_session *session, int index,
+                                       const struct mcl_image *image, mcl_error *err);
+/* Run the whole graph once.  On OpenCL a failure mid-run makes the session finish the run on
+ * the CPU (and say so in mcl_session_notice()), unless the session was created with
+ * MCL_DEVICE_CL, where it is an error. */
+mcl_status mcl_session_run(mcl_session *session, mcl_error *err);
+/* Copy output `index` as real values (dequantized, e.g. probabilities in [0,1]). */
+mcl_status mcl_session_get_output(mcl_session *session, int index, float *data, size_t count,
+                                  mcl_error *err);
+/* Number of elements of output `index` (0 when index is out of range). */
+size_t mcl_session_output_size(const mcl_session *session, int index);
+
+/* ---------------------------------------------------------------- images */
+
+typedef struct mcl_image {
+    int width, height;
+    int channels;      /* always 3 (RGB) for images from mcl_image_load */
+    uint8_t *pixels;   /* row-major, interleaved RGB */
+} mcl_image;
+
+/* Decode a BMP, JPEG or PNG file (stb_image) into RGB.  Images larger than 16384 pixels on a
+ * side or 2^27 pixels in all are refused before any pixel memory is allocated. */
+mcl_status mcl_image_load(const char *path, mcl_image *image, mcl_error *err);
+/* Bilinear resize of the whole image (no crop), pixel centres aligned (half-pixel), the way
+ * TensorFlow's resize_bilinear(half_pixel_centers=True) does it, without antialiasing.
+ * dst must hold dst_w * dst_h * channels bytes. */
+mcl_status mcl_image_resize(const mcl_image *src, int dst_w, int dst_h, uint8_t *dst,
+                            mcl_error *err);
+void mcl_image_free(mcl_image *image);
+
+/* ---------------------------------------------------------------- post-processing */
+
+typedef struct mcl_class_score {
+    int index;
+    float score;
+} mcl_class_score;
+
+/* The k highest scores, highest first; ties keep the lower index first.  Returns how many were
+ * written (min(k, count)). */
+int mcl_top_k(const float *scores, int count, int k, mcl_class_score *top);
+
+/* Class names, one per line of a text file: index i is line i (0-based).  Lines keep their
+ * text without the line end; the file must be text (no NUL bytes) and at most 16 MiB. */
+typedef struct mcl_labels {
+    int count;
+    char **names;
+} mcl_labels;
+
+mcl_status mcl_labels_load(const char *path, mcl_labels *labels, mcl_error *err);
+/* names[index], or "" when index is out of range. */
+const char *mcl_labels_get(const mcl_labels *labels, int index);
+void mcl_labels_free(mcl_labels *labels);
+
+/* ---------------------------------------------------------------- OpenCL devices */
+
+typedef struct mcl_cl_device_info {
+    int platform_index, device_index;
+    char platform_name[128];
+    char device_name[128];
+    char device_version[64];    /* "OpenCL 1.2 ..." */
+    char driver_version[64];
+    int is_gpu;                 /* CL_DEVICE_TYPE_GPU */
+    int compute_units;
+    size_t max_work_group_size;
+    uint64_t global_mem_bytes;
+    uint64_t local_mem_bytes;
+    int has_fp16;               /* cl_khr_fp16 */
+    int has_images;
+} mcl_cl_device_info;
+
+/* List the OpenCL devices.  *count receives the number found (which may exceed max).  No
+ * platform at all is not an error: *count is 0. */
+mcl_status mcl_cl_list_devices(mcl_cl_device_info *devices, int max, int *count, mcl_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MOBILECL_H */

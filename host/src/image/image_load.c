@@ -1,0 +1,213 @@
+/* Image decoding: BMP, JPEG and PNG through stb_image, with every size checked before any
+ * pixel memory is allocated.
+ *
+ * The file is read by us (not through stb's stdio layer) so that its size is bounded and a
+ * read error can be reported with errno.  stb_image is compiled here with static linkage, so
+ * an application that embeds its own copy of stb_image does not clash with ours. */
+#include "mobilecl.h"
+#include "error.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Larger files are refused before reading: a 16384x16384 RGB image is 768 MiB raw, but no
+ * BMP/JPEG/PNG the engine is meant for comes near 256 MiB on disk. */
+#define MCL_IMAGE_MAX_FILE_BYTES ((size_t)256 << 20)
+#define MCL_IMAGE_MAX_SIDE 16384
+#define MCL_IMAGE_MAX_PIXELS ((long long)1 << 27)
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STBI_NO_STDIO
+#define STBI_NO_LINEAR
+#define STBI_NO_HDR
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+/* stb also enforces a limit of its own while decoding; keep it in line with ours. */
+#define STBI_MAX_DIMENSIONS MCL_IMAGE_MAX_SIDE
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wunknown-warning-option"
+#endif
+#pragma GCC diagnostic ignored "-Wall"
+#pragma GCC diagnostic ignored "-Wextra"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wtype-limits"
+#endif
+#include <stb_image.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+/* With STB_IMAGE_STATIC, stb declares static functions for the formats compiled out (GIF)
+ * and never defines them; GCC reports that at the end of the file, after the pop above. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#endif
+
+/* Reads the whole file into a malloc'ed buffer of *size bytes (at least 1). */
+static mcl_status read_file(const char *path, uint8_t **data, size_t *size, mcl_error *err)
+{
+    *data = NULL;
+    *size = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return mcl_fail(err, MCL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        int e = errno;
+        fclose(f);
+        return mcl_fail(err, MCL_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fclose(f);
+        return mcl_fail(err, MCL_ERR_IO, "%s: not a regular file", path);
+    }
+    if (st.st_size <= 0) {
+        fclose(f);
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: empty file, not a BMP/JPEG/PNG image", path);
+    }
+    if ((unsigned long long)st.st_size > MCL_IMAGE_MAX_FILE_BYTES) {
+        fclose(f);
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: %lld bytes is larger than the %zu MiB limit "
+                        "for image files", path, (long long)st.st_size,
+                        MCL_IMAGE_MAX_FILE_BYTES >> 20);
+    }
+
+    size_t n = (size_t)st.st_size;
+    uint8_t *buf = malloc(n);
+    if (!buf) {
+        fclose(f);
+        return mcl_fail(err, MCL_ERR_NOMEM, "%s: cannot allocate %zu bytes to read it", path, n);
+    }
+    size_t got = fread(buf, 1, n, f);
+    if (got != n) {
+        int e = ferror(f) ? errno : 0;
+        free(buf);
+        fclose(f);
+        if (e) return mcl_fail(err, MCL_ERR_IO, "%s: read failed: %s", path, strerror(e));
+        return mcl_fail(err, MCL_ERR_IO, "%s: file shrank while reading (%zu of %zu bytes)",
+                        path, got, n);
+    }
+    fclose(f);
+    *data = buf;
+    *size = n;
+    return MCL_OK;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* stb_image reads past the end of a BMP as zeros and reports success, so a 54-byte header
+ * claiming 16384x8192 pixels would decode into 400 MB of black.  Check that an uncompressed
+ * BMP holds all of its rows before decoding.  Only BI_RGB and BI_BITFIELDS are checked: stb
+ * refuses the RLE encodings itself, and OS/2 headers (12 bytes) carry no compression field. */
+static mcl_status bmp_check_size(const uint8_t *data, size_t size, int w, int h,
+                                 const char *path, mcl_error *err)
+{
+    if (size < 30 || data[0] != 'B' || data[1] != 'M') return MCL_OK;
+    uint32_t offset = le32(data + 10), header = le32(data + 14);
+    unsigned bpp;
+    if (header == 12) {
+        bpp = data[24] | (unsigned)data[25] << 8;
+    } else {
+        if (size < 34) return MCL_OK;
+        bpp = data[28] | (unsigned)data[29] << 8;
+        uint32_t compression = le32(data + 30);
+        if (compression != 0 && compression != 3) return MCL_OK;
+    }
+    if (bpp == 0 || bpp > 32) return MCL_OK; /* stb rejects these with its own message */
+    /* Rows are padded to 4 bytes, except that some writers leave off the last row's
+     * padding; w, h <= 16384 keep this well within 64 bits. */
+    uint64_t stride = ((uint64_t)w * bpp + 31) / 32 * 4;
+    uint64_t need = (uint64_t)offset + stride * (uint64_t)(h - 1) + ((uint64_t)w * bpp + 7) / 8;
+    if (need > size)
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: truncated BMP: %dx%d pixels at %u bits need "
+                        "%llu bytes, the file has %zu", path, w, h, bpp,
+                        (unsigned long long)need, size);
+    return MCL_OK;
+}
+
+mcl_status mcl_image_load(const char *path, mcl_image *image, mcl_error *err)
+{
+    if (image) memset(image, 0, sizeof *image);
+    if (!path || !image) return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_load: NULL argument");
+
+    uint8_t *data = NULL;
+    size_t size = 0;
+    mcl_status st = read_file(path, &data, &size, err);
+    if (st != MCL_OK) return st;
+
+    /* The header alone gives the dimensions: check them before stb allocates w*h*3 bytes, so
+     * a 40-byte BMP claiming 100000x100000 pixels costs nothing. */
+    int w = 0, h = 0, comp = 0;
+    if (!stbi_info_from_memory(data, (int)size, &w, &h, &comp)) {
+        free(data);
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: not a BMP/JPEG/PNG image (%s)", path,
+                        stbi_failure_reason());
+    }
+    /* stb reports a top-down BMP (stored with a negative height) with that negative height. */
+    if (h < 0 && h != INT_MIN && size >= 2 && data[0] == 'B' && data[1] == 'M') h = -h;
+    if (w <= 0 || h <= 0) {
+        free(data);
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: invalid size %dx%d pixels", path, w, h);
+    }
+    if (w > MCL_IMAGE_MAX_SIDE || h > MCL_IMAGE_MAX_SIDE) {
+        free(data);
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: %dx%d pixels is larger than %dx%d", path, w, h,
+                        MCL_IMAGE_MAX_SIDE, MCL_IMAGE_MAX_SIDE);
+    }
+    if ((long long)w * (long long)h > MCL_IMAGE_MAX_PIXELS) {
+        free(data);
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: %dx%d pixels is more than the limit of %lld "
+                        "pixels", path, w, h, MCL_IMAGE_MAX_PIXELS);
+    }
+    st = bmp_check_size(data, size, w, h, path, err);
+    if (st != MCL_OK) {
+        free(data);
+        return st;
+    }
+
+    int dw = 0, dh = 0, dcomp = 0;
+    uint8_t *pixels = stbi_load_from_memory(data, (int)size, &dw, &dh, &dcomp, 3);
+    free(data);
+    if (!pixels) {
+        const char *why = stbi_failure_reason();
+        if (why && strcmp(why, "outofmem") == 0)
+            return mcl_fail(err, MCL_ERR_NOMEM, "%s: out of memory decoding %dx%d pixels",
+                            path, w, h);
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: corrupt or truncated image (%s)", path,
+                        why ? why : "unknown error");
+    }
+    if (dw != w || dh != h) {
+        /* Header and decoder disagree: never hand out a buffer whose size we did not check. */
+        free(pixels);
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: header says %dx%d but decoded %dx%d", path, w,
+                        h, dw, dh);
+    }
+
+    image->width = w;
+    image->height = h;
+    image->channels = 3;
+    image->pixels = pixels;
+    return mcl_ok(err);
+}
+
+void mcl_image_free(mcl_image *image)
+{
+    if (!image) return;
+    /* stb_image allocates with malloc (STBI_MALLOC is not overridden here). */
+    free(image->pixels);
+    memset(image, 0, sizeof *image);
+}

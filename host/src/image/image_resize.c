@@ -1,0 +1,77 @@
+/* Whole-image bilinear resize with half-pixel centres and no antialiasing.
+ *
+ * Why this filter: Coral's example programs and TFLite's own pipelines feed the models an
+ * image resized with TensorFlow's resize_bilinear(half_pixel_centers=True), which samples the
+ * source at (dst + 0.5) * in / out - 0.5 and blends the two neighbours on each axis, however
+ * much it shrinks.  Pillow's BILINEAR widens the filter when shrinking (antialiasing): top-1
+ * survives that, exact probabilities do not.  tools/tflite_reference.py implements the same
+ * arithmetic in numpy (float64, same operation order) so that the reference and mobilecl see
+ * identical input bytes.
+ *
+ * The arithmetic is double precision with no fused multiply-add (C11 mode compiles with
+ * -ffp-contract=off), for that bit-for-bit agreement with numpy. */
+#include "mobilecl.h"
+#include "error.h"
+
+#include <math.h>
+#include <stdint.h>
+
+/* Source coordinate of destination index d: half-pixel centres, clamped to the image.  The
+ * clamp equals TF's (lower = max(floor(s), 0), upper = min(ceil(s), in - 1)): outside the
+ * image both neighbours are the edge pixel, whatever the weight. */
+static void src_coord(int d, int in, int out, int *i0, int *i1, double *frac)
+{
+    double s = ((double)d + 0.5) * (double)in / (double)out - 0.5;
+    if (s < 0.0) s = 0.0;
+    if (s > (double)(in - 1)) s = (double)(in - 1);
+    int lo = (int)floor(s);
+    *i0 = lo;
+    *i1 = lo + 1 < in ? lo + 1 : in - 1;
+    *frac = s - (double)lo;
+}
+
+mcl_status mcl_image_resize(const mcl_image *src, int dst_w, int dst_h, uint8_t *dst,
+                            mcl_error *err)
+{
+    if (!src || !dst || !src->pixels)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_resize: NULL argument");
+    if (src->width <= 0 || src->height <= 0 || src->channels <= 0 || src->channels > 4)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_resize: invalid source image %dx%dx%d",
+                        src->width, src->height, src->channels);
+    if (dst_w <= 0 || dst_h <= 0)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_resize: invalid size %dx%d", dst_w,
+                        dst_h);
+
+    const int c = src->channels;
+    /* Row strides in bytes; sizes as size_t so no product can wrap an int. */
+    const size_t src_row = (size_t)src->width * (size_t)c;
+    const size_t dst_row = (size_t)dst_w * (size_t)c;
+    if (dst_row / (size_t)c != (size_t)dst_w ||
+        (size_t)dst_h > SIZE_MAX / (dst_row ? dst_row : 1))
+        return mcl_fail(err, MCL_ERR_NOMEM, "mcl_image_resize: %dx%d output overflows", dst_w,
+                        dst_h);
+
+    for (int y = 0; y < dst_h; y++) {
+        int y0, y1;
+        double fy;
+        src_coord(y, src->height, dst_h, &y0, &y1, &fy);
+        const uint8_t *r0 = src->pixels + (size_t)y0 * src_row;
+        const uint8_t *r1 = src->pixels + (size_t)y1 * src_row;
+        uint8_t *out = dst + (size_t)y * dst_row;
+        for (int x = 0; x < dst_w; x++) {
+            int x0, x1;
+            double fx;
+            src_coord(x, src->width, dst_w, &x0, &x1, &fx);
+            const size_t a = (size_t)x0 * (size_t)c, b = (size_t)x1 * (size_t)c;
+            for (int k = 0; k < c; k++) {
+                double top = r0[a + k] + (r0[b + k] - r0[a + k]) * fx;
+                double bottom = r1[a + k] + (r1[b + k] - r1[a + k]) * fx;
+                double v = top + (bottom - top) * fy;
+                /* Round half up; v is a convex blend of bytes, so it stays within [0, 255]. */
+                double r = floor(v + 0.5);
+                out[(size_t)x * (size_t)c + k] = (uint8_t)(r > 255.0 ? 255.0 : r);
+            }
+        }
+    }
+    return mcl_ok(err);
+}

@@ -1,0 +1,26 @@
+/*
+ * Graph passes run once at model load, between the reader and the memory planner:
+ *   1. identities: RESHAPE, QUANTIZE and DEQUANTIZE are views or the identity in float, so
+ *      their consumers read the producer's tensor directly and the ops disappear;
+ *   2. geometry: convolution / pooling output sizes are checked against the file and the
+ *      TFLite padding is resolved into mcl_conv_params;
+ *   3. clamps: each op's clamp is its fused activation intersected with the range its
+ *      quantized output can represent -- TFLite saturates there, and some models (the SSD
+ *      detector) encode ReLU6 only that way;
+ *   4. residual fusion: CONV_2D followed by ADD with the block input becomes one conv with a
+ *      residual epilogue (one less pass over the activation on every backend).
+ */
+#ifndef MCL_PASSES_H
+#define MCL_PASSES_H
+
+#include "graph.h"
+
+mcl_status mcl_graph_run_passes(mcl_graph *g, mcl_error *err);
+
+/* TFLite's padding rule (ComputePaddingHeightWidth): the padding before, for one dimension;
+ * SAME pads total = max((out-1)*stride + (k-1)*dilation + 1 - in, 0), before = total / 2. */
+int mcl_same_pad_before(int in, int out, int kernel, int stride, int dilation);
+/* Output size of one dimension for SAME / VALID padding. */
+int mcl_conv_out_size(int padding, int in, int kernel, int stride, int dilation);
+
+#endif

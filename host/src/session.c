@@ -1,0 +1,243 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl/cl_backend.h"
+#include "cpu/cpu_backend.h"
+#include "error.h"
+#include "model.h"
+
+struct mcl_session {
+    const mcl_model *model;
+    int on_cl;
+    int strict_cl;                 /* created with MCL_DEVICE_CL: no silent fallback */
+    mcl_cl_backend *cl;
+    float *arena;                  /* CPU arena, allocated when the session runs on the CPU */
+    float *in[MCL_MAX_GRAPH_IO];   /* real values of each graph input */
+    float *out[MCL_MAX_GRAPH_IO];  /* real values of each graph output after a run */
+    char device_name[192];
+    char notice[384];
+};
+
+mcl_options mcl_options_default(void)
+{
+    mcl_options o;
+    memset(&o, 0, sizeof o);
+    o.device = MCL_DEVICE_AUTO;
+    o.pointwise = MCL_POINTWISE_AUTO;
+    o.cl_platform = -1;
+    o.cl_device = -1;
+    o.threads = 0;
+    return o;
+}
+
+static mcl_status use_cpu(mcl_session *s, mcl_error *err)
+{
+    const mcl_graph *g = &s->model->graph;
+    s->on_cl = 0;
+    free(s->arena);
+    s->arena = calloc(g->arena_floats ? g->arena_floats : 1, sizeof(float));
+    if (!s->arena)
+        return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for a %zu-float activation arena",
+                        g->arena_floats);
+    snprintf(s->device_name, sizeof s->device_name, "CPU (1 thread)");
+    return MCL_OK;
+}
+
+static void drop_cl(mcl_session *s)
+{
+    mcl_cl_backend_free(s->cl);
+    s->cl = NULL;
+}
+
+mcl_status mcl_session_create(const mcl_model *model, const mcl_options *options,
+                              mcl_session **session, mcl_error *err)
+{
+    if (!model || !session) return mcl_fail(err, MCL_ERR_ARGUMENT, "session: NULL argument");
+    *session = NULL;
+    mcl_options opt = options ? *options : mcl_options_default();
+    const mcl_graph *g = &model->graph;
+    /* The CPU is the fallback of every session, so it must be able to run the whole graph. */
+    mcl_status st = mcl_cpu_check_graph(g, err);
+    if (st != MCL_OK) return st;
+
+    mcl_session *s = calloc(1, sizeof *s);
+    if (!s) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for a session");
+    s->model = model;
+    s->strict_cl = opt.device == MCL_DEVICE_CL;
+    for (int i = 0; i < g->num_inputs && st == MCL_OK; i++) {
+        s->in[i] = calloc(g->tensors[g->inputs[i]].count, sizeof(float));
+        if (!s->in[i]) st = mcl_fail(err, MCL_ERR_NOMEM, "out of memory for input %d", i);
+    }
+    for (int i = 0; i < g->num_outputs && st == MCL_OK; i++) {
+        s->out[i] = calloc(g->tensors[g->outputs[i]].count, sizeof(float));
+        if (!s->out[i]) st = mcl_fail(err, MCL_ERR_NOMEM, "out of memory for output %d", i);
+    }
+    if (st == MCL_OK && opt.device != MCL_DEVICE_CPU) {
+        mcl_error clerr;
+        mcl_status cst = mcl_cl_backend_create(g, &opt, &s->cl, &clerr);
+        if (cst == MCL_OK) {
+            s->on_cl = 1;
+            snprintf(s->device_name, sizeof s->device_name, "%s", mcl_cl_backend_device_name(s->cl));
+        } else if (s->strict_cl) {
+            st = mcl_fail(err, cst, "OpenCL: %s", clerr.message);
+        } else {
+            snprintf(s->notice, sizeof s->notice, "OpenCL unavailable (%s): running on the CPU",
+                     clerr.message);
+        }
+    }
+    if (st == MCL_OK && !s->on_cl) st = use_cpu(s, err);
+    if (st != MCL_OK) {
+        mcl_session_free(s);
+        return st;
+    }
+    *session = s;
+    return mcl_ok(err);
+}
+
+void mcl_session_free(mcl_session *s)
+{
+    if (!s) return;
+    drop_cl(s);
+    free(s->arena);
+    for (int i = 0; i < MCL_MAX_GRAPH_IO; i++) {
+        free(s->in[i]);
+        free(s->out[i]);
+    }
+    free(s);
+}
+
+const char *mcl_session_device(const mcl_session *s) { return s && s->on_cl ? "cl" : "cpu"; }
+const char *mcl_session_device_name(const mcl_session *s) { return s ? s->device_name : ""; }
+const char *mcl_session_notice(const mcl_session *s) { return s ? s->notice : ""; }
+
+static mcl_status check_input(mcl_session *s, int index, size_t count, mcl_error *err)
+{
+    if (!s) return mcl_fail(err, MCL_ERR_ARGUMENT, "session: NULL argument");
+    const mcl_graph *g = &s->model->graph;
+    if (index < 0 || index >= g->num_inputs)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "input %d: the model has %d input(s)", index,
+                        g->num_inputs);
+    size_t want = g->tensors[g->inputs[index]].count;
+    if (count != want)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "input %d: %zu values given, %zu expected", index,
+                        count, want);
+    return MCL_OK;
+}
+
+mcl_status mcl_session_set_input_u8(mcl_session *s, int index, const uint8_t *data, size_t count,
+                                    mcl_error *err)
+{
+    mcl_status st = check_input(s, index, count, err);
+    if (st != MCL_OK) return st;
+    if (!data) return mcl_fail(err, MCL_ERR_ARGUMENT, "input %d: NULL data", index);
+    const mcl_tensor *t = &s->model->graph.tensors[s->model->graph.inputs[index]];
+    /* The file's quantization is applied here, so the graph itself runs on real values. */
+    float scale = t->quantized ? t->scale : 1.0f;
+    int zp = t->quantized ? t->zero_point : 0;
+    int is_signed = t->dtype == MCL_DTYPE_INT8;
+    for (size_t i = 0; i < count; i++) {
+        int q = is_signed ? (int)(int8_t)data[i] : (int)data[i];
+        s->in[index][i] = scale * (float)(q - zp);
+    }
+    return mcl_ok(err);
+}
+
+mcl_status mcl_session_set_input_f32(mcl_session *s, int index, const float *data, size_t count,
+                                     mcl_error *err)
+{
+    mcl_status st = check_input(s, index, count, err);
+    if (st != MCL_OK) return st;
+    if (!data) return mcl_fail(err, MCL_ERR_ARGUMENT, "input %d: NULL data", index);
+    memcpy(s->in[index], data, count * sizeof(float));
+    return mcl_ok(err);
+}
+
+mcl_status mcl_session_set_input_image(mcl_session *s, int index, const mcl_image *image,
+                                       mcl_error *err)
+{
+    if (!s || !image || !image->pixels || image->channels != 3)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "input image: NULL or not RGB");
+    const mcl_graph *g = &s->model->graph;
+    if (index < 0 || index >= g->num_inputs)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "input %d: the model has %d input(s)", index,
+                        g->num_inputs);
+    const mcl_tensor *t = &g->tensors[g->inputs[index]];
+    int nhwc[4];
+    mcl_tensor_nhwc(t, nhwc);
+    if (nhwc[0] != 1 || nhwc[3] != 3)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED,
+                        "input %d is %dx%dx%dx%d, not one RGB image", index, nhwc[0], nhwc[1],
+                        nhwc[2], nhwc[3]);
+    size_t n = (size_t)nhwc[1] * (size_t)nhwc[2] * 3;
+    uint8_t *px = malloc(n);
+    if (!px) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory resizing the input image");
+    mcl_status st = mcl_image_resize(image, nhwc[2], nhwc[1], px, err);
+    if (st == MCL_OK) {
+        if (t->dtype == MCL_DTYPE_UINT8) {
+            st = mcl_session_set_input_u8(s, index, px, n, err);
+        } else if (t->dtype == MCL_DTYPE_INT8) {
+            /* int8 image models were trained on pixel - 128 (same real values as uint8). */
+            for (size_t i = 0; i < n; i++) px[i] = (uint8_t)(int8_t)((int)px[i] - 128);
+            st = mcl_session_set_input_u8(s, index, px, n, err);
+        } else {
+            for (size_t i = 0; i < n; i++) s->in[index][i] = ((float)px[i] - 127.5f) / 127.5f;
+        }
+    }
+    free(px);
+    return st;
+}
+
+static mcl_status run_cpu(mcl_session *s, mcl_error *err)
+{
+    const mcl_graph *g = &s->model->graph;
+    for (int i = 0; i < g->num_inputs; i++) {
+        const mcl_tensor *t = &g->tensors[g->inputs[i]];
+        memcpy(s->arena + t->arena_offset, s->in[i], t->count * sizeof(float));
+    }
+    mcl_status st = mcl_cpu_run_graph(g, 0, s->arena, err);
+    if (st != MCL_OK) return st;
+    for (int i = 0; i < g->num_outputs; i++) {
+        const mcl_tensor *t = &g->tensors[g->outputs[i]];
+        memcpy(s->out[i], s->arena + t->arena_offset, t->count * sizeof(float));
+    }
+    return MCL_OK;
+}
+
+mcl_status mcl_session_run(mcl_session *s, mcl_error *err)
+{
+    if (!s) return mcl_fail(err, MCL_ERR_ARGUMENT, "session: NULL argument");
+    if (s->on_cl) {
+        mcl_error clerr;
+        mcl_status st = mcl_cl_backend_run(s->cl, (const float *const *)s->in, s->out, &clerr);
+        if (st == MCL_OK) return mcl_ok(err);
+        if (s->strict_cl) return mcl_fail(err, st, "OpenCL: %s", clerr.message);
+        /* A device that fails mid-run (lost context, out of resources) is not trusted again. */
+        snprintf(s->notice, sizeof s->notice, "OpenCL run failed (%s): running on the CPU",
+                 clerr.message);
+        drop_cl(s);
+        st = use_cpu(s, err);
+        if (st != MCL_OK) return st;
+    }
+    mcl_status st = run_cpu(s, err);
+    return st == MCL_OK ? mcl_ok(err) : st;
+}
+
+size_t mcl_session_output_size(const mcl_session *s, int index)
+{
+    if (!s || index < 0 || index >= s->model->graph.num_outputs) return 0;
+    return s->model->graph.tensors[s->model->graph.outputs[index]].count;
+}
+
+mcl_status mcl_session_get_output(mcl_session *s, int index, float *data, size_t count,
+                                  mcl_error *err)
+{
+    size_t n = mcl_session_output_size(s, index);
+    if (!n || !data)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "output %d: no such output or NULL buffer", index);
+    if (count != n)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "output %d: buffer of %zu values, %zu needed",
+                        index, count, n);
+    memcpy(data, s->out[index], n * sizeof(float));
+    return mcl_ok(err);
+}

@@ -1,0 +1,180 @@
+/*
+ * Shared helpers of the OpenCL kernel tests: build a small mcl_graph by hand (tensors with
+ * data or arena offsets, one or a few ops), run it through the OpenCL backend, and compute
+ * TFLite SAME/VALID geometry independently of the library's passes.  Header-only (static
+ * inline) so every tests/cl/test_cl_*.c stands alone.
+ */
+#ifndef MCL_TEST_CL_HARNESS_H
+#define MCL_TEST_CL_HARNESS_H
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl/cl_backend.h"
+#include "cpu/cpu_ops.h"
+#include "graph.h"
+#include "test_util.h"
+
+#define TH_MAX_TENSORS 16
+
+typedef struct th_graph {
+    mcl_graph g;
+    size_t gap;  /* floats left free between arena tensors: exercises unaligned offsets */
+    int align16; /* start arena tensors on multiples of 16 floats (the aligned-store path) */
+} th_graph;
+
+/* POCL_CACHE_DIR must be writable or PoCL finds no device (PITFALLS.md); give the tests one
+ * of their own when the environment has none. */
+static inline void th_setup_env(void)
+{
+    if (!getenv("POCL_CACHE_DIR")) setenv("POCL_CACHE_DIR", "/tmp/mobilecl-test-pocl-cache", 0);
+}
+
+static inline void th_init(th_graph *t, size_t gap)
+{
+    memset(t, 0, sizeof *t);
+    t->gap = gap;
+    t->g.tensors = calloc(TH_MAX_TENSORS, sizeof *t->g.tensors);
+    t->g.ops = calloc(4, sizeof *t->g.ops);
+    assert_non_null(t->g.tensors);
+    assert_non_null(t->g.ops);
+}
+
+/* Adds a tensor of the given shape (rank entries of d).  With data it is a constant (copied);
+ * without, an activation placed in the arena after the previous ones. */
+static inline int th_tensor(th_graph *t, int rank, const int *d, const float *data)
+{
+    assert_true(t->g.num_tensors < TH_MAX_TENSORS);
+    int i = t->g.num_tensors++;
+    mcl_tensor *x = &t->g.tensors[i];
+    x->name = malloc(16);
+    assert_non_null(x->name);
+    snprintf(x->name, 16, "t%d", i);
+    x->dtype = MCL_DTYPE_FLOAT32;
+    x->rank = rank;
+    x->count = 1;
+    for (int k = 0; k < rank; k++) {
+        x->shape[k] = d[k];
+        x->count *= (size_t)d[k];
+    }
+    if (data) {
+        x->data = malloc(x->count * sizeof(float));
+        assert_non_null(x->data);
+        memcpy(x->data, data, x->count * sizeof(float));
+        x->arena_offset = MCL_NOT_IN_ARENA;
+    } else {
+        if (t->align16) t->g.arena_floats = (t->g.arena_floats + 15) / 16 * 16;
+        x->arena_offset = t->g.arena_floats;
+        t->g.arena_floats += x->count + t->gap;
+    }
+    return i;
+}
+
+static inline int th_nhwc(th_graph *t, int n, int h, int w, int c, const float *data)
+{
+    int d[4] = {n, h, w, c};
+    return th_tensor(t, 4, d, data);
+}
+
+static inline mcl_op *th_op(th_graph *t, mcl_op_kind kind, int num_inputs, const int *inputs,
+                            int output)
+{
+    assert_true(t->g.num_ops < 4);
+    mcl_op *op = &t->g.ops[t->g.num_ops++];
+    memset(op, 0, sizeof *op);
+    op->kind = kind;
+    op->name = mcl_op_kind_name(kind);
+    op->num_inputs = num_inputs;
+    for (int i = 0; i < num_inputs; i++) op->inputs[i] = inputs[i];
+    op->num_outputs = 1;
+    op->outputs[0] = output;
+    op->residual = MCL_NO_TENSOR;
+    op->act_min = -FLT_MAX;
+    op->act_max = FLT_MAX;
+    return op;
+}
+
+static inline void th_io(th_graph *t, int num_inputs, const int *inputs, int output)
+{
+    t->g.num_inputs = num_inputs;
+    for (int i = 0; i < num_inputs; i++) t->g.inputs[i] = inputs[i];
+    t->g.num_outputs = 1;
+    t->g.outputs[0] = output;
+}
+
+/* Creates the backend, runs once, frees it; fails the test with the backend's message. */
+static inline void th_run(th_graph *t, mcl_pointwise pointwise, const float *const *inputs,
+                          float *output)
+{
+    mcl_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.device = MCL_DEVICE_CL;
+    opt.pointwise = pointwise;
+    opt.cl_platform = -1;
+    opt.cl_device = -1;
+    mcl_cl_backend *b = NULL;
+    mcl_error err;
+    mcl_status st = mcl_cl_backend_create(&t->g, &opt, &b, &err);
+    if (st != MCL_OK) fail_msg("mcl_cl_backend_create: %s", err.message);
+    float *outs[1] = {output};
+    st = mcl_cl_backend_run(b, inputs, outs, &err);
+    mcl_cl_backend_free(b);
+    if (st != MCL_OK) fail_msg("mcl_cl_backend_run: %s", err.message);
+}
+
+/* TFLite output size and leading padding for one spatial dimension (the trailing padding is
+ * whatever is left, possibly one more than the leading one: tensorflow's SAME). */
+static inline void th_same_valid(int in, int k, int stride, int dilation, int padding,
+                                 int *out, int *pad_before)
+{
+    const int eff = (k - 1) * dilation + 1;
+    if (padding == MCL_PADDING_SAME) {
+        *out = (in + stride - 1) / stride;
+        int total = (*out - 1) * stride + eff - in;
+        *pad_before = total > 0 ? total / 2 : 0;
+    } else {
+        *out = (in - eff + stride) / stride;
+        *pad_before = 0;
+    }
+}
+
+/* A conv/depthwise/pool geometry the way the passes resolve it. */
+static inline mcl_conv_params th_conv_params(int batch, int in_h, int in_w, int in_c, int out_c,
+                                             int kh, int kw, int stride, int dilation,
+                                             int padding)
+{
+    mcl_conv_params p;
+    memset(&p, 0, sizeof p);
+    p.batch = batch;
+    p.in_h = in_h;
+    p.in_w = in_w;
+    p.in_c = in_c;
+    p.out_c = out_c;
+    p.kernel_h = kh;
+    p.kernel_w = kw;
+    p.stride_h = p.stride_w = stride;
+    p.dilation_h = p.dilation_w = dilation;
+    p.depth_multiplier = in_c > 0 ? out_c / in_c : 1;
+    th_same_valid(in_h, kh, stride, dilation, padding, &p.out_h, &p.pad_top);
+    th_same_valid(in_w, kw, stride, dilation, padding, &p.out_w, &p.pad_left);
+    p.act_min = -FLT_MAX;
+    p.act_max = FLT_MAX;
+    p.res_min = -FLT_MAX;
+    p.res_max = FLT_MAX;
+    return p;
+}
+
+static inline size_t th_in_count(const mcl_conv_params *p)
+{
+    return (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
+}
+
+static inline size_t th_out_count(const mcl_conv_params *p)
+{
+    return (size_t)p->batch * (size_t)p->out_h * (size_t)p->out_w * (size_t)p->out_c;
+}
+
+#endif

@@ -1,0 +1,91 @@
+/* avgpool.cl against mcl_cpu_avgpool (TFLite divisor: only in-bounds cells count). */
+#include "cl_harness.h"
+
+typedef struct pool_case {
+    int batch, h, w, c, k, stride, padding, relu6;
+} pool_case;
+
+static const pool_case cases[] = {
+    {1, 7, 7, 1280, 7, 1, MCL_PADDING_VALID, 0}, /* MobileNetV2's global pool */
+    {1, 13, 11, 5, 3, 2, MCL_PADDING_SAME, 0},
+    {2, 15, 15, 17, 3, 1, MCL_PADDING_SAME, 1},
+    {1, 16, 14, 3, 2, 2, MCL_PADDING_SAME, 0},
+    {1, 33, 33, 33, 33, 1, MCL_PADDING_VALID, 1}, /* DeepLab's image pooling */
+    {1, 7, 5, 13, 5, 3, MCL_PADDING_VALID, 0},
+};
+
+static void run_case(const pool_case *c, uint64_t seed)
+{
+    mcl_rng r;
+    mcl_rng_seed(&r, seed);
+    mcl_conv_params p =
+        th_conv_params(c->batch, c->h, c->w, c->c, c->c, c->k, c->k, c->stride, 1, c->padding);
+    if (c->relu6) {
+        p.act_min = 0.0f;
+        p.act_max = 6.0f;
+    }
+    const size_t nin = th_in_count(&p), nout = th_out_count(&p);
+    /* Values up to 8 so that the ReLU6 cases clamp some averages. */
+    float *in = mcl_test_random_array(&r, nin, -4.0f, 8.0f);
+    float *ref = malloc(nout * sizeof *ref), *got = malloc(nout * sizeof *got);
+    assert_non_null(ref);
+    assert_non_null(got);
+    th_graph t;
+    th_init(&t, 3);
+    const int xi = th_nhwc(&t, c->batch, c->h, c->w, c->c, NULL);
+    const int yi = th_nhwc(&t, c->batch, p.out_h, p.out_w, c->c, NULL);
+    mcl_op *op = th_op(&t, MCL_OP_AVGPOOL, 1, &xi, yi);
+    op->conv = p;
+    th_io(&t, 1, &xi, yi);
+    const float *inputs[1] = {in};
+    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+    mcl_cpu_avgpool(&p, in, ref);
+    char what[96];
+    snprintf(what, sizeof what, "avgpool %dx%dx%dx%d k%d s%d", c->batch, c->h, c->w, c->c, c->k,
+             c->stride);
+    assert_int_equal(mcl_test_compare(what, ref, got, nout, MCL_TOL_ABS, MCL_TOL_REL), 0);
+    mcl_graph_release(&t.g);
+    free(in);
+    free(ref);
+    free(got);
+}
+
+static void test_random_cases(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i], 500 + i);
+}
+
+/* Hand-computed: 3x3 input 1..9, 3x3 window, stride 1, SAME: the corner (0,0) averages the 4
+ * in-bounds cells 1,2,4,5 = 3 (not 12/9); the centre all 9 = 5; (0,1) cells 1..6 = 3.5. */
+static void test_hand_computed(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    const float in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    const float want[9] = {3, 3.5f, 4, 4.5f, 5, 5.5f, 6, 6.5f, 7};
+    th_graph t;
+    th_init(&t, 0);
+    const int xi = th_nhwc(&t, 1, 3, 3, 1, NULL);
+    const int yi = th_nhwc(&t, 1, 3, 3, 1, NULL);
+    mcl_op *op = th_op(&t, MCL_OP_AVGPOOL, 1, &xi, yi);
+    op->conv = th_conv_params(1, 3, 3, 1, 1, 3, 3, 1, 1, MCL_PADDING_SAME);
+    th_io(&t, 1, &xi, yi);
+    const float *inputs[1] = {in};
+    float got[9];
+    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+    assert_int_equal(mcl_test_compare("avgpool hand", want, got, 9, MCL_TOL_ABS, MCL_TOL_REL),
+                     0);
+    mcl_graph_release(&t.g);
+}
+
+int main(void)
+{
+    th_setup_env();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_computed),
+        cmocka_unit_test(test_random_cases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,221 @@
+/* conv1x1.cl (tiled pointwise kernel) and the CLBlast GEMM path against mcl_cpu_conv2d. */
+#include "cl/cl_gemm_clblast.h"
+#include "cl_harness.h"
+
+typedef struct pw_case {
+    int batch, h, w, in_c, out_c;
+    int relu6;      /* fused ReLU6, else no clamp */
+    int residual;   /* fused residual add, clamped to [-1, 1.5] */
+    int bias;
+    size_t gap;
+    int align16;
+} pw_case;
+
+/* Pixel counts 35, 143 (not a multiple of the 7-pixel tile), 450, 1, 49, 3; channel counts
+ * 3, 5, 13, 17, 33 (not multiples of 16) and MobileNetV2's long 960 and 1280 reductions. */
+static const pw_case cases[] = {
+    {1, 7, 5, 13, 17, 1, 0, 1, 3, 0},
+    {1, 13, 11, 33, 5, 1, 1, 1, 5, 0},
+    {2, 15, 15, 3, 16, 0, 0, 1, 0, 0},
+    {1, 15, 15, 17, 32, 1, 1, 1, 0, 1},
+    {1, 1, 1, 1280, 1001, 0, 0, 1, 1, 0},
+    {1, 7, 7, 960, 320, 0, 1, 1, 2, 1},
+    {3, 1, 1, 5, 33, 1, 0, 0, 7, 0},
+    {1, 28, 28, 24, 144, 1, 0, 1, 0, 1},
+};
+
+static void run_case(const pw_case *c, mcl_pointwise pw, uint64_t seed)
+{
+    mcl_rng r;
+    mcl_rng_seed(&r, seed);
+    mcl_conv_params p = th_conv_params(c->batch, c->h, c->w, c->in_c, c->out_c, 1, 1, 1, 1,
+                                       MCL_PADDING_VALID);
+    if (c->relu6) {
+        p.act_min = 0.0f;
+        p.act_max = 6.0f;
+    }
+    if (c->residual) {
+        p.res_min = -1.0f;
+        p.res_max = 1.5f;
+    }
+    const size_t nin = th_in_count(&p), nout = th_out_count(&p);
+    const size_t nw = (size_t)c->out_c * (size_t)c->in_c;
+    float *in = mcl_test_random_array(&r, nin, -1.0f, 1.0f);
+    float *w = mcl_test_random_array(&r, nw, -1.0f, 1.0f);
+    float *bias = mcl_test_random_array(&r, (size_t)c->out_c, -1.0f, 1.0f);
+    float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
+    float *ref = malloc(nout * sizeof *ref);
+    float *got = malloc(nout * sizeof *got);
+    assert_non_null(ref);
+    assert_non_null(got);
+
+    th_graph t;
+    th_init(&t, c->gap);
+    t.align16 = c->align16;
+    const int xi = th_nhwc(&t, c->batch, c->h, c->w, c->in_c, NULL);
+    const int wd[4] = {c->out_c, 1, 1, c->in_c};
+    const int wi = th_tensor(&t, 4, wd, w);
+    const int bi = c->bias ? th_tensor(&t, 1, &c->out_c, bias) : MCL_NO_TENSOR;
+    const int ri = c->residual ? th_nhwc(&t, c->batch, c->h, c->w, c->out_c, NULL) : -1;
+    const int yi = th_nhwc(&t, c->batch, c->h, c->w, c->out_c, NULL);
+    const int ins[3] = {xi, wi, bi};
+    mcl_op *op = th_op(&t, MCL_OP_CONV2D, 3, ins, yi);
+    op->conv = p;
+    op->residual = c->residual ? ri : MCL_NO_TENSOR;
+    const int gin[2] = {xi, ri};
+    th_io(&t, c->residual ? 2 : 1, gin, yi);
+    const float *inputs[2] = {in, res};
+    th_run(&t, pw, inputs, got);
+
+    mcl_cpu_conv2d(&p, in, w, c->bias ? bias : NULL, c->residual ? res : NULL, ref);
+    /* Dot products of hundreds of terms are summed in a different order by the kernel (and by
+     * CLBlast) than by the reference: the rounding error grows with the sum of |terms|, not
+     * with |result|, so long reductions get 1e-4 (absolute and relative). */
+    const float tol = c->in_c >= 256 ? 1e-4f : MCL_TOL_REL;
+    const float atol = c->in_c >= 256 ? 1e-4f : MCL_TOL_ABS;
+    char what[128];
+    snprintf(what, sizeof what, "conv1x1 %s %dx%dx%dx%d->%d", pw == MCL_POINTWISE_CLBLAST ?
+             "clblast" : "kernel", c->batch, c->h, c->w, c->in_c, c->out_c);
+    assert_int_equal(mcl_test_compare(what, ref, got, nout, atol, tol), 0);
+
+    mcl_graph_release(&t.g);
+    free(in);
+    free(w);
+    free(bias);
+    free(res);
+    free(ref);
+    free(got);
+}
+
+static void test_kernel_path(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_case(&cases[i], MCL_POINTWISE_KERNEL, 100 + i);
+}
+
+static void test_clblast_path(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    if (!mcl_cl_gemm_available()) {
+        fprintf(stderr, "skipping: built without CLBlast\n");
+        skip();
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_case(&cases[i], MCL_POINTWISE_CLBLAST, 200 + i);
+}
+
+/* Hand-computed: 2 pixels, 2 input channels, 3 outputs, w = [[1,2],[3,4],[-1,0]], bias
+ * [0.5,0,0]: pixel (1,2) -> 0.5+1+4, 3+8, -1 -> ReLU6 -> 5.5, 6 (clamped from 11), 0. */
+static void test_hand_computed(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    const float w[6] = {1, 2, 3, 4, -1, 0};
+    const float bias[3] = {0.5f, 0, 0};
+    const float in[4] = {1, 2, -1, 0.5f};
+    /* pixel (-1, 0.5): 0.5-1+1, -3+2, 1 -> 0.5, 0 (clamped from -1), 1 */
+    const float want[6] = {5.5f, 6.0f, 0.0f, 0.5f, 0.0f, 1.0f};
+    th_graph t;
+    th_init(&t, 1);
+    const int xi = th_nhwc(&t, 1, 1, 2, 2, NULL);
+    const int wd[4] = {3, 1, 1, 2}, bd[1] = {3};
+    const int wi = th_tensor(&t, 4, wd, w);
+    const int bi = th_tensor(&t, 1, bd, bias);
+    const int yi = th_nhwc(&t, 1, 1, 2, 3, NULL);
+    const int ins[3] = {xi, wi, bi};
+    mcl_op *op = th_op(&t, MCL_OP_CONV2D, 3, ins, yi);
+    op->conv = th_conv_params(1, 1, 2, 2, 3, 1, 1, 1, 1, MCL_PADDING_VALID);
+    op->conv.act_min = 0.0f;
+    op->conv.act_max = 6.0f;
+    th_io(&t, 1, &xi, yi);
+    const float *inputs[1] = {in};
+    float got[6];
+    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+    assert_int_equal(mcl_test_compare("conv1x1 hand", want, got, 6, MCL_TOL_ABS, MCL_TOL_REL),
+                     0);
+    if (mcl_cl_gemm_available()) {
+        th_run(&t, MCL_POINTWISE_CLBLAST, inputs, got);
+        assert_int_equal(
+            mcl_test_compare("clblast hand", want, got, 6, MCL_TOL_ABS, MCL_TOL_REL), 0);
+    }
+    mcl_graph_release(&t.g);
+}
+
+/* AUTO on a CPU device (PoCL) must keep the tiled kernel without timing CLBlast. */
+static void test_auto_on_cpu_device_uses_kernel(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    th_graph t;
+    th_init(&t, 0);
+    const float w[4] = {1, 2, 3, 4};
+    const int xi = th_nhwc(&t, 1, 2, 2, 2, NULL);
+    const int wd[4] = {2, 1, 1, 2};
+    const int wi = th_tensor(&t, 4, wd, w);
+    const int yi = th_nhwc(&t, 1, 2, 2, 2, NULL);
+    const int ins[2] = {xi, wi};
+    mcl_op *op = th_op(&t, MCL_OP_CONV2D, 2, ins, yi);
+    op->conv = th_conv_params(1, 2, 2, 2, 2, 1, 1, 1, 1, MCL_PADDING_VALID);
+    th_io(&t, 1, &xi, yi);
+    mcl_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.pointwise = MCL_POINTWISE_AUTO;
+    opt.cl_platform = opt.cl_device = -1;
+    mcl_cl_backend *b = NULL;
+    mcl_error err;
+    if (mcl_cl_backend_create(&t.g, &opt, &b, &err) != MCL_OK) fail_msg("%s", err.message);
+    /* The backend takes the first GPU when there is one: only without any is it sure to be
+     * on a CPU device. */
+    mcl_cl_device_info info[16];
+    int count = 0, gpus = 0;
+    assert_int_equal(mcl_cl_list_devices(info, 16, &count, &err), MCL_OK);
+    for (int i = 0; i < count && i < 16; i++) gpus += info[i].is_gpu;
+    if (gpus == 0) assert_int_equal(mcl_cl_backend_pointwise_path(b), MCL_POINTWISE_KERNEL);
+    mcl_cl_backend_free(b);
+    mcl_graph_release(&t.g);
+}
+
+/* Without CLBlast, asking for it is an error that says so (not a silent fallback). */
+static void test_clblast_missing_is_unsupported(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    if (mcl_cl_gemm_available()) skip();
+    th_graph t;
+    th_init(&t, 0);
+    const float w[4] = {1, 2, 3, 4};
+    const int xi = th_nhwc(&t, 1, 2, 2, 2, NULL);
+    const int wd[4] = {2, 1, 1, 2};
+    const int wi = th_tensor(&t, 4, wd, w);
+    const int yi = th_nhwc(&t, 1, 2, 2, 2, NULL);
+    const int ins[2] = {xi, wi};
+    mcl_op *op = th_op(&t, MCL_OP_CONV2D, 2, ins, yi);
+    op->conv = th_conv_params(1, 2, 2, 2, 2, 1, 1, 1, 1, MCL_PADDING_VALID);
+    th_io(&t, 1, &xi, yi);
+    mcl_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.pointwise = MCL_POINTWISE_CLBLAST;
+    opt.cl_platform = opt.cl_device = -1;
+    mcl_cl_backend *b = NULL;
+    mcl_error err;
+    assert_int_equal(mcl_cl_backend_create(&t.g, &opt, &b, &err), MCL_ERR_UNSUPPORTED);
+    assert_null(b);
+    assert_non_null(strstr(err.message, "CLBlast"));
+    mcl_graph_release(&t.g);
+}
+
+int main(void)
+{
+    th_setup_env();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_computed),
+        cmocka_unit_test(test_kernel_path),
+        cmocka_unit_test(test_clblast_path),
+        cmocka_unit_test(test_auto_on_cpu_device_uses_kernel),
+        cmocka_unit_test(test_clblast_missing_is_unsupported),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,132 @@
+/* conv2d.cl (general convolution: the stem, strided/dilated/padded kernels) against
+ * mcl_cpu_conv2d. */
+#include "cl_harness.h"
+
+typedef struct conv_case {
+    int batch, h, w, in_c, out_c, k, stride, dilation, padding;
+    int relu6, residual, bias;
+    size_t gap;
+    int align16;
+} conv_case;
+
+static const conv_case cases[] = {
+    /* MobileNetV2's stem on an odd image: 3x3 stride 2 SAME, 3 -> 32, ReLU6. */
+    {1, 113, 113, 3, 32, 3, 2, 1, MCL_PADDING_SAME, 1, 0, 1, 0, 1},
+    /* Even size, stride 2 SAME: TensorFlow pads 0 before and 1 after. */
+    {1, 16, 14, 3, 17, 3, 2, 1, MCL_PADDING_SAME, 1, 0, 1, 3, 0},
+    {1, 7, 5, 5, 13, 3, 1, 1, MCL_PADDING_SAME, 0, 1, 1, 1, 0},
+    {2, 13, 11, 13, 33, 3, 1, 2, MCL_PADDING_SAME, 1, 1, 1, 2, 0},
+    {1, 15, 15, 17, 5, 3, 1, 2, MCL_PADDING_VALID, 0, 0, 1, 0, 0},
+    {1, 15, 15, 3, 16, 5, 2, 1, MCL_PADDING_VALID, 1, 0, 0, 0, 1},
+    /* A 1x1 with stride 2 is not pointwise: it takes the general kernel. */
+    {1, 13, 11, 33, 17, 1, 2, 1, MCL_PADDING_SAME, 0, 1, 1, 5, 0},
+    {1, 9, 9, 4, 3, 7, 1, 1, MCL_PADDING_SAME, 0, 0, 1, 0, 0},
+};
+
+static void run_case(const conv_case *c, uint64_t seed)
+{
+    mcl_rng r;
+    mcl_rng_seed(&r, seed);
+    mcl_conv_params p = th_conv_params(c->batch, c->h, c->w, c->in_c, c->out_c, c->k, c->k,
+                                       c->stride, c->dilation, c->padding);
+    if (c->relu6) {
+        p.act_min = 0.0f;
+        p.act_max = 6.0f;
+    }
+    if (c->residual) {
+        p.res_min = -2.0f;
+        p.res_max = 2.5f;
+    }
+    const size_t nin = th_in_count(&p), nout = th_out_count(&p);
+    const size_t nw = (size_t)c->out_c * (size_t)c->k * (size_t)c->k * (size_t)c->in_c;
+    float *in = mcl_test_random_array(&r, nin, -1.0f, 1.0f);
+    float *w = mcl_test_random_array(&r, nw, -1.0f, 1.0f);
+    float *bias = mcl_test_random_array(&r, (size_t)c->out_c, -1.0f, 1.0f);
+    float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
+    float *ref = malloc(nout * sizeof *ref);
+    float *got = malloc(nout * sizeof *got);
+    assert_non_null(ref);
+    assert_non_null(got);
+
+    th_graph t;
+    th_init(&t, c->gap);
+    t.align16 = c->align16;
+    const int xi = th_nhwc(&t, c->batch, c->h, c->w, c->in_c, NULL);
+    const int wd[4] = {c->out_c, c->k, c->k, c->in_c};
+    const int wi = th_tensor(&t, 4, wd, w);
+    const int bi = th_tensor(&t, 1, &c->out_c, bias);
+    const int ri = c->residual ? th_nhwc(&t, c->batch, p.out_h, p.out_w, c->out_c, NULL) : -1;
+    const int yi = th_nhwc(&t, c->batch, p.out_h, p.out_w, c->out_c, NULL);
+    const int ins[3] = {xi, wi, bi};
+    mcl_op *op = th_op(&t, MCL_OP_CONV2D, c->bias ? 3 : 2, ins, yi);
+    op->conv = p;
+    op->residual = c->residual ? ri : MCL_NO_TENSOR;
+    const int gin[2] = {xi, ri};
+    th_io(&t, c->residual ? 2 : 1, gin, yi);
+    const float *inputs[2] = {in, res};
+    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+
+    mcl_cpu_conv2d(&p, in, w, c->bias ? bias : NULL, c->residual ? res : NULL, ref);
+    char what[128];
+    snprintf(what, sizeof what, "conv2d %dx%dx%dx%d->%d k%d s%d d%d %s", c->batch, c->h, c->w,
+             c->in_c, c->out_c, c->k, c->stride, c->dilation,
+             c->padding == MCL_PADDING_SAME ? "SAME" : "VALID");
+    assert_int_equal(mcl_test_compare(what, ref, got, nout, MCL_TOL_ABS, MCL_TOL_REL), 0);
+
+    mcl_graph_release(&t.g);
+    free(in);
+    free(w);
+    free(bias);
+    free(res);
+    free(ref);
+    free(got);
+}
+
+static void test_random_cases(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i], 300 + i);
+}
+
+/* Hand-computed: 3x3 input 1..9 (one channel), 3x3 all-ones filter, stride 2, SAME (3 -> 2,
+ * padding 1 before and after as total = (2-1)*2 + 3 - 3 = 2): output (0,0) sums rows 0-1,
+ * cols 0-1 = 1+2+4+5 = 12; (0,1) = 2+3+5+6 = 16; (1,0) = 4+5+7+8 = 24; (1,1) = 5+6+8+9 = 28;
+ * plus bias 1. */
+static void test_hand_computed(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    const float in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    const float w[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const float bias[1] = {1};
+    const float want[4] = {13, 17, 25, 29};
+    th_graph t;
+    th_init(&t, 0);
+    const int xi = th_nhwc(&t, 1, 3, 3, 1, NULL);
+    const int wd[4] = {1, 3, 3, 1}, bd[1] = {1};
+    const int wi = th_tensor(&t, 4, wd, w);
+    const int bi = th_tensor(&t, 1, bd, bias);
+    const int yi = th_nhwc(&t, 1, 2, 2, 1, NULL);
+    const int ins[3] = {xi, wi, bi};
+    mcl_op *op = th_op(&t, MCL_OP_CONV2D, 3, ins, yi);
+    op->conv = th_conv_params(1, 3, 3, 1, 1, 3, 3, 2, 1, MCL_PADDING_SAME);
+    assert_int_equal(op->conv.out_h, 2);
+    assert_int_equal(op->conv.pad_top, 1);
+    th_io(&t, 1, &xi, yi);
+    const float *inputs[1] = {in};
+    float got[4];
+    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+    assert_int_equal(mcl_test_compare("conv2d hand", want, got, 4, MCL_TOL_ABS, MCL_TOL_REL), 0);
+    mcl_graph_release(&t.g);
+}
+
+int main(void)
+{
+    th_setup_env();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_computed),
+        cmocka_unit_test(test_random_cases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

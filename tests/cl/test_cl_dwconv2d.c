@@ -1,0 +1,135 @@
+/* dwconv2d.cl (tiled depthwise, and the generic kernel for depth multipliers > 1) against
+ * mcl_cpu_dwconv2d. */
+#include "cl_harness.h"
+
+typedef struct dw_case {
+    int batch, h, w, in_c, multiplier, k, stride, dilation, padding;
+    int relu6, residual, bias;
+    size_t gap;
+    int align16;
+} dw_case;
+
+static const dw_case cases[] = {
+    {1, 13, 11, 17, 1, 3, 1, 1, MCL_PADDING_SAME, 1, 0, 1, 3, 0},
+    {1, 15, 15, 33, 1, 3, 2, 1, MCL_PADDING_SAME, 1, 0, 1, 0, 0},
+    /* Even sizes, stride 2 SAME: asymmetric padding (0 before, 1 after). */
+    {1, 16, 14, 32, 1, 3, 2, 1, MCL_PADDING_SAME, 1, 0, 1, 0, 1},
+    {1, 13, 11, 5, 1, 3, 1, 2, MCL_PADDING_SAME, 0, 1, 1, 1, 0},
+    {2, 7, 5, 13, 1, 3, 1, 1, MCL_PADDING_VALID, 0, 1, 0, 2, 0},
+    {1, 113, 113, 16, 1, 3, 2, 1, MCL_PADDING_SAME, 1, 0, 1, 0, 1},
+    {1, 15, 15, 3, 1, 5, 1, 1, MCL_PADDING_SAME, 1, 0, 1, 0, 0},
+    {1, 33, 33, 48, 1, 3, 1, 2, MCL_PADDING_SAME, 1, 1, 1, 0, 1},
+    {1, 3, 2, 20, 1, 3, 1, 1, MCL_PADDING_SAME, 0, 0, 1, 0, 0},
+    {1, 1, 1, 7, 1, 3, 1, 1, MCL_PADDING_SAME, 0, 0, 1, 0, 0},
+    /* Depth multiplier 2 and 3: the generic kernel. */
+    {1, 9, 7, 5, 2, 3, 1, 1, MCL_PADDING_SAME, 1, 0, 1, 1, 0},
+    {2, 10, 11, 3, 3, 3, 2, 2, MCL_PADDING_SAME, 0, 1, 1, 0, 0},
+};
+
+static void run_case(const dw_case *c, uint64_t seed)
+{
+    mcl_rng r;
+    mcl_rng_seed(&r, seed);
+    const int out_c = c->in_c * c->multiplier;
+    mcl_conv_params p = th_conv_params(c->batch, c->h, c->w, c->in_c, out_c, c->k, c->k,
+                                       c->stride, c->dilation, c->padding);
+    p.depth_multiplier = c->multiplier;
+    if (c->relu6) {
+        p.act_min = 0.0f;
+        p.act_max = 6.0f;
+    }
+    if (c->residual) {
+        p.res_min = -1.0f;
+        p.res_max = 1.0f;
+    }
+    const size_t nin = th_in_count(&p), nout = th_out_count(&p);
+    const size_t nw = (size_t)c->k * (size_t)c->k * (size_t)out_c;
+    float *in = mcl_test_random_array(&r, nin, -1.0f, 1.0f);
+    float *w = mcl_test_random_array(&r, nw, -1.0f, 1.0f);
+    float *bias = mcl_test_random_array(&r, (size_t)out_c, -1.0f, 1.0f);
+    float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
+    float *ref = malloc(nout * sizeof *ref);
+    float *got = malloc(nout * sizeof *got);
+    assert_non_null(ref);
+    assert_non_null(got);
+
+    th_graph t;
+    th_init(&t, c->gap);
+    t.align16 = c->align16;
+    const int xi = th_nhwc(&t, c->batch, c->h, c->w, c->in_c, NULL);
+    const int wd[4] = {1, c->k, c->k, out_c};
+    const int wi = th_tensor(&t, 4, wd, w);
+    const int bi = th_tensor(&t, 1, &out_c, bias);
+    const int ri = c->residual ? th_nhwc(&t, c->batch, p.out_h, p.out_w, out_c, NULL) : -1;
+    const int yi = th_nhwc(&t, c->batch, p.out_h, p.out_w, out_c, NULL);
+    const int ins[3] = {xi, wi, bi};
+    mcl_op *op = th_op(&t, MCL_OP_DWCONV2D, c->bias ? 3 : 2, ins, yi);
+    op->conv = p;
+    op->residual = c->residual ? ri : MCL_NO_TENSOR;
+    const int gin[2] = {xi, ri};
+    th_io(&t, c->residual ? 2 : 1, gin, yi);
+    const float *inputs[2] = {in, res};
+    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+
+    mcl_cpu_dwconv2d(&p, in, w, c->bias ? bias : NULL, c->residual ? res : NULL, ref);
+    char what[128];
+    snprintf(what, sizeof what, "dwconv2d %dx%dx%dx%d m%d k%d s%d d%d %s", c->batch, c->h, c->w,
+             c->in_c, c->multiplier, c->k, c->stride, c->dilation,
+             c->padding == MCL_PADDING_SAME ? "SAME" : "VALID");
+    assert_int_equal(mcl_test_compare(what, ref, got, nout, MCL_TOL_ABS, MCL_TOL_REL), 0);
+
+    mcl_graph_release(&t.g);
+    free(in);
+    free(w);
+    free(bias);
+    free(res);
+    free(ref);
+    free(got);
+}
+
+static void test_random_cases(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i], 400 + i);
+}
+
+/* Hand-computed: 3x3 single-channel input 1..9, 3x3 filter with 1 at the centre and 2 at the
+ * right neighbour, stride 1, SAME: out(y,x) = in(y,x) + 2*in(y,x+1) (0 past the right edge):
+ * 1+4, 2+6, 3; 4+10, 5+12, 6; 7+16, 8+18, 9; then ReLU6. */
+static void test_hand_computed(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    const float in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    const float w[9] = {0, 0, 0, 0, 1, 2, 0, 0, 0};
+    const float want[9] = {5, 6, 3, 6, 6, 6, 6, 6, 6};
+    th_graph t;
+    th_init(&t, 0);
+    const int xi = th_nhwc(&t, 1, 3, 3, 1, NULL);
+    const int wd[4] = {1, 3, 3, 1};
+    const int wi = th_tensor(&t, 4, wd, w);
+    const int yi = th_nhwc(&t, 1, 3, 3, 1, NULL);
+    const int ins[2] = {xi, wi};
+    mcl_op *op = th_op(&t, MCL_OP_DWCONV2D, 2, ins, yi);
+    op->conv = th_conv_params(1, 3, 3, 1, 1, 3, 3, 1, 1, MCL_PADDING_SAME);
+    op->conv.act_min = 0.0f;
+    op->conv.act_max = 6.0f;
+    th_io(&t, 1, &xi, yi);
+    const float *inputs[1] = {in};
+    float got[9];
+    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+    assert_int_equal(mcl_test_compare("dwconv2d hand", want, got, 9, MCL_TOL_ABS, MCL_TOL_REL),
+                     0);
+    mcl_graph_release(&t.g);
+}
+
+int main(void)
+{
+    th_setup_env();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_computed),
+        cmocka_unit_test(test_random_cases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,166 @@
+/* End to end on the real pretrained models of ../shared/data: the classes TensorFlow Lite
+ * gives for the shared photos (checked with tools/tflite_reference.py), on the CPU and on
+ * OpenCL, and the two backends agreeing with each other. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+typedef struct {
+    const char *image;
+    int accepted[3]; /* any of these as top-1; -1 pads */
+} expectation;
+
+/* ImageNet indices with the background line at 0 (labels/imagenet_labels.txt). */
+static const expectation kExpected[] = {
+    {"images/cat.bmp", {282, 283, 286}},       /* tabby, tiger cat, Egyptian cat */
+    {"images/grace_hopper.bmp", {653, -1, -1}}, /* military uniform */
+    {"images/parrot.jpg", {89, -1, -1}},       /* macaw */
+    {"images/bird.bmp", {20, -1, -1}},         /* chickadee */
+};
+#define NUM_IMAGES (sizeof kExpected / sizeof kExpected[0])
+#define TOP 5
+
+typedef struct {
+    size_t classes;
+    float *scores[NUM_IMAGES];
+} run_result;
+
+static int classify_all(const char *model_file, mcl_device device, run_result *r)
+{
+    char path[1024];
+    if (!mcl_test_data_path(path, sizeof path, model_file)) return 0;
+    mcl_error err;
+    mcl_model *m = NULL;
+    if (mcl_model_load_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_options opt = mcl_options_default();
+    opt.device = device;
+    mcl_session *s = NULL;
+    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    assert_string_equal(mcl_session_device(s), device == MCL_DEVICE_CL ? "cl" : "cpu");
+    r->classes = mcl_session_output_size(s, 0);
+    for (size_t i = 0; i < NUM_IMAGES; i++) {
+        if (!mcl_test_data_path(path, sizeof path, kExpected[i].image)) return 0;
+        mcl_image img;
+        if (mcl_image_load(path, &img, &err) != MCL_OK) fail_msg("%s", err.message);
+        r->scores[i] = malloc(r->classes * sizeof(float));
+        assert_non_null(r->scores[i]);
+        if (mcl_session_set_input_image(s, 0, &img, &err) != MCL_OK ||
+            mcl_session_run(s, &err) != MCL_OK ||
+            mcl_session_get_output(s, 0, r->scores[i], r->classes, &err) != MCL_OK)
+            fail_msg("%s: %s", kExpected[i].image, err.message);
+        mcl_image_free(&img);
+    }
+    mcl_session_free(s);
+    mcl_model_free(m);
+    return 1;
+}
+
+static void free_result(run_result *r)
+{
+    for (size_t i = 0; i < NUM_IMAGES; i++) free(r->scores[i]);
+}
+
+static void check_expected_classes(const char *model_file, const run_result *r)
+{
+    /* Both shared ImageNet models have 1001 outputs: line i of imagenet_labels.txt. */
+    assert_int_equal(r->classes, 1001);
+    for (size_t i = 0; i < NUM_IMAGES; i++) {
+        mcl_class_score top[TOP];
+        assert_int_equal(mcl_top_k(r->scores[i], (int)r->classes, TOP, top), TOP);
+        const int *ok = kExpected[i].accepted;
+        if (top[0].index != ok[0] && top[0].index != ok[1] && top[0].index != ok[2])
+            fail_msg("%s on %s: top-1 is %d (%.3f)", model_file, kExpected[i].image,
+                     top[0].index, top[0].score);
+        double sum = 0;
+        for (size_t c = 0; c < r->classes; c++) sum += r->scores[i][c];
+        assert_true(fabs(sum - 1.0) < 1e-3); /* a softmax output */
+    }
+}
+
+static void check_backends_agree(const char *model_file, const run_result *cpu,
+                                 const run_result *cl)
+{
+    assert_int_equal(cpu->classes, cl->classes);
+    for (size_t i = 0; i < NUM_IMAGES; i++) {
+        mcl_class_score a[TOP], b[TOP];
+        mcl_top_k(cpu->scores[i], (int)cpu->classes, TOP, a);
+        mcl_top_k(cl->scores[i], (int)cl->classes, TOP, b);
+        for (int k = 0; k < TOP; k++)
+            if (a[k].index != b[k].index)
+                fail_msg("%s on %s: rank %d is class %d on the CPU, %d on OpenCL", model_file,
+                         kExpected[i].image, k, a[k].index, b[k].index);
+        float worst = 0;
+        for (size_t c = 0; c < cpu->classes; c++)
+            worst = fmaxf(worst, fabsf(cpu->scores[i][c] - cl->scores[i][c]));
+        if (worst > 1e-4f)
+            fail_msg("%s on %s: probabilities differ by %g between CPU and OpenCL", model_file,
+                     kExpected[i].image, worst);
+    }
+}
+
+static void run_model(const char *model_file)
+{
+    run_result cpu = {0, {0}}, cl = {0, {0}};
+    if (!classify_all(model_file, MCL_DEVICE_CPU, &cpu)) {
+        free_result(&cpu);
+        skip();
+    }
+    check_expected_classes(model_file, &cpu);
+    if (mcl_test_have_cl()) {
+        assert_true(classify_all(model_file, MCL_DEVICE_CL, &cl));
+        check_expected_classes(model_file, &cl);
+        check_backends_agree(model_file, &cpu, &cl);
+    }
+    free_result(&cpu);
+    free_result(&cl);
+}
+
+static void test_mobilenet_v2_quant(void **state)
+{
+    (void)state;
+    run_model("models/mobilenet_v2_1.0_224_quant.tflite");
+}
+
+static void test_tf2_mobilenet_v2_ptq(void **state)
+{
+    (void)state;
+    run_model("models/tf2_mobilenet_v2_1.0_224_ptq.tflite");
+}
+
+/* The reference network's shape: 1.0/224 has 3.47M parameters and 300M multiply-adds with
+ * 1001 classes (the paper's table and the released checkpoint). */
+static void test_mobilenet_v2_size(void **state)
+{
+    (void)state;
+    char path[1024];
+    if (!mcl_test_data_path(path, sizeof path, "models/mobilenet_v2_1.0_224_quant.tflite")) skip();
+    mcl_error err;
+    mcl_model *m = NULL;
+    if (mcl_model_load_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
+    double params = (double)mcl_model_params(m), madds = (double)mcl_model_madds(m);
+    assert_true(fabs(params - 3.47e6) / 3.47e6 < 0.02);
+    assert_true(fabs(madds - 300e6) / 300e6 < 0.03);
+    /* 10 residual ADDs fused into their projection convs: 66 - 10 - RESHAPE = 55 layers. */
+    int fused = 0;
+    for (int i = 0; i < mcl_model_num_layers(m); i++) {
+        mcl_layer_info L;
+        mcl_model_layer_info(m, i, &L);
+        fused += L.fused_add;
+    }
+    assert_int_equal(fused, 10);
+    assert_int_equal(mcl_model_num_layers(m), 55);
+    mcl_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mobilenet_v2_size),
+        cmocka_unit_test(test_mobilenet_v2_quant),
+        cmocka_unit_test(test_tf2_mobilenet_v2_ptq),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

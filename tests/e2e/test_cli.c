@@ -1,0 +1,179 @@
+/* The mobilecl command line as a user meets it: bad files give one clear error line and a
+ * non-zero exit, good ones the documented output. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+static char g_dir[256];
+
+static const char *cli(void)
+{
+    const char *c = getenv("MOBILECL_CLI");
+    if (!c || !*c) fail_msg("MOBILECL_CLI is not set (run the tests through ctest)");
+    return c;
+}
+
+/* Runs `mobilecl ARGS`, capturing stdout and stderr; returns the exit code. */
+static int run(const char *args, char *out, size_t out_size, char *errbuf, size_t err_size)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "\"%s\" %s >%s/out.txt 2>%s/err.txt", cli(), args, g_dir, g_dir);
+    int status = system(cmd);
+    assert_true(status != -1 && WIFEXITED(status));
+    char path[512];
+    char *bufs[2] = {out, errbuf};
+    size_t sizes[2] = {out_size, err_size};
+    const char *names[2] = {"out.txt", "err.txt"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", g_dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        size_t n = fread(bufs[i], 1, sizes[i] - 1, f);
+        bufs[i][n] = '\0';
+        fclose(f);
+    }
+    return WEXITSTATUS(status);
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+static void write_file(const char *name, const void *data, size_t size, char *path, size_t psize)
+{
+    snprintf(path, psize, "%s/%s", g_dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    fclose(f);
+}
+
+static char *read_all(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *size = (size_t)n;
+    return buf;
+}
+
+/* A bad model must give exactly one "mobilecl: ..." line on stderr and exit 1. */
+static void expect_one_line_error(const char *args, const char *must_contain)
+{
+    char out[8192], err[8192];
+    int rc = run(args, out, sizeof out, err, sizeof err);
+    if (rc == 0) fail_msg("'%s' succeeded", args);
+    if (count_lines(err) != 1 || strncmp(err, "mobilecl: ", 10) != 0)
+        fail_msg("'%s': stderr is not one 'mobilecl:' line:\n%s", args, err);
+    if (must_contain && !strstr(err, must_contain))
+        fail_msg("'%s': error does not mention '%s': %s", args, must_contain, err);
+}
+
+static void test_bad_models(void **state)
+{
+    (void)state;
+    char model[1024], image[1024], path[512], args[4096];
+    if (!mcl_test_data_path(model, sizeof model, "models/mobilenet_v2_1.0_224_quant.tflite") ||
+        !mcl_test_data_path(image, sizeof image, "images/cat.bmp"))
+        skip();
+    size_t size;
+    char *bytes = read_all(model, &size);
+    const size_t cuts[] = {0, 7, 100, 4096, 100000, 1000000, 3000000};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        write_file("truncated.tflite", bytes, cuts[i] < size ? cuts[i] : size - 1, path, sizeof path);
+        snprintf(args, sizeof args, "classify --device cpu --model %s %s", path, image);
+        expect_one_line_error(args, "truncated.tflite");
+    }
+    mcl_rng rng;
+    mcl_rng_seed(&rng, 7);
+    for (size_t i = 0; i < 4096; i++) bytes[i] = (char)(mcl_rng_uniform(&rng, 0, 256));
+    write_file("random.tflite", bytes, 4096, path, sizeof path);
+    snprintf(args, sizeof args, "classify --model %s %s", path, image);
+    expect_one_line_error(args, "random.tflite");
+    snprintf(args, sizeof args, "info --model %s/does-not-exist.tflite", g_dir);
+    expect_one_line_error(args, "does-not-exist.tflite");
+    free(bytes);
+}
+
+static void test_bad_images(void **state)
+{
+    (void)state;
+    char model[1024], path[512], args[4096];
+    if (!mcl_test_data_path(model, sizeof model, "models/mobilenet_v2_1.0_224_quant.tflite")) skip();
+    const char text[] = "this is not an image\n";
+    write_file("text.png", text, sizeof text - 1, path, sizeof path);
+    snprintf(args, sizeof args, "classify --device cpu --model %s %s", model, path);
+    expect_one_line_error(args, "text.png");
+    snprintf(args, sizeof args, "classify --device cpu --model %s %s/missing.jpg", model, g_dir);
+    expect_one_line_error(args, "missing.jpg");
+    snprintf(args, sizeof args, "classify --device gpu --model %s x.png", model);
+    expect_one_line_error(args, "--device");
+}
+
+static void test_classify_json(void **state)
+{
+    (void)state;
+    char model[1024], labels[1024], image[1024], args[4096], out[8192], err[8192];
+    if (!mcl_test_data_path(model, sizeof model, "models/mobilenet_v2_1.0_224_quant.tflite") ||
+        !mcl_test_data_path(labels, sizeof labels, "labels/imagenet_labels.txt") ||
+        !mcl_test_data_path(image, sizeof image, "images/grace_hopper.bmp"))
+        skip();
+    snprintf(args, sizeof args, "classify --device cpu --json --top 3 --model %s --labels %s %s",
+             model, labels, image);
+    int rc = run(args, out, sizeof out, err, sizeof err);
+    if (rc != 0) fail_msg("classify failed: %s", err);
+    assert_int_equal(count_lines(out), 1);
+    assert_true(strncmp(out, "{\"image\": \"", 11) == 0);
+    assert_non_null(strstr(out, "\"device\": \"cpu\""));
+    assert_non_null(strstr(out, "\"top\": [{\"index\": 653, \"label\": \"military uniform\""));
+}
+
+static void test_info(void **state)
+{
+    (void)state;
+    char model[1024], args[4096], out[16384], err[8192];
+    if (!mcl_test_data_path(model, sizeof model, "models/mobilenet_v2_1.0_224_quant.tflite")) skip();
+    snprintf(args, sizeof args, "info --model %s", model);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, "DEPTHWISE_CONV_2D"));
+    assert_non_null(strstr(out, "55 layers"));
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(g_dir, sizeof g_dir, "/tmp/mobilecl-cli-XXXXXX");
+    return mkdtemp(g_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_models),
+        cmocka_unit_test(test_bad_images),
+        cmocka_unit_test(test_classify_json),
+        cmocka_unit_test(test_info),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,94 @@
+#include "test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void mcl_rng_seed(mcl_rng *r, uint64_t seed) { r->s = seed * 0x9E3779B97F4A7C15ull + 1; }
+
+float mcl_rng_uniform(mcl_rng *r, float lo, float hi)
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return lo + (hi - lo) * (float)((r->s >> 40) / 16777216.0);
+}
+
+void mcl_rng_fill(mcl_rng *r, float *x, size_t n, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++) x[i] = mcl_rng_uniform(r, lo, hi);
+}
+
+float *mcl_test_random_array(mcl_rng *r, size_t n, float lo, float hi)
+{
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    assert_non_null(x);
+    mcl_rng_fill(r, x, n, lo, hi);
+    return x;
+}
+
+size_t mcl_test_compare(const char *what, const float *ref, const float *got, size_t n,
+                        float atol, float rtol)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        float d = fabsf(ref[i] - got[i]);
+        if (!(d <= atol + rtol * fabsf(ref[i]))) {
+            if (bad < 5)
+                fprintf(stderr, "%s: [%zu] expected %.7g got %.7g\n", what, i, ref[i], got[i]);
+            bad++;
+        }
+    }
+    if (bad) fprintf(stderr, "%s: %zu of %zu values differ\n", what, bad, n);
+    return bad;
+}
+
+int mcl_test_in_ci(void)
+{
+    const char *ci = getenv("CI");
+    return ci && (strcmp(ci, "true") == 0 || strcmp(ci, "1") == 0);
+}
+
+const char *mcl_test_data_dir(void)
+{
+    const char *d = getenv("MOBILECL_DATA_DIR");
+    if (!d || !*d) d = getenv("MOBILECL_DATA_DIR_DEFAULT");
+    if (!d || !*d) d = "../shared/data";
+    struct stat st;
+    if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) return NULL;
+    return d;
+}
+
+int mcl_test_data_path(char *buf, size_t size, const char *rel)
+{
+    const char *d = mcl_test_data_dir();
+    struct stat st;
+    if (d) snprintf(buf, size, "%s/%s", d, rel);
+    if (!d || stat(buf, &st) != 0) {
+        if (mcl_test_in_ci())
+            fail_msg("real-weight data missing (%s): CI requires ../shared/data or "
+                     "MOBILECL_DATA_DIR", d ? buf : "no data folder");
+        fprintf(stderr, "skipping: %s not found (set MOBILECL_DATA_DIR)\n", rel);
+        return 0;
+    }
+    return 1;
+}
+
+int mcl_test_have_cl(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        int count = 0;
+        mcl_error err;
+        cached = mcl_cl_list_devices(NULL, 0, &count, &err) == MCL_OK && count > 0;
+    }
+    if (!cached) {
+        const char *req = getenv("MOBILECL_REQUIRE_CL");
+        if (mcl_test_in_ci() || (req && strcmp(req, "1") == 0))
+            fail_msg("no OpenCL device, and CI requires one (PoCL)");
+        fprintf(stderr, "skipping: no OpenCL device\n");
+    }
+    return cached;
+}

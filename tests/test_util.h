@@ -1,0 +1,43 @@
+/* Shared helpers for the cmocka tests: deterministic random data, tolerant comparisons, and
+ * the rules for resources a test needs (real data, an OpenCL device). */
+#ifndef MCL_TEST_UTIL_H
+#define MCL_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "mobilecl.h"
+
+/* fp32 kernel tolerance (ARCHITECTURE.md): |a-b| <= atol + rtol*|ref|. */
+#define MCL_TOL_ABS 1e-5f
+#define MCL_TOL_REL 1e-5f
+
+/* Deterministic xorshift generator, so a failing case can be reproduced from its seed. */
+typedef struct { uint64_t s; } mcl_rng;
+void mcl_rng_seed(mcl_rng *r, uint64_t seed);
+float mcl_rng_uniform(mcl_rng *r, float lo, float hi);
+void mcl_rng_fill(mcl_rng *r, float *x, size_t n, float lo, float hi);
+float *mcl_test_random_array(mcl_rng *r, size_t n, float lo, float hi); /* malloc'ed */
+
+/* Counts elements outside |a-b| <= atol + rtol*|ref| and prints the first few (with `what`).
+ * Returns the number of mismatches. */
+size_t mcl_test_compare(const char *what, const float *ref, const float *got, size_t n,
+                        float atol, float rtol);
+
+/* Real-data folder: $MOBILECL_DATA_DIR, else the CMake default.  Returns NULL when it does
+ * not exist; with CI=true that is a test failure, not a skip (the caller just returns). */
+const char *mcl_test_data_dir(void);
+/* data_dir/rel into buf; fails the test (CI) or skips it when the file is missing. */
+int mcl_test_data_path(char *buf, size_t size, const char *rel);
+
+/* 1 when an OpenCL device is usable.  When none is and CI=true (or MOBILECL_REQUIRE_CL=1),
+ * the calling test fails; otherwise the caller should skip(). */
+int mcl_test_have_cl(void);
+
+/* True when running in CI (CI=true). */
+int mcl_test_in_ci(void);
+
+#endif

@@ -1,0 +1,35 @@
+/* Shared pieces of the mobilecl command-line tool. */
+#ifndef MCL_CLI_H
+#define MCL_CLI_H
+
+#include <stdio.h>
+
+#include "mobilecl.h"
+
+/* Each command: argc/argv start after the command name; returns the process exit code. */
+int mcl_cmd_devices(int argc, char **argv);
+int mcl_cmd_info(int argc, char **argv);
+int mcl_cmd_classify(int argc, char **argv);
+
+/* Prints "mobilecl: <message>" on stderr, one line; returns 1. */
+int mcl_cli_error(const char *fmt, ...);
+/* Prints an mcl_error the same way; returns 1. */
+int mcl_cli_report(const mcl_error *err);
+
+/* The value of option argv[*i] (argv[*i + 1]), advancing *i; NULL (with an error printed)
+ * when it is missing. */
+const char *mcl_cli_value(int argc, char **argv, int *i);
+/* Parses a non-negative integer option value; -1 (with an error printed) when invalid. */
+int mcl_cli_int(const char *option, const char *value, int min, int max);
+
+/* "auto" | "cpu" | "cl" and "auto" | "kernel" | "clblast"; 0 on success. */
+int mcl_cli_parse_device(const char *value, mcl_device *device);
+int mcl_cli_parse_pointwise(const char *value, mcl_pointwise *pointwise);
+
+/* Writes s as a JSON string literal (with quotes). */
+void mcl_cli_json_string(FILE *out, const char *s);
+
+/* Monotonic clock in milliseconds. */
+double mcl_cli_now_ms(void);
+
+#endif
