@@ -112,6 +112,12 @@ typedef struct mcl_graph {
     int outputs[MCL_MAX_GRAPH_IO];
     int num_outputs;
     size_t arena_floats;       /* size of the activation arena, set by the memory planner */
+    /* Ops [host_from, num_ops) are host post-processing (e.g. TFLite_Detection_PostProcess):
+     * every backend leaves them to the CPU.  The device part hands over device_outputs: the
+     * graph outputs it produces and the activations the host ops read.  Set by the passes. */
+    int host_from;
+    int device_outputs[2 * MCL_MAX_GRAPH_IO];
+    int num_device_outputs;
     uint8_t *file;             /* owned copy of the model file (custom_options point here) */
     size_t file_size;
 } mcl_graph;

@@ -250,6 +250,58 @@ static mcl_status fuse_residual_adds(mcl_graph *g, mcl_error *err)
     return MCL_OK;
 }
 
+/* Post-processing ops that no device backend runs: they stay on the host. */
+static int is_host_op(mcl_op_kind k) { return k == MCL_OP_DETECTION_POSTPROCESS; }
+
+static void add_device_output(mcl_graph *g, int t)
+{
+    for (int i = 0; i < g->num_device_outputs; i++)
+        if (g->device_outputs[i] == t) return;
+    g->device_outputs[g->num_device_outputs++] = t;
+}
+
+static mcl_status split_host_tail(mcl_graph *g, mcl_error *err)
+{
+    g->host_from = g->num_ops;
+    while (g->host_from > 0 && is_host_op(g->ops[g->host_from - 1].kind)) g->host_from--;
+    for (int i = 0; i < g->host_from; i++)
+        if (is_host_op(g->ops[i].kind))
+            return mcl_fail(err, MCL_ERR_UNSUPPORTED,
+                            "op %d (%s) is host post-processing but device ops follow it", i,
+                            g->ops[i].name);
+    /* Tensors written by the device part: everything but graph inputs and constants. */
+    g->num_device_outputs = 0;
+    for (int i = g->host_from; i < g->num_ops; i++) {
+        const mcl_op *op = &g->ops[i];
+        for (int j = 0; j < op->num_inputs; j++) {
+            int t = op->inputs[j];
+            if (t < 0 || g->tensors[t].data || g->tensors[t].data_i64) continue;
+            int produced_on_device = 0;
+            for (int k = 0; k < g->host_from && !produced_on_device; k++)
+                for (int o = 0; o < g->ops[k].num_outputs; o++)
+                    produced_on_device |= g->ops[k].outputs[o] == t;
+            if (produced_on_device) {
+                if (g->num_device_outputs >= 2 * MCL_MAX_GRAPH_IO)
+                    return mcl_fail(err, MCL_ERR_UNSUPPORTED, "too many tensors feed the "
+                                    "host post-processing");
+                add_device_output(g, t);
+            }
+        }
+    }
+    for (int i = 0; i < g->num_outputs; i++) {
+        int t = g->outputs[i];
+        int from_host = 0;
+        for (int k = g->host_from; k < g->num_ops; k++)
+            for (int o = 0; o < g->ops[k].num_outputs; o++) from_host |= g->ops[k].outputs[o] == t;
+        if (!from_host) {
+            if (g->num_device_outputs >= 2 * MCL_MAX_GRAPH_IO)
+                return mcl_fail(err, MCL_ERR_UNSUPPORTED, "too many graph outputs");
+            add_device_output(g, t);
+        }
+    }
+    return MCL_OK;
+}
+
 mcl_status mcl_graph_run_passes(mcl_graph *g, mcl_error *err)
 {
     for (int i = 0; i < g->num_ops; i++) g->ops[i].residual = MCL_NO_TENSOR;
@@ -260,5 +312,7 @@ mcl_status mcl_graph_run_passes(mcl_graph *g, mcl_error *err)
         st = resolve_geometry(g, i, err);
         if (st != MCL_OK) return st;
     }
-    return fuse_residual_adds(g, err);
+    st = fuse_residual_adds(g, err);
+    if (st != MCL_OK) return st;
+    return split_host_tail(g, err);
 }

@@ -8,7 +8,9 @@
  *      quantized output can represent -- TFLite saturates there, and some models (the SSD
  *      detector) encode ReLU6 only that way;
  *   4. residual fusion: CONV_2D followed by ADD with the block input becomes one conv with a
- *      residual epilogue (one less pass over the activation on every backend).
+ *      residual epilogue (one less pass over the activation on every backend);
+ *   5. host tail: trailing post-processing ops (detection decoding + NMS) are left to the CPU
+ *      on every backend; the tensors the device part must hand over are listed.
  */
 #ifndef MCL_PASSES_H
 #define MCL_PASSES_H

@@ -31,16 +31,16 @@ mcl_options mcl_options_default(void)
     return o;
 }
 
-static mcl_status use_cpu(mcl_session *s, mcl_error *err)
+/* The host copy of the activation arena: the CPU backend's working memory, and on OpenCL
+ * the place where host post-processing reads the device's results.  Allocated once, at
+ * creation, so a fallback mid-run never has to allocate. */
+static mcl_status alloc_arena(mcl_session *s, mcl_error *err)
 {
     const mcl_graph *g = &s->model->graph;
-    s->on_cl = 0;
-    free(s->arena);
     s->arena = calloc(g->arena_floats ? g->arena_floats : 1, sizeof(float));
     if (!s->arena)
         return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for a %zu-float activation arena",
                         g->arena_floats);
-    snprintf(s->device_name, sizeof s->device_name, "CPU (1 thread)");
     return MCL_OK;
 }
 
@@ -86,7 +86,8 @@ mcl_status mcl_session_create(const mcl_model *model, const mcl_options *options
                      clerr.message);
         }
     }
-    if (st == MCL_OK && !s->on_cl) st = use_cpu(s, err);
+    if (st == MCL_OK && !s->on_cl) snprintf(s->device_name, sizeof s->device_name, "CPU (1 thread)");
+    if (st == MCL_OK) st = alloc_arena(s, err);
     if (st != MCL_OK) {
         mcl_session_free(s);
         return st;
@@ -188,14 +189,17 @@ mcl_status mcl_session_set_input_image(mcl_session *s, int index, const mcl_imag
     return st;
 }
 
-static mcl_status run_cpu(mcl_session *s, mcl_error *err)
+/* Runs ops [first, num_ops) on the CPU arena and copies the graph outputs out of it.  With
+ * first == 0 the inputs are copied in first; otherwise the device part already left what the
+ * host ops read in the arena. */
+static mcl_status run_cpu_from(mcl_session *s, int first, mcl_error *err)
 {
     const mcl_graph *g = &s->model->graph;
     for (int i = 0; i < g->num_inputs; i++) {
         const mcl_tensor *t = &g->tensors[g->inputs[i]];
         memcpy(s->arena + t->arena_offset, s->in[i], t->count * sizeof(float));
     }
-    mcl_status st = mcl_cpu_run_graph(g, 0, s->arena, err);
+    mcl_status st = mcl_cpu_run_graph(g, first, s->arena, err);
     if (st != MCL_OK) return st;
     for (int i = 0; i < g->num_outputs; i++) {
         const mcl_tensor *t = &g->tensors[g->outputs[i]];
@@ -204,22 +208,46 @@ static mcl_status run_cpu(mcl_session *s, mcl_error *err)
     return MCL_OK;
 }
 
+/* The device part of the graph on OpenCL; its hand-over tensors land in the CPU arena when
+ * host post-processing follows, else straight in the output buffers. */
+static mcl_status run_cl(mcl_session *s, mcl_error *err)
+{
+    const mcl_graph *g = &s->model->graph;
+    float *dst[2 * MCL_MAX_GRAPH_IO];
+    int tail = g->host_from < g->num_ops;
+    for (int i = 0; i < g->num_device_outputs; i++) {
+        int t = g->device_outputs[i];
+        dst[i] = NULL;
+        if (tail) {
+            dst[i] = s->arena + g->tensors[t].arena_offset;
+        } else {
+            for (int o = 0; o < g->num_outputs; o++)
+                if (g->outputs[o] == t) dst[i] = s->out[o];
+        }
+    }
+    mcl_status st = mcl_cl_backend_run(s->cl, (const float *const *)s->in, dst, err);
+    if (st != MCL_OK || !tail) return st;
+    return run_cpu_from(s, g->host_from, err);
+}
+
 mcl_status mcl_session_run(mcl_session *s, mcl_error *err)
 {
     if (!s) return mcl_fail(err, MCL_ERR_ARGUMENT, "session: NULL argument");
     if (s->on_cl) {
         mcl_error clerr;
-        mcl_status st = mcl_cl_backend_run(s->cl, (const float *const *)s->in, s->out, &clerr);
+        mcl_status st = run_cl(s, &clerr);
         if (st == MCL_OK) return mcl_ok(err);
-        if (s->strict_cl) return mcl_fail(err, st, "OpenCL: %s", clerr.message);
+        if (st != MCL_ERR_OPENCL || s->strict_cl)
+            return mcl_fail(err, st, "%s%s", st == MCL_ERR_OPENCL ? "OpenCL: " : "",
+                            clerr.message);
         /* A device that fails mid-run (lost context, out of resources) is not trusted again. */
         snprintf(s->notice, sizeof s->notice, "OpenCL run failed (%s): running on the CPU",
                  clerr.message);
         drop_cl(s);
-        st = use_cpu(s, err);
-        if (st != MCL_OK) return st;
+        s->on_cl = 0;
+        snprintf(s->device_name, sizeof s->device_name, "CPU (1 thread)");
     }
-    mcl_status st = run_cpu(s, err);
+    mcl_status st = run_cpu_from(s, 0, err);
     return st == MCL_OK ? mcl_ok(err) : st;
 }
 

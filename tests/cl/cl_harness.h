@@ -103,6 +103,9 @@ static inline void th_io(th_graph *t, int num_inputs, const int *inputs, int out
     for (int i = 0; i < num_inputs; i++) t->g.inputs[i] = inputs[i];
     t->g.num_outputs = 1;
     t->g.outputs[0] = output;
+    t->g.host_from = t->g.num_ops;
+    t->g.num_device_outputs = 1;
+    t->g.device_outputs[0] = output;
 }
 
 /* Creates the backend, runs once, frees it; fails the test with the backend's message. */
@@ -115,6 +118,10 @@ static inline void th_run(th_graph *t, mcl_pointwise pointwise, const float *con
     opt.pointwise = pointwise;
     opt.cl_platform = -1;
     opt.cl_device = -1;
+    /* What the passes would set: no host post-processing, the output handed back. */
+    t->g.host_from = t->g.num_ops;
+    t->g.num_device_outputs = 1;
+    t->g.device_outputs[0] = t->g.outputs[0];
     mcl_cl_backend *b = NULL;
     mcl_error err;
     mcl_status st = mcl_cl_backend_create(&t->g, &opt, &b, &err);

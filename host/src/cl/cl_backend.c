@@ -149,8 +149,8 @@ static mcl_status check_graph(const mcl_graph *g, mcl_error *err)
     if (g->arena_floats > (size_t)INT_MAX)
         return mcl_fail(err, MCL_ERR_UNSUPPORTED, "activation arena of %zu floats exceeds the "
                         "OpenCL kernels' 32-bit indexing", g->arena_floats);
-    if (g->num_inputs > MCL_MAX_GRAPH_IO || g->num_outputs > MCL_MAX_GRAPH_IO ||
-        g->num_inputs < 0 || g->num_outputs < 0)
+    if (g->num_inputs > MCL_MAX_GRAPH_IO || g->num_device_outputs > 2 * MCL_MAX_GRAPH_IO ||
+        g->num_inputs < 0 || g->num_device_outputs < 0)
         return mcl_fail(err, MCL_ERR_INTERNAL, "graph has too many inputs or outputs");
     for (int i = 0; i < g->num_tensors; i++) {
         const mcl_tensor *t = &g->tensors[i];
@@ -160,8 +160,8 @@ static mcl_status check_graph(const mcl_graph *g, mcl_error *err)
                             "the arena of %zu", t->name, t->count, t->arena_offset,
                             g->arena_floats);
     }
-    for (int io = 0; io < g->num_inputs + g->num_outputs; io++) {
-        int t = io < g->num_inputs ? g->inputs[io] : g->outputs[io - g->num_inputs];
+    for (int io = 0; io < g->num_inputs + g->num_device_outputs; io++) {
+        int t = io < g->num_inputs ? g->inputs[io] : g->device_outputs[io - g->num_inputs];
         if (t < 0 || t >= g->num_tensors || g->tensors[t].arena_offset == MCL_NOT_IN_ARENA)
             return mcl_fail(err, MCL_ERR_INTERNAL, "graph %s %d is not an arena tensor",
                             io < g->num_inputs ? "input" : "output",
@@ -226,28 +226,29 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
 
     if ((st = choose_pointwise(b, g, pointwise, err))) goto fail;
 
-    if (g->num_ops > 0) {
-        b->layers = calloc((size_t)g->num_ops, sizeof *b->layers);
+    /* Ops from g->host_from on are host post-processing, run by the session on the CPU. */
+    if (g->host_from > 0) {
+        b->layers = calloc((size_t)g->host_from, sizeof *b->layers);
         if (!b->layers) {
-            st = mcl_fail(err, MCL_ERR_NOMEM, "out of memory for %d layers", g->num_ops);
+            st = mcl_fail(err, MCL_ERR_NOMEM, "out of memory for %d layers", g->host_from);
             goto fail;
         }
     }
-    for (int i = 0; i < g->num_ops; i++) {
+    for (int i = 0; i < g->host_from; i++) {
         b->num_layers = i + 1;
         if ((st = mcl_cl_layer_prepare(b, g, i, b->pointwise, &b->layers[i], err))) goto fail;
     }
     if ((st = ensure_gemm_temp(b, err))) goto fail;
 
     b->num_inputs = g->num_inputs;
-    b->num_outputs = g->num_outputs;
+    b->num_outputs = g->num_device_outputs;
     for (int i = 0; i < g->num_inputs; i++) {
         b->inputs[i].offset = g->tensors[g->inputs[i]].arena_offset;
         b->inputs[i].count = g->tensors[g->inputs[i]].count;
     }
-    for (int i = 0; i < g->num_outputs; i++) {
-        b->outputs[i].offset = g->tensors[g->outputs[i]].arena_offset;
-        b->outputs[i].count = g->tensors[g->outputs[i]].count;
+    for (int i = 0; i < g->num_device_outputs; i++) {
+        b->outputs[i].offset = g->tensors[g->device_outputs[i]].arena_offset;
+        b->outputs[i].count = g->tensors[g->device_outputs[i]].count;
     }
     rc = clFinish(b->queue);
     if (rc != CL_SUCCESS) {

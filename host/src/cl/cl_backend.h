@@ -20,7 +20,8 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
                                  mcl_cl_backend **backend, mcl_error *err);
 
 /* inputs[i] holds the real values of graph input i (tensor g->inputs[i]); outputs[i] receives
- * graph output i.  Enqueues the whole graph and waits once at the end. */
+ * tensor g->device_outputs[i] (the graph outputs, unless the graph ends in host
+ * post-processing).  Runs ops [0, g->host_from): enqueues them all and waits once. */
 mcl_status mcl_cl_backend_run(mcl_cl_backend *b, const float *const *inputs,
                               float *const *outputs, mcl_error *err);
 

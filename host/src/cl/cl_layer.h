@@ -19,13 +19,13 @@ typedef struct mcl_cl_program_entry {
 } mcl_cl_program_entry;
 
 typedef struct mcl_cl_layer {
-    int op;                  /* index in g->ops, for error messages */
+    int op; /* index in g->ops, for error messages */
     const char *kernel_name;
-    cl_kernel kernel;        /* the op's kernel; for a GEMM layer its epilogue */
+    cl_kernel kernel; /* the op's kernel; for a GEMM layer its epilogue */
     cl_uint dims;
     size_t global[3], local[3];
-    cl_mem weights, bias;    /* owned */
-    cl_mem consts[3];        /* constant operands uploaded for this op (owned) */
+    cl_mem weights, bias; /* owned */
+    cl_mem consts[3];     /* constant operands uploaded for this op (owned) */
     int is_gemm;
     mcl_cl_gemm gemm;
 } mcl_cl_layer;
@@ -43,13 +43,13 @@ struct mcl_cl_backend {
     int num_programs, cap_programs;
     cl_mem arena;
     cl_mem gemm_temp;
-    size_t gemm_temp_bytes;    /* the most any prepared GEMM needs */
-    size_t gemm_temp_have;     /* size of gemm_temp */
+    size_t gemm_temp_bytes; /* the most any prepared GEMM needs */
+    size_t gemm_temp_have;  /* size of gemm_temp */
     int used_clblast;
-    mcl_pointwise pointwise;   /* the path pointwise convolutions take */
+    mcl_pointwise pointwise; /* the path pointwise convolutions take */
     mcl_cl_layer *layers;
     int num_layers;
-    mcl_cl_io_slot inputs[MCL_MAX_GRAPH_IO], outputs[MCL_MAX_GRAPH_IO];
+    mcl_cl_io_slot inputs[MCL_MAX_GRAPH_IO], outputs[2 * MCL_MAX_GRAPH_IO];
     int num_inputs, num_outputs;
     char name[300];
 };
@@ -66,5 +66,73 @@ mcl_status mcl_cl_layer_prepare(mcl_cl_backend *b, const mcl_graph *g, int i,
 
 /* Releases what L owns and zeroes it. */
 void mcl_cl_layer_release(mcl_cl_layer *L);
+
+/* ---------------------------------------------------------------- helpers (cl_layer_util.c)
+ * Shared by the per-op preparations.  A new op gets its own cl_layer_<op>.c with a
+ * mcl_cl_prepare_<op>() built from these, and one case in mcl_cl_layer_prepare(). */
+
+/* Sets kernel arguments in order; the first failure is kept and reported once by
+ * mcl_cl_args_end. */
+typedef struct mcl_cl_argset {
+    cl_kernel kernel;
+    cl_uint next, failed_at;
+    cl_int rc;
+} mcl_cl_argset;
+
+int mcl_cl_mul_size(size_t a, size_t b, size_t *out);
+size_t mcl_cl_round_up(size_t x, size_t m);
+const char *mcl_cl_op_label(const mcl_graph *g, int op);
+void mcl_cl_arg_raw(mcl_cl_argset *a, size_t size, const void *value);
+void mcl_cl_arg_mem(mcl_cl_argset *a, cl_mem m);
+void mcl_cl_arg_int(mcl_cl_argset *a, int v);
+void mcl_cl_arg_float(mcl_cl_argset *a, float v);
+mcl_status mcl_cl_args_end(const mcl_cl_argset *a, const char *kernel, mcl_error *err);
+mcl_status mcl_cl_upload(mcl_cl_backend *b, const float *data, size_t count, const char *what,
+                         cl_mem *out, mcl_error *err);
+mcl_status mcl_cl_get_program(mcl_cl_backend *b, const char *file, const char *options,
+                              cl_program *out, mcl_error *err);
+mcl_status mcl_cl_make_kernel(mcl_cl_backend *b, mcl_cl_layer *L, const char *file,
+                              const char *options, const char *name, mcl_error *err);
+mcl_status mcl_cl_set_range(mcl_cl_backend *b, mcl_cl_layer *L, cl_uint dims, cl_uint group_dim,
+                            size_t i0, size_t i1, size_t i2, mcl_error *err);
+mcl_status mcl_cl_bind_operand(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L, int slot,
+                               int tensor, size_t expect_count, cl_mem *mem, int *offset,
+                               mcl_error *err);
+mcl_status mcl_cl_bind_output(const mcl_graph *g, const mcl_cl_layer *L, int tensor,
+                              size_t expect_count, int *offset, mcl_error *err);
+const mcl_tensor *mcl_cl_const_tensor(const mcl_graph *g, const mcl_cl_layer *L, int tensor,
+                                      size_t expect_count, const char *what, mcl_error *err,
+                                      mcl_status *st);
+mcl_status mcl_cl_upload_bias(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L, int tensor,
+                              int count, size_t padded, mcl_error *err);
+mcl_status mcl_cl_bind_residual(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L,
+                                const mcl_op *op, size_t count, cl_mem *mem, int *offset,
+                                int *has_res, mcl_error *err);
+size_t mcl_cl_conv_in_count(const mcl_conv_params *p);
+size_t mcl_cl_conv_out_count(const mcl_conv_params *p);
+mcl_status mcl_cl_check_conv(const mcl_graph *g, const mcl_cl_layer *L, const mcl_conv_params *p,
+                             mcl_error *err);
+
+/* ---------------------------------------------------------------- per-op preparations
+ * Each fills the zeroed layer L for op (g->ops[L->op]): kernel, arguments, launch size. */
+
+mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                  mcl_cl_layer *L, mcl_error *err);
+mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                       mcl_cl_layer *L, mcl_error *err);
+mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                 mcl_cl_layer *L, mcl_error *err);
+mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                 mcl_cl_layer *L, mcl_error *err);
+mcl_status mcl_cl_prepare_avgpool(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                  mcl_cl_layer *L, mcl_error *err);
+mcl_status mcl_cl_prepare_mean(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                               mcl_cl_layer *L, mcl_error *err);
+mcl_status mcl_cl_prepare_fc(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                             mcl_cl_layer *L, mcl_error *err);
+mcl_status mcl_cl_prepare_add(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                              mcl_cl_layer *L, mcl_error *err);
+mcl_status mcl_cl_prepare_softmax(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                  mcl_cl_layer *L, mcl_error *err);
 
 #endif

@@ -1,0 +1,164 @@
+/* The small ops as prepared OpenCL launches: average pool, mean, fully connected, add,
+ * softmax. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_errors.h"
+#include "cl_layer.h"
+#include "cl_program.h"
+
+mcl_status mcl_cl_prepare_avgpool(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                  mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_conv_params *p = &op->conv;
+    if (p->in_c != p->out_c)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: pooling changes the channel count", L->op);
+    cl_mem in = NULL;
+    int in_off = 0, out_off = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
+                                  err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &out_off, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "avgpool.cl", "", "avgpool", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    const int geo[] = {p->batch,    p->in_h,     p->in_w,     p->in_c,     p->out_h,   p->out_w,
+                       p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->pad_top, p->pad_left};
+    for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
+        mcl_cl_arg_int(&a, geo[i]);
+    mcl_cl_arg_float(&a, p->act_min);
+    mcl_cl_arg_float(&a, p->act_max);
+    if ((st = mcl_cl_args_end(&a, "avgpool", err))) return st;
+    return mcl_cl_set_range(b, L, 3, 0, (size_t)p->out_c, (size_t)p->out_w,
+                            (size_t)p->batch * (size_t)p->out_h, err);
+}
+
+mcl_status mcl_cl_prepare_mean(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                               mcl_cl_layer *L, mcl_error *err)
+{
+    int s[4];
+    mcl_tensor_nhwc(&g->tensors[op->inputs[0]], s);
+    const size_t in_count = (size_t)s[0] * (size_t)s[1] * (size_t)s[2] * (size_t)s[3];
+    cl_mem in = NULL;
+    int in_off = 0, out_off = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], in_count, &in, &in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], (size_t)s[0] * (size_t)s[3], &out_off,
+                                 err)) ||
+        (st = mcl_cl_make_kernel(b, L, "mean.cl", "", "mean_hw", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    for (int i = 0; i < 4; i++)
+        mcl_cl_arg_int(&a, s[i]);
+    mcl_cl_arg_float(&a, op->act_min);
+    mcl_cl_arg_float(&a, op->act_max);
+    if ((st = mcl_cl_args_end(&a, "mean_hw", err))) return st;
+    return mcl_cl_set_range(b, L, 2, 0, (size_t)s[3], (size_t)s[0], 1, err);
+}
+
+mcl_status mcl_cl_prepare_fc(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                             mcl_cl_layer *L, mcl_error *err)
+{
+    if (op->num_inputs < 2 || op->inputs[1] < 0 || op->inputs[1] >= g->num_tensors)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: FULLY_CONNECTED without weights", L->op);
+    const mcl_tensor *wt = &g->tensors[op->inputs[1]];
+    if (wt->rank != 2 || wt->shape[0] < 1 || wt->shape[1] < 1)
+        return mcl_fail(err, MCL_ERR_MODEL, "op %d: FULLY_CONNECTED weights are not 2-D", L->op);
+    const int out_c = wt->shape[0], in_c = wt->shape[1];
+    const mcl_tensor *x = &g->tensors[op->inputs[0]];
+    if (x->count % (size_t)in_c != 0)
+        return mcl_fail(err, MCL_ERR_MODEL,
+                        "op %d: FULLY_CONNECTED input of %zu values is "
+                        "not a multiple of %d",
+                        L->op, x->count, in_c);
+    const size_t batch = x->count / (size_t)in_c;
+    mcl_status st;
+    const mcl_tensor *w = mcl_cl_const_tensor(g, L, op->inputs[1], wt->count, "weights", err, &st);
+    if (!w) return st;
+    cl_mem in = NULL;
+    int in_off = 0, out_off = 0;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], x->count, &in, &in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], batch * (size_t)out_c, &out_off, err)) ||
+        (st = mcl_cl_upload(b, w->data, w->count, "fully connected weights", &L->weights, err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR, out_c,
+                                 (size_t)out_c, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "fully_connected.cl", "", "fully_connected", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, L->weights);
+    mcl_cl_arg_mem(&a, L->bias);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_int(&a, (int)batch);
+    mcl_cl_arg_int(&a, in_c);
+    mcl_cl_arg_int(&a, out_c);
+    mcl_cl_arg_float(&a, op->act_min);
+    mcl_cl_arg_float(&a, op->act_max);
+    if ((st = mcl_cl_args_end(&a, "fully_connected", err))) return st;
+    return mcl_cl_set_range(b, L, 2, 0, (size_t)out_c, batch, 1, err);
+}
+
+mcl_status mcl_cl_prepare_add(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                              mcl_cl_layer *L, mcl_error *err)
+{
+    const size_t n = g->tensors[op->outputs[0]].count;
+    cl_mem x = NULL, y = NULL;
+    int x_off = 0, y_off = 0, out_off = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], n, &x, &x_off, err)) ||
+        (st = mcl_cl_bind_operand(b, g, L, 1, op->inputs[1], n, &y, &y_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], n, &out_off, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "add.cl", "", "add", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, x);
+    mcl_cl_arg_int(&a, x_off);
+    mcl_cl_arg_mem(&a, y);
+    mcl_cl_arg_int(&a, y_off);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_int(&a, (int)n);
+    mcl_cl_arg_float(&a, op->act_min);
+    mcl_cl_arg_float(&a, op->act_max);
+    if ((st = mcl_cl_args_end(&a, "add", err))) return st;
+    return mcl_cl_set_range(b, L, 1, 0, (n + 3) / 4, 1, 1, err);
+}
+
+mcl_status mcl_cl_prepare_softmax(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                  mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_tensor *x = &g->tensors[op->inputs[0]];
+    const int cols = x->rank > 0 ? x->shape[x->rank - 1] : 1;
+    if (cols < 1 || x->count % (size_t)cols != 0)
+        return mcl_fail(err, MCL_ERR_MODEL, "op %d: SOFTMAX over an empty dimension", L->op);
+    const size_t rows = x->count / (size_t)cols;
+    cl_mem in = NULL;
+    int in_off = 0, out_off = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], x->count, &in, &in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], x->count, &out_off, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "softmax.cl", "", "softmax", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_int(&a, (int)rows);
+    mcl_cl_arg_int(&a, cols);
+    mcl_cl_arg_float(&a, op->beta);
+    if ((st = mcl_cl_args_end(&a, "softmax", err))) return st;
+    return mcl_cl_set_range(b, L, 1, 0, rows, 1, 1, err);
+}

@@ -1,0 +1,304 @@
+/* Convolutions as prepared OpenCL launches: pointwise 1x1 (own kernel or CLBlast), general
+ * conv2d (the stem), depthwise. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_errors.h"
+#include "cl_layer.h"
+#include "cl_program.h"
+
+/* Pixels per work-item of conv1x1.cl (its TP) and of conv2d.cl (its TX). */
+#define CONV1X1_TILE 7
+#define CONV2D_TILE  4
+
+int mcl_cl_is_pointwise(const mcl_conv_params *p)
+{
+    return p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+           p->pad_top == 0 && p->pad_left == 0 && p->out_h == p->in_h && p->out_w == p->in_w;
+}
+
+static mcl_status pack_conv_weights(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L,
+                                    const mcl_conv_params *p, int tensor, mcl_error *err)
+{
+    const size_t taps = (size_t)p->kernel_h * (size_t)p->kernel_w;
+    const size_t ic = (size_t)p->in_c, oc = (size_t)p->out_c;
+    const size_t cpad = mcl_cl_round_up(oc, 16);
+    size_t rows, n, wcount;
+    if (!mcl_cl_mul_size(taps, ic, &rows) || !mcl_cl_mul_size(rows, cpad, &n) ||
+        !mcl_cl_mul_size(rows, oc, &wcount))
+        return mcl_fail(err, MCL_ERR_NOMEM, "op %d: weight size overflows", L->op);
+    if (n > (size_t)INT_MAX)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED,
+                        "op %d: weights too large for 32-bit "
+                        "indexing",
+                        L->op);
+    mcl_status st;
+    const mcl_tensor *t = mcl_cl_const_tensor(g, L, tensor, wcount, "filter", err, &st);
+    if (!t) return st;
+    float *pk = calloc(n ? n : 1, sizeof *pk);
+    if (!pk) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory packing op %d", L->op);
+    for (size_t o = 0; o < oc; o++)
+        for (size_t r = 0; r < rows; r++) /* r = (ky*kw + kx)*in_c + ci, as in OHWI */
+            pk[r * cpad + o] = t->data[o * rows + r];
+    st = mcl_cl_upload(b, pk, n, "conv weights", &L->weights, err);
+    free(pk);
+    return st;
+}
+
+/* Output stage arguments shared by conv1x1, conv2d and dwconv2d. */
+static void args_conv_tail(mcl_cl_argset *a, int aligned, const mcl_conv_params *p)
+{
+    mcl_cl_arg_int(a, aligned);
+    mcl_cl_arg_float(a, p->act_min);
+    mcl_cl_arg_float(a, p->act_max);
+    mcl_cl_arg_float(a, p->res_min);
+    mcl_cl_arg_float(a, p->res_max);
+}
+
+/* 64-byte aligned stores are possible when every 16-channel block starts on a multiple of 16
+ * floats: the arena buffer itself is at least that aligned (CL_DEVICE_MEM_BASE_ADDR_ALIGN). */
+static int store_aligned(int out_off, int out_c) { return out_off % 16 == 0 && out_c % 16 == 0; }
+
+mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                  mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_conv_params *p = &op->conv;
+    const size_t pixels = (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w;
+    const int nb = (p->out_c + 15) / 16;
+    cl_mem in = NULL, res = NULL;
+    int in_off = 0, out_off = 0, res_off = 0, has_res = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
+                                  err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &out_off, err)) ||
+        (st = mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &res, &res_off, &has_res,
+                                   err)) ||
+        (st = pack_conv_weights(b, g, L, p, op->inputs[1], err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
+                                 p->out_c, (size_t)nb * 16, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "conv1x1.cl", "", "conv1x1", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, L->weights);
+    mcl_cl_arg_mem(&a, L->bias);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_mem(&a, res);
+    mcl_cl_arg_int(&a, res_off);
+    mcl_cl_arg_int(&a, has_res);
+    mcl_cl_arg_int(&a, (int)pixels);
+    mcl_cl_arg_int(&a, p->in_c);
+    mcl_cl_arg_int(&a, p->out_c);
+    args_conv_tail(&a, store_aligned(out_off, p->out_c), p);
+    if ((st = mcl_cl_args_end(&a, "conv1x1", err))) return st;
+    return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, (pixels + CONV1X1_TILE - 1) / CONV1X1_TILE, 1,
+                            err);
+}
+
+/* Pointwise conv as GEMM into the output, then the epilogue kernel in place. */
+mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                       mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_conv_params *p = &op->conv;
+    const size_t pixels = (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w;
+    const int nb = (p->out_c + 15) / 16;
+    size_t wcount;
+    if (!mcl_cl_mul_size((size_t)p->out_c, (size_t)p->in_c, &wcount))
+        return mcl_fail(err, MCL_ERR_NOMEM, "op %d: weight size overflows", L->op);
+    cl_mem in = NULL, res = NULL;
+    int in_off = 0, out_off = 0, res_off = 0, has_res = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
+                                  err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &out_off, err)) ||
+        (st = mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &res, &res_off, &has_res,
+                                   err)))
+        return st;
+    const mcl_tensor *w = mcl_cl_const_tensor(g, L, op->inputs[1], wcount, "filter", err, &st);
+    if (!w) return st;
+    /* OHWI of a 1x1 filter is [out_c][in_c]: exactly the B^T operand, no repacking. */
+    if ((st = mcl_cl_upload(b, w->data, wcount, "conv weights", &L->weights, err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
+                                 p->out_c, (size_t)nb * 16, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "conv1x1.cl", "", "pointwise_epilogue", err)))
+        return st;
+    L->is_gemm = 1;
+    L->gemm.m = pixels;
+    L->gemm.n = (size_t)p->out_c;
+    L->gemm.k = (size_t)p->in_c;
+    L->gemm.a = in;
+    L->gemm.a_off = (size_t)in_off;
+    L->gemm.b = L->weights;
+    L->gemm.b_off = 0;
+    L->gemm.c = b->arena;
+    L->gemm.c_off = (size_t)out_off;
+    size_t temp = 0;
+    if ((st = mcl_cl_gemm_temp_size(b->queue, &L->gemm, &temp, err))) return st;
+    if (temp > b->gemm_temp_bytes) b->gemm_temp_bytes = temp;
+    b->used_clblast = 1;
+
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, L->bias);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_mem(&a, res);
+    mcl_cl_arg_int(&a, res_off);
+    mcl_cl_arg_int(&a, has_res);
+    mcl_cl_arg_int(&a, (int)pixels);
+    mcl_cl_arg_int(&a, p->out_c);
+    mcl_cl_arg_float(&a, p->act_min);
+    mcl_cl_arg_float(&a, p->act_max);
+    mcl_cl_arg_float(&a, p->res_min);
+    mcl_cl_arg_float(&a, p->res_max);
+    if ((st = mcl_cl_args_end(&a, "pointwise_epilogue", err))) return st;
+    return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, pixels, 1, err);
+}
+
+mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                 mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_conv_params *p = &op->conv;
+    const int nb = (p->out_c + 15) / 16;
+    cl_mem in = NULL, res = NULL;
+    int in_off = 0, out_off = 0, res_off = 0, has_res = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
+                                  err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &out_off, err)) ||
+        (st = mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &res, &res_off, &has_res,
+                                   err)) ||
+        (st = pack_conv_weights(b, g, L, p, op->inputs[1], err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
+                                 p->out_c, (size_t)nb * 16, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "conv2d.cl", "", "conv2d", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, L->weights);
+    mcl_cl_arg_mem(&a, L->bias);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_mem(&a, res);
+    mcl_cl_arg_int(&a, res_off);
+    mcl_cl_arg_int(&a, has_res);
+    const int geo[] = {p->batch,    p->in_h,       p->in_w,       p->in_c,     p->out_h,
+                       p->out_w,    p->out_c,      p->kernel_h,   p->kernel_w, p->stride_h,
+                       p->stride_w, p->dilation_h, p->dilation_w, p->pad_top,  p->pad_left};
+    for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
+        mcl_cl_arg_int(&a, geo[i]);
+    args_conv_tail(&a, store_aligned(out_off, p->out_c), p);
+    if ((st = mcl_cl_args_end(&a, "conv2d", err))) return st;
+    return mcl_cl_set_range(b, L, 3, 2, (size_t)nb,
+                            ((size_t)p->out_w + CONV2D_TILE - 1) / CONV2D_TILE,
+                            (size_t)p->batch * (size_t)p->out_h, err);
+}
+
+/* Output pixels per work-item of dwconv2d.cl: 7 (divides MobileNetV2's 112/56/28/14/7),
+ * fewer for narrow outputs, and fewer while one kernel row's input segment would need more
+ * than 24 float16 registers (large dilations). */
+static int dw_tile(const mcl_conv_params *p)
+{
+    int tx = p->out_w >= 7 ? 7 : p->out_w >= 4 ? 4 : p->out_w >= 2 ? 2 : 1;
+    while (tx > 1 && (tx - 1) * p->stride_w + (p->kernel_w - 1) * p->dilation_w + 1 > 24)
+        tx--;
+    return tx;
+}
+
+mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                 mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_conv_params *p = &op->conv;
+    const int dm = p->depth_multiplier > 0 ? p->depth_multiplier : 1;
+    if (p->out_c != p->in_c * dm)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d (%s): out_c %d != in_c %d x multiplier %d",
+                        L->op, mcl_cl_op_label(g, L->op), p->out_c, p->in_c, dm);
+    const size_t taps = (size_t)p->kernel_h * (size_t)p->kernel_w;
+    size_t wcount;
+    if (!mcl_cl_mul_size(taps, (size_t)p->out_c, &wcount))
+        return mcl_fail(err, MCL_ERR_NOMEM, "op %d: weight size overflows", L->op);
+    cl_mem in = NULL, res = NULL;
+    int in_off = 0, out_off = 0, res_off = 0, has_res = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
+                                  err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &out_off, err)) ||
+        (st = mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &res, &res_off, &has_res,
+                                   err)))
+        return st;
+    const mcl_tensor *w = mcl_cl_const_tensor(g, L, op->inputs[1], wcount, "filter", err, &st);
+    if (!w) return st;
+    const int bias_t = op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR;
+    mcl_cl_argset a;
+    if (dm != 1) {
+        if ((st = mcl_cl_upload(b, w->data, wcount, "depthwise weights", &L->weights, err)) ||
+            (st = mcl_cl_upload_bias(b, g, L, bias_t, p->out_c, (size_t)p->out_c, err)) ||
+            (st = mcl_cl_make_kernel(b, L, "dwconv2d.cl", "", "dwconv2d_generic", err)))
+            return st;
+        a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
+        mcl_cl_arg_mem(&a, in);
+        mcl_cl_arg_int(&a, in_off);
+        mcl_cl_arg_mem(&a, L->weights);
+        mcl_cl_arg_mem(&a, L->bias);
+        mcl_cl_arg_mem(&a, b->arena);
+        mcl_cl_arg_int(&a, out_off);
+        mcl_cl_arg_mem(&a, res);
+        mcl_cl_arg_int(&a, res_off);
+        mcl_cl_arg_int(&a, has_res);
+        const int geo[] = {p->batch,      p->in_h,     p->in_w,     p->in_c,
+                           p->out_h,      p->out_w,    dm,          p->kernel_h,
+                           p->kernel_w,   p->stride_h, p->stride_w, p->dilation_h,
+                           p->dilation_w, p->pad_top,  p->pad_left};
+        for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
+            mcl_cl_arg_int(&a, geo[i]);
+        mcl_cl_arg_float(&a, p->act_min);
+        mcl_cl_arg_float(&a, p->act_max);
+        mcl_cl_arg_float(&a, p->res_min);
+        mcl_cl_arg_float(&a, p->res_max);
+        if ((st = mcl_cl_args_end(&a, "dwconv2d_generic", err))) return st;
+        return mcl_cl_set_range(b, L, 3, 0, (size_t)p->out_c, (size_t)p->out_w,
+                                (size_t)p->batch * (size_t)p->out_h, err);
+    }
+
+    /* [kh][kw][c] -> [kh*kw][nb*16], zero padded. */
+    const size_t c = (size_t)p->out_c, cpad = mcl_cl_round_up(c, 16);
+    size_t n;
+    if (!mcl_cl_mul_size(taps, cpad, &n))
+        return mcl_fail(err, MCL_ERR_NOMEM, "op %d: weight size overflows", L->op);
+    float *pk = calloc(n ? n : 1, sizeof *pk);
+    if (!pk) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory packing op %d", L->op);
+    for (size_t t = 0; t < taps; t++)
+        memcpy(pk + t * cpad, w->data + t * c, c * sizeof *pk);
+    st = mcl_cl_upload(b, pk, n, "depthwise weights", &L->weights, err);
+    free(pk);
+    if (st) return st;
+    const int tx = dw_tile(p);
+    char opts[128];
+    snprintf(opts, sizeof opts, "-DKH=%d -DKW=%d -DSH=%d -DSW=%d -DDH=%d -DDW=%d -DTX=%d",
+             p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, tx);
+    if ((st = mcl_cl_upload_bias(b, g, L, bias_t, p->out_c, cpad, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "dwconv2d.cl", opts, "dwconv2d", err)))
+        return st;
+    a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, L->weights);
+    mcl_cl_arg_mem(&a, L->bias);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_mem(&a, res);
+    mcl_cl_arg_int(&a, res_off);
+    mcl_cl_arg_int(&a, has_res);
+    const int geo[] = {p->batch, p->in_h,  p->in_w,    p->in_c,
+                       p->out_h, p->out_w, p->pad_top, p->pad_left};
+    for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
+        mcl_cl_arg_int(&a, geo[i]);
+    args_conv_tail(&a, store_aligned(out_off, p->out_c), p);
+    if ((st = mcl_cl_args_end(&a, "dwconv2d", err))) return st;
+    return mcl_cl_set_range(b, L, 3, 2, cpad / 16, ((size_t)p->out_w + (size_t)tx - 1) / (size_t)tx,
+                            (size_t)p->batch * (size_t)p->out_h, err);
+}
