@@ -1,14 +1,40 @@
 /*
  * General convolution, NHWC, any kernel size, stride, dilation and padding (the stem 3x3
  * stride 2 with 3 input channels, and every conv that is not a plain 1x1 stride 1).
- * Each work-item computes TX = 4 neighbouring output pixels of one row x 16 output channels;
+ * Each work-item computes TX (4, or 8 with FIXED_GEOMETRY) neighbouring output pixels of one
+ * row x 16 output channels;
  * input cells outside the image (the padding) read as zero.
  *
  * Weights are repacked by the host as [kh][kw][in_c][nb][16] (nb = ceil(out_c/16), zero
- * padding), the bias as [nb*16].  Global size: (nb, ceil(out_w/4), batch*out_h), each rounded
+ * padding), the bias as [nb*16].  Global size: (nb, ceil(out_w/TX), batch*out_h), each rounded
  * up to the local size; items past the end return.
  */
+#ifndef TX
 #define TX 4
+#endif
+/* With -DFIXED_GEOMETRY the host passes the kernel size, stride, dilation and input channels
+ * as -D constants (FKH FKW FSH FSW FDH FDW FIC) and every loop unrolls: the stem (3x3 stride
+ * 2, 3 channels) then runs 27 straight-line taps per pixel instead of three nested loops
+ * with run-time bounds, with TX = 8 pixels for 8 independent FMA chains. */
+#ifdef FIXED_GEOMETRY
+#define KH_ FKH
+#define KW_ FKW
+#define SH_ FSH
+#define SW_ FSW
+#define DH_ FDH
+#define DW_ FDW
+#define IC_ FIC
+#define GEOMETRY_UNROLL _Pragma("unroll")
+#else
+#define GEOMETRY_UNROLL
+#define KH_ kernel_h
+#define KW_ kernel_w
+#define SH_ stride_h
+#define SW_ stride_w
+#define DH_ dilation_h
+#define DW_ dilation_w
+#define IC_ in_c
+#endif
 
 __kernel void conv2d(__global const FLT *in, int in_off,
                      __global const FLT *w, __global const FLT *bias,
@@ -28,31 +54,33 @@ __kernel void conv2d(__global const FLT *in, int in_off,
     const int oy = row - n * out_h;
 
     const float16 b = LOAD16(bias, cb * 16);
-    float16 a0 = b, a1 = b, a2 = b, a3 = b;
+    float16 acc[TX];
+#pragma unroll
+    for (int j = 0; j < TX; j++) acc[j] = b;
     const int wstep = nb * 16;
-    for (int ky = 0; ky < kernel_h; ky++) {
-        const int iy = oy * stride_h - pad_top + ky * dilation_h;
+    GEOMETRY_UNROLL
+    for (int ky = 0; ky < KH_; ky++) {
+        const int iy = oy * SH_ - pad_top + ky * DH_;
         if (iy < 0 || iy >= in_h) continue;
-        const int row_off = in_off + (n * in_h + iy) * in_w * in_c;
-        for (int kx = 0; kx < kernel_w; kx++) {
-            const int ix0 = (ox0 + 0) * stride_w - pad_left + kx * dilation_w;
-            const int ix1 = (ox0 + 1) * stride_w - pad_left + kx * dilation_w;
-            const int ix2 = (ox0 + 2) * stride_w - pad_left + kx * dilation_w;
-            const int ix3 = (ox0 + 3) * stride_w - pad_left + kx * dilation_w;
-            const bool v0 = ix0 >= 0 && ix0 < in_w, v1 = ix1 >= 0 && ix1 < in_w;
-            const bool v2 = ix2 >= 0 && ix2 < in_w, v3 = ix3 >= 0 && ix3 < in_w;
-            /* Out-of-range cells load a valid address and are then replaced by zero. */
-            const int p0 = row_off + clamp(ix0, 0, in_w - 1) * in_c;
-            const int p1 = row_off + clamp(ix1, 0, in_w - 1) * in_c;
-            const int p2 = row_off + clamp(ix2, 0, in_w - 1) * in_c;
-            const int p3 = row_off + clamp(ix3, 0, in_w - 1) * in_c;
-            int wi = ((ky * kernel_w + kx) * in_c) * wstep + cb * 16;
-            for (int ci = 0; ci < in_c; ci++, wi += wstep) {
+        const int row_off = in_off + (n * in_h + iy) * in_w * IC_;
+        GEOMETRY_UNROLL
+        for (int kx = 0; kx < KW_; kx++) {
+            bool v[TX];
+            int pix[TX];
+#pragma unroll
+            for (int j = 0; j < TX; j++) {
+                const int ix = (ox0 + j) * SW_ - pad_left + kx * DW_;
+                v[j] = ix >= 0 && ix < in_w;
+                /* Out-of-range cells load a valid address and are then replaced by zero. */
+                pix[j] = row_off + clamp(ix, 0, in_w - 1) * IC_;
+            }
+            int wi = ((ky * KW_ + kx) * IC_) * wstep + cb * 16;
+            GEOMETRY_UNROLL
+            for (int ci = 0; ci < IC_; ci++, wi += wstep) {
                 const float16 wv = LOAD16(w, wi);
-                a0 = fma((float16)(v0 ? LOAD1(in, p0 + ci) : 0.0f), wv, a0);
-                a1 = fma((float16)(v1 ? LOAD1(in, p1 + ci) : 0.0f), wv, a1);
-                a2 = fma((float16)(v2 ? LOAD1(in, p2 + ci) : 0.0f), wv, a2);
-                a3 = fma((float16)(v3 ? LOAD1(in, p3 + ci) : 0.0f), wv, a3);
+#pragma unroll
+                for (int j = 0; j < TX; j++)
+                    acc[j] = fma((float16)(v[j] ? LOAD1(in, pix[j] + ci) : 0.0f), wv, acc[j]);
             }
         }
     }
@@ -61,15 +89,12 @@ __kernel void conv2d(__global const FLT *in, int in_off,
     const int nc = min(16, out_c - c0);
     const int al = aligned && nc == 16;
     const int obase = (row * out_w + ox0) * out_c + c0;
-#define STORE_PIXEL(j, acc)                                                                 \
-    if (ox0 + j < out_w) {                                                                  \
-        const int o = obase + j * out_c;                                                    \
-        conv_store16(acc, out, out_off + o, nc, al, res, res_off + o, has_res, act_min,     \
-                     act_max, res_min, res_max);                                            \
+#pragma unroll
+    for (int j = 0; j < TX; j++) {
+        if (ox0 + j < out_w) {
+            const int o = obase + j * out_c;
+            conv_store16(acc[j], out, out_off + o, nc, al, res, res_off + o, has_res, act_min,
+                         act_max, res_min, res_max);
+        }
     }
-    STORE_PIXEL(0, a0)
-    STORE_PIXEL(1, a1)
-    STORE_PIXEL(2, a2)
-    STORE_PIXEL(3, a3)
-#undef STORE_PIXEL
 }

@@ -10,7 +10,7 @@
  * channel block) load through guards.  (Making every tile branch-free with clamped loads and
  * selects measured 10-20% slower on PoCL.)
  * Weights are repacked by the host as [KH*KW][nb*16] (nb = ceil(c/16), zero padding), the bias
- * as [nb*16].  Global size: (nb, ceil(out_w/TX), batch*out_h), each rounded up.
+ * as [nb*16].  Global size: (nb, ceil(out_w/TX), batch*ceil(out_h/RY)), each rounded up.
  *
  * dwconv2d_generic: any depth multiplier, one output value per work-item, geometry as
  * arguments; TFLite weights [kh][kw][out_c] as is, bias [out_c] (zeros when the op has
@@ -37,9 +37,18 @@
 #ifndef TX
 #define TX 7
 #endif
+#ifndef RY
+#define RY 1
+#endif
 /* Input pixels one kernel row of a TX-pixel output tile reads. */
 #define SEG ((TX - 1) * SW + (KW - 1) * DW + 1)
+/* Input rows RY output rows read. */
+#define IROWS ((RY - 1) * SH + (KH - 1) * DH + 1)
 
+/* RY (-D, 1 or 2) output rows per work-item: each input row is loaded once and feeds every
+ * (output row, kernel row) pair that reads it -- 4 row loads instead of 6 for 3x3 stride 1
+ * with RY = 2 (PITFALLS.md: two rows x 16 channels x a 7-pixel tile is the fast shape on
+ * PoCL).  Global size: (nb, ceil(out_w/TX), batch*ceil(out_h/RY)). */
 __kernel void dwconv2d(__global const FLT *in, int in_off,
                        __global const FLT *w, __global const FLT *bias,
                        __global FLT *out, int out_off,
@@ -50,25 +59,36 @@ __kernel void dwconv2d(__global const FLT *in, int in_off,
 {
     const int cb = get_global_id(0);
     const int ox0 = get_global_id(1) * TX;
-    const int row = get_global_id(2); /* n * out_h + oy */
+    const int rblocks = (out_h + RY - 1) / RY;
+    const int rb = get_global_id(2); /* n * rblocks + row block */
     const int nb = (c + 15) / 16;
-    if (cb >= nb || ox0 >= out_w || row >= batch * out_h) return;
-    const int n = row / out_h;
-    const int oy = row - n * out_h;
+    if (cb >= nb || ox0 >= out_w || rb >= batch * rblocks) return;
+    const int n = rb / rblocks;
+    const int oy0 = (rb - n * rblocks) * RY;
     const int c0 = cb * 16;
     const int nc = min(16, c - c0);
     const int ix0 = ox0 * SW - pad_left;
     const bool fast = nc == 16 && ix0 >= 0 && ix0 + SEG <= in_w;
 
-    float16 acc[TX];
+    float16 acc[RY][TX];
     const float16 b = LOAD16(bias, c0);
 #pragma unroll
-    for (int j = 0; j < TX; j++) acc[j] = b;
-
+    for (int r = 0; r < RY; r++)
 #pragma unroll
-    for (int ky = 0; ky < KH; ky++) {
-        const int iy = oy * SH - pad_top + ky * DH;
+        for (int j = 0; j < TX; j++) acc[r][j] = b;
+
+    const int iy_base = oy0 * SH - pad_top;
+#pragma unroll
+    for (int q = 0; q < IROWS; q++) {
+        const int iy = iy_base + q;
         if (iy < 0 || iy >= in_h) continue;
+        /* Does any (r, ky) pair read input row q?  (Resolved at compile time.) */
+        bool used = false;
+#pragma unroll
+        for (int r = 0; r < RY; r++)
+#pragma unroll
+            for (int ky = 0; ky < KH; ky++) used |= r * SH + ky * DH == q;
+        if (!used) continue;
         const int rbase = in_off + ((n * in_h + iy) * in_w) * c + c0;
         float16 seg[SEG];
         if (fast) {
@@ -84,21 +104,32 @@ __kernel void dwconv2d(__global const FLT *in, int in_off,
             }
         }
 #pragma unroll
-        for (int kx = 0; kx < KW; kx++) {
-            const float16 wv = LOAD16(w, (ky * KW + kx) * nb * 16 + c0);
+        for (int r = 0; r < RY; r++) {
 #pragma unroll
-            for (int j = 0; j < TX; j++) acc[j] = fma(seg[j * SW + kx * DW], wv, acc[j]);
+            for (int ky = 0; ky < KH; ky++) {
+                if (r * SH + ky * DH != q) continue;
+#pragma unroll
+                for (int kx = 0; kx < KW; kx++) {
+                    const float16 wv = LOAD16(w, (ky * KW + kx) * nb * 16 + c0);
+#pragma unroll
+                    for (int j = 0; j < TX; j++)
+                        acc[r][j] = fma(seg[j * SW + kx * DW], wv, acc[r][j]);
+                }
+            }
         }
     }
 
     const int al = aligned && nc == 16;
-    const int obase = (row * out_w + ox0) * c + c0;
 #pragma unroll
-    for (int j = 0; j < TX; j++) {
-        if (ox0 + j < out_w) {
-            const int o = obase + j * c;
-            conv_store16(acc[j], out, out_off + o, nc, al, res, res_off + o, has_res, act_min,
-                         act_max, res_min, res_max);
+    for (int r = 0; r < RY; r++) {
+        const int obase = ((n * out_h + oy0 + r) * out_w + ox0) * c + c0;
+#pragma unroll
+        for (int j = 0; j < TX; j++) {
+            if (oy0 + r < out_h && ox0 + j < out_w) {
+                const int o = obase + j * c;
+                conv_store16(acc[r][j], out, out_off + o, nc, al, res, res_off + o, has_res,
+                             act_min, act_max, res_min, res_max);
+            }
         }
     }
 }

@@ -140,8 +140,7 @@ typedef struct mcl_options {
     mcl_pointwise pointwise;
     int cl_platform;   /* index in mcl_cl_list_devices() order; -1 = first usable */
     int cl_device;     /* index within the platform; -1 = first usable (GPU before CPU) */
-    int threads;       /* CPU threads; 0 = as many as the machine has (the CPU backend of
-                          this version is single-threaded and ignores it) */
+    int threads;       /* CPU threads; 0 = one per online processor */
 } mcl_options;
 
 mcl_options mcl_options_default(void);
@@ -199,6 +198,10 @@ typedef struct mcl_image {
 /* Decode a BMP, JPEG or PNG file (stb_image) into RGB.  Images larger than 16384 pixels on a
  * side or 2^27 pixels in all are refused before any pixel memory is allocated. */
 mcl_status mcl_image_load(const char *path, mcl_image *image, mcl_error *err);
+/* Same from size bytes of an encoded file in memory (the caller keeps them), with the same
+ * limits; messages name the source "image". */
+mcl_status mcl_image_load_memory(const void *data, size_t size, mcl_image *image,
+                                 mcl_error *err);
 /* Bilinear resize of the whole image (no crop), pixel centres aligned (half-pixel), the way
  * TensorFlow's resize_bilinear(half_pixel_centers=True) does it, without antialiasing.
  * dst must hold dst_w * dst_h * channels bytes. */
@@ -249,6 +252,116 @@ typedef struct mcl_cl_device_info {
 /* List the OpenCL devices.  *count receives the number found (which may exceed max).  No
  * platform at all is not an error: *count is 0. */
 mcl_status mcl_cl_list_devices(mcl_cl_device_info *devices, int max, int *count, mcl_error *err);
+
+/* ---------------------------------------------------------------- model builder */
+
+/* The paper's model family built from an architecture string instead of a file (docs/MODELS.md):
+ *   "mobilenet_v2:ALPHA:RES[:CLASSES]"  width multiplier ALPHA (0.35 .. 1.4 published; any value
+ *                                       in [0.1, 4] accepted), input RES x RES (32 .. 2048),
+ *                                       CLASSES outputs (default 1001, class 0 = background)
+ *   "ssdlite_mobilenet_v2:RES"          SSDLite head, 91 classes (the paper: 320; RES 65..1024);
+ *                                       outputs box codes [1,A,4] and sigmoid scores [1,A,91]
+ *   "deeplabv3_mnv2:RES[:ALPHA]"        Mobile DeepLabv3, output stride 16, 21 classes (513;
+ *                                       RES 32..2048); outputs the label map [1,RES,RES]
+ * The model reads a uint8 RGB input (scale 1/128, zero point 128, like the shared .tflite files)
+ * and behaves like a loaded file everywhere (sessions, layer table, params/madds).  Weights
+ * are synthetic: deterministic (a fixed seed), small enough that activations stay finite. */
+typedef struct mcl_arch_info {
+    char family[32];   /* "mobilenet_v2", "ssdlite_mobilenet_v2" or "deeplabv3_mnv2" */
+    double alpha;      /* width multiplier (1.0 when the string has none) */
+    int resolution;    /* input height = width */
+    int classes;       /* outputs of the classifier / detector / segmenter */
+} mcl_arch_info;
+
+/* Parses and validates an architecture string; a bad one gives MCL_ERR_ARGUMENT naming the
+ * part that is wrong. */
+mcl_status mcl_arch_parse(const char *arch, mcl_arch_info *info, mcl_error *err);
+/* Builds the model of an architecture string; free it with mcl_model_free(). */
+mcl_status mcl_model_build(const char *arch, mcl_model **model, mcl_error *err);
+/* Same, with the weights of a .tflite file whose weighted layers have exactly the shapes of
+ * the built graph, in the same order (e.g. "mobilenet_v2:1.0:224" and
+ * mobilenet_v2_1.0_224_quant.tflite); a mismatch gives MCL_ERR_MODEL naming the layer. */
+mcl_status mcl_model_build_with_weights(const char *arch, const char *tflite_path,
+                                        mcl_model **model, mcl_error *err);
+
+/* ---------------------------------------------------------------- segmentation */
+
+/* Load a semantic segmentation model (Mobile DeepLabv3: docs/SEGMENTATION.md) for mcl_segment.
+ * Like mcl_model_load_file, except that the graph's trailing RESIZE_BILINEAR (and the ARG_MAX
+ * after it, if any) is left to the host: the model's output becomes the low-resolution
+ * class scores (1x33x33x21 for DeepLab at 513x513), which mcl_segment upsamples straight to
+ * the photo's own size.  A graph that does not end that way loads unchanged; its output must
+ * then be class scores (NHWC) already. */
+mcl_status mcl_model_load_segmenter_file(const char *path, mcl_model **model, mcl_error *err);
+
+/* A label map of one photo: labels[y * width + x] is the class of that pixel. */
+typedef struct mcl_segmentation {
+    int width, height;   /* the photo's own size */
+    uint8_t *labels;     /* width * height class indices, row-major */
+    int num_classes;     /* classes the model scores (at most 256) */
+    int64_t *counts;     /* num_classes pixel counts */
+} mcl_segmentation;
+
+/* Run session (created on a model from mcl_model_load_segmenter_file) on the photo: the photo
+ * is resized to the model's input as mcl_session_set_input_image does, the graph runs, and
+ * the class scores are upsampled bilinearly to the photo's size (the composition of the
+ * photo -> input resize and the graph's own score resize) before the per-pixel arg max.
+ * seg is filled with memory the caller frees with mcl_segmentation_free. */
+mcl_status mcl_segment(mcl_session *session, const mcl_model *model, const mcl_image *image,
+                       mcl_segmentation *seg, mcl_error *err);
+void mcl_segmentation_free(mcl_segmentation *seg);
+
+/* The PASCAL VOC colour of class index (the devkit's bit-interleaved map: 0 black, 1 dark
+ * red, 2 dark green, ...). */
+void mcl_voc_color(int index, uint8_t rgb[3]);
+/* Name of a PASCAL VOC class index ("background", "aeroplane", ... "tvmonitor"), "" when out
+ * of range. */
+const char *mcl_voc_class_name(int index);
+
+/* A picture of seg for people: the photo with every non-background pixel blended with its
+ * class colour, class borders drawn, and below it a legend strip listing the classes present
+ * as colour boxes with their names (labels, or the VOC names when labels is NULL) and their
+ * share of the picture.  overlay is allocated (RGB, the photo's width, its height plus the
+ * legend); free it with mcl_image_free. */
+mcl_status mcl_segment_overlay(const mcl_image *image, const mcl_segmentation *seg,
+                               const mcl_labels *labels, mcl_image *overlay, mcl_error *err);
+
+/* ---------------------------------------------------------------- benchmarking and profiling */
+
+/* Runs the graph once, like mcl_session_run, and writes the wall time of every op in
+ * milliseconds to op_ms[i], i being the op's row in the layer table (mcl_model_layer_info);
+ * count must be at least mcl_model_num_layers.  On OpenCL the device waits after every op, so
+ * the run is slower than mcl_session_run by one enqueue + wait round trip per op (~20 us on
+ * PoCL); on the CPU the times are clock times of each op, threads included. */
+mcl_status mcl_session_profile(mcl_session *session, double *op_ms, int count, mcl_error *err);
+/* CPU threads the session's CPU path runs on (mcl_options.threads resolved); 1 on OpenCL. */
+int mcl_session_threads(const mcl_session *session);
+
+/* ---------------------------------------------------------------- detection */
+
+/* One object found by an SSD detector (a model ending in TFLite_Detection_PostProcess). */
+typedef struct mcl_detection {
+    int class_id;   /* the model's class id: 0-based, no background (COCO SSD: 0 = person,
+                       17 = dog; line "17  dog" of coco_labels_91.txt) */
+    float score;    /* in [0, 1] */
+    float xmin, ymin, xmax, ymax; /* pixels of the original image, clamped to it */
+} mcl_detection;
+
+/* Runs the session on the whole image (resized to the model input like
+ * mcl_session_set_input_image) and returns the detections with score >= score_threshold,
+ * best first, boxes mapped back to the image's pixels.  The session's model must have the
+ * four outputs of TFLite_Detection_PostProcess (boxes, classes, scores, count).  At most max
+ * are written to dets; *count receives how many. */
+mcl_status mcl_detect(mcl_session *session, const mcl_image *image, float score_threshold,
+                      mcl_detection *dets, int max, int *count, mcl_error *err);
+
+/* The detections drawn on a copy of the image: a coloured box per detection (colour by
+ * class) and a label "name score" above it (names[class_id] when names is given and has the
+ * id, else the number).  out is allocated RGB of the image's size; free it with
+ * mcl_image_free. */
+mcl_status mcl_detect_draw(const mcl_image *image, const mcl_detection *dets, int count,
+                           const char *const *names, int num_names, mcl_image *out,
+                           mcl_error *err);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,10 @@ mcl_status mcl_fail(mcl_error *err, mcl_status code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
+        /* Messages quote file contents (tensor names, stb's chunk names...): keep them one
+         * printable line whatever bytes a hostile file holds. */
+        for (char *c = err->message; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
         err->code = code;
     }
     return code;

@@ -61,6 +61,7 @@ const char *mcl_op_kind_name(mcl_op_kind kind)
     case MCL_OP_ARGMAX: return "ARG_MAX";
     case MCL_OP_LOGISTIC: return "LOGISTIC";
     case MCL_OP_DETECTION_POSTPROCESS: return "TFLite_Detection_PostProcess";
+    case MCL_OP_FAKE_QUANT: return "FAKE_QUANT";
     case MCL_OP_KIND_COUNT: break;
     }
     return "UNKNOWN";

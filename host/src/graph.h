@@ -52,6 +52,7 @@ typedef enum mcl_op_kind {
     MCL_OP_ARGMAX,        /* over channels, int output stored as float */
     MCL_OP_LOGISTIC,
     MCL_OP_DETECTION_POSTPROCESS, /* TFLite_Detection_PostProcess, runs on the host */
+    MCL_OP_FAKE_QUANT,    /* in place: rounds to the tensor's uint8/int8 grid (fake_quant.h) */
     MCL_OP_KIND_COUNT
 } mcl_op_kind;
 

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "error.h"
 #include "memplan.h"
 #include "passes.h"
+#include "post/detection.h"
 #include "tflite_reader.h"
 
 /* Larger than any MobileNet-family file by two orders of magnitude; refusing earlier keeps a
@@ -27,7 +29,10 @@ static void fill_info(const mcl_tensor *t, mcl_tensor_info *info)
 
 static const char *activation_name(const mcl_op *op)
 {
-    if (op->fused_act == MCL_ACT_RELU6 || (op->act_min == 0.0f && op->act_max == 6.0f))
+    /* A uint8 output range [0, 255 * 6/255] is ReLU6 up to float rounding (the COCO SSD file
+     * stores no fused activations: its clamp comes from that range and reads 5.99976). */
+    if (op->fused_act == MCL_ACT_RELU6 ||
+        (op->act_min == 0.0f && op->act_max >= 5.99f && op->act_max <= 6.0f))
         return "RELU6";
     if (op->fused_act == MCL_ACT_RELU || op->act_min == 0.0f) return "RELU";
     if (op->fused_act == MCL_ACT_RELU_N1_TO_1) return "RELU_N1_TO_1";
@@ -93,6 +98,13 @@ static mcl_status build_tables(mcl_model *m, mcl_error *err)
 mcl_status mcl_model_finish(mcl_model *m, mcl_error *err)
 {
     mcl_graph *g = &m->graph;
+    /* TFLite_Detection_PostProcess's outputs have no shapes in the file: they follow from its
+     * options, and the tables below and the memory plan need them. */
+    for (int i = 0; i < g->num_ops; i++) {
+        if (g->ops[i].kind != MCL_OP_DETECTION_POSTPROCESS) continue;
+        mcl_status dst = mcl_detection_set_output_shapes(g, &g->ops[i], err);
+        if (dst != MCL_OK) return dst;
+    }
     for (int i = 0; i < g->num_inputs; i++) fill_info(&g->tensors[g->inputs[i]], &m->inputs[i]);
     for (int i = 0; i < g->num_outputs; i++) fill_info(&g->tensors[g->outputs[i]], &m->outputs[i]);
     mcl_status st = mcl_graph_run_passes(g, err);
@@ -102,6 +114,12 @@ mcl_status mcl_model_finish(mcl_model *m, mcl_error *err)
 }
 
 mcl_status mcl_model_load_memory(const void *data, size_t size, mcl_model **model, mcl_error *err)
+{
+    return mcl_model_load_memory_edit(data, size, NULL, model, err);
+}
+
+mcl_status mcl_model_load_memory_edit(const void *data, size_t size, mcl_model_edit edit,
+                                      mcl_model **model, mcl_error *err)
 {
     if (!model || (!data && size)) return mcl_fail(err, MCL_ERR_ARGUMENT, "model: NULL argument");
     *model = NULL;
@@ -121,7 +139,8 @@ mcl_status mcl_model_load_memory(const void *data, size_t size, mcl_model **mode
         free(m);
         return st;
     }
-    st = mcl_model_finish(m, err);
+    if (edit) st = edit(m, err);
+    if (st == MCL_OK) st = mcl_model_finish(m, err);
     if (st != MCL_OK) {
         mcl_model_free(m);
         return st;
@@ -132,10 +151,22 @@ mcl_status mcl_model_load_memory(const void *data, size_t size, mcl_model **mode
 
 mcl_status mcl_model_load_file(const char *path, mcl_model **model, mcl_error *err)
 {
+    return mcl_model_load_file_edit(path, NULL, model, err);
+}
+
+mcl_status mcl_model_load_file_edit(const char *path, mcl_model_edit edit, mcl_model **model,
+                                    mcl_error *err)
+{
     if (!path || !model) return mcl_fail(err, MCL_ERR_ARGUMENT, "model: NULL argument");
     *model = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) return mcl_fail(err, MCL_ERR_IO, "%s: %s", path, strerror(errno));
+    /* fopen() opens a folder too, and ftell() then reports LONG_MAX as its size. */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        return mcl_fail(err, MCL_ERR_IO, "%s: is a folder, not a model file", path);
+    }
     long size = -1;
     if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
     if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
@@ -158,7 +189,7 @@ mcl_status mcl_model_load_file(const char *path, mcl_model **model, mcl_error *e
         free(buf);
         return mcl_fail(err, MCL_ERR_IO, "%s: read %zu of %ld bytes", path, got, size);
     }
-    mcl_status st = mcl_model_load_memory(buf, got, model, err);
+    mcl_status st = mcl_model_load_memory_edit(buf, got, edit, model, err);
     free(buf);
     if (st != MCL_OK && err) {
         /* Prefix the file name so the one error line says which file. */

@@ -12,11 +12,30 @@ struct mcl_model {
     mcl_layer_info *layers;
     int num_layers;
     int64_t params, madds;
+    /* Set when mcl_model_load_segmenter_file left the graph's trailing RESIZE_BILINEAR to the
+     * host: the geometry of that resize, which mcl_segment composes with the photo's own
+     * resize (host/src/post/segment.c). */
+    struct {
+        int removed, out_h, out_w, align_corners, half_pixel_centers;
+    } seg_tail;
 };
 
 /* Completes a model whose graph was just read or built (TFLite reader, architecture builder):
  * records the declared inputs/outputs, runs the passes, plans memory, builds the layer table.
  * On failure the caller frees m with mcl_model_free(). */
 mcl_status mcl_model_finish(mcl_model *m, mcl_error *err);
+
+/* A rewrite of the graph as read from the file, before mcl_model_finish (e.g. cutting off a
+ * post-processing tail the host does itself). */
+typedef mcl_status (*mcl_model_edit)(mcl_model *m, mcl_error *err);
+/* mcl_model_load_memory / mcl_model_load_file with an edit (NULL: none) between reading the
+ * file and finishing the model. */
+mcl_status mcl_model_load_memory_edit(const void *data, size_t size, mcl_model_edit edit,
+                                      mcl_model **model, mcl_error *err);
+mcl_status mcl_model_load_file_edit(const char *path, mcl_model_edit edit, mcl_model **model,
+                                    mcl_error *err);
+
+/* The model a session runs (session.c), for library-internal post-processing (mcl_detect). */
+const mcl_model *mcl_session_model(const mcl_session *session);
 
 #endif

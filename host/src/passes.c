@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fake_quant.h"
 
 int mcl_conv_out_size(int padding, int in, int kernel, int stride, int dilation)
 {
@@ -314,5 +315,7 @@ mcl_status mcl_graph_run_passes(mcl_graph *g, mcl_error *err)
     }
     st = fuse_residual_adds(g, err);
     if (st != MCL_OK) return st;
+    /* Opt-in: round activations to TFLite's 8-bit grids (fake_quant.h). */
+    if (mcl_emulate_uint8_requested() && (st = mcl_insert_fake_quant(g, err)) != MCL_OK) return st;
     return split_host_tail(g, err);
 }

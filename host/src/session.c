@@ -1,9 +1,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cl/cl_backend.h"
 #include "cpu/cpu_backend.h"
+#include "cpu/cpu_plan.h"
 #include "error.h"
 #include "model.h"
 
@@ -13,6 +15,9 @@ struct mcl_session {
     int strict_cl;                 /* created with MCL_DEVICE_CL: no silent fallback */
     mcl_cl_backend *cl;
     float *arena;                  /* CPU arena, allocated when the session runs on the CPU */
+    mcl_cpu_plan *cpu;             /* CPU fast path (sessions created on the CPU) */
+    int threads;                   /* mcl_options.threads */
+    double *op_ms;                 /* set during mcl_session_profile */
     float *in[MCL_MAX_GRAPH_IO];   /* real values of each graph input */
     float *out[MCL_MAX_GRAPH_IO];  /* real values of each graph output after a run */
     char device_name[192];
@@ -37,10 +42,51 @@ mcl_options mcl_options_default(void)
 static mcl_status alloc_arena(mcl_session *s, mcl_error *err)
 {
     const mcl_graph *g = &s->model->graph;
-    s->arena = calloc(g->arena_floats ? g->arena_floats : 1, sizeof(float));
+    /* 64-byte aligned: the planner aligns every tensor within the arena to 128 bytes, and a
+     * plain calloc of this size returns an address 16 bytes past a page, which would make
+     * every 512-bit load of the CPU fast path straddle two cache lines. */
+    const size_t floats = g->arena_floats ? g->arena_floats : 1;
+    if (floats > (SIZE_MAX - 63) / sizeof(float))
+        return mcl_fail(err, MCL_ERR_NOMEM, "activation arena of %zu floats overflows", floats);
+    const size_t bytes = (floats * sizeof(float) + 63) & ~(size_t)63;
+    s->arena = aligned_alloc(64, bytes);
+    if (s->arena) memset(s->arena, 0, bytes);
     if (!s->arena)
         return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for a %zu-float activation arena",
                         g->arena_floats);
+    return MCL_OK;
+}
+
+/* The CPU fast path: packed weights and a thread pool, for sessions that run on the CPU. */
+static mcl_status start_cpu_plan(mcl_session *s, mcl_error *err)
+{
+    mcl_status st = mcl_cpu_plan_create(&s->model->graph, s->threads, &s->cpu, err);
+    if (st != MCL_OK) return st;
+    int n = mcl_cpu_plan_threads(s->cpu);
+    snprintf(s->device_name, sizeof s->device_name, "CPU (%d thread%s)", n, n == 1 ? "" : "s");
+    return MCL_OK;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Ops [first, num_ops) on the CPU arena: the fast path when the session has one (CPU
+ * sessions), else the reference ops (host post-processing after OpenCL, a fallback). */
+static mcl_status run_cpu_ops(mcl_session *s, int first, mcl_error *err)
+{
+    const mcl_graph *g = &s->model->graph;
+    if (s->cpu) return mcl_cpu_plan_run(s->cpu, first, s->arena, s->op_ms, err);
+    if (!s->op_ms) return mcl_cpu_run_graph(g, first, s->arena, err);
+    for (int i = first; i < g->num_ops; i++) {
+        double t0 = now_ms();
+        mcl_status st = mcl_cpu_run_range(g, i, i + 1, s->arena, err);
+        if (st != MCL_OK) return st;
+        s->op_ms[i] = now_ms() - t0;
+    }
     return MCL_OK;
 }
 
@@ -65,6 +111,7 @@ mcl_status mcl_session_create(const mcl_model *model, const mcl_options *options
     if (!s) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for a session");
     s->model = model;
     s->strict_cl = opt.device == MCL_DEVICE_CL;
+    s->threads = opt.threads;
     for (int i = 0; i < g->num_inputs && st == MCL_OK; i++) {
         s->in[i] = calloc(g->tensors[g->inputs[i]].count, sizeof(float));
         if (!s->in[i]) st = mcl_fail(err, MCL_ERR_NOMEM, "out of memory for input %d", i);
@@ -86,7 +133,7 @@ mcl_status mcl_session_create(const mcl_model *model, const mcl_options *options
                      clerr.message);
         }
     }
-    if (st == MCL_OK && !s->on_cl) snprintf(s->device_name, sizeof s->device_name, "CPU (1 thread)");
+    if (st == MCL_OK && !s->on_cl) st = start_cpu_plan(s, err);
     if (st == MCL_OK) st = alloc_arena(s, err);
     if (st != MCL_OK) {
         mcl_session_free(s);
@@ -101,12 +148,15 @@ void mcl_session_free(mcl_session *s)
     if (!s) return;
     drop_cl(s);
     free(s->arena);
+    mcl_cpu_plan_free(s->cpu);
     for (int i = 0; i < MCL_MAX_GRAPH_IO; i++) {
         free(s->in[i]);
         free(s->out[i]);
     }
     free(s);
 }
+
+const mcl_model *mcl_session_model(const mcl_session *s) { return s ? s->model : NULL; }
 
 const char *mcl_session_device(const mcl_session *s) { return s && s->on_cl ? "cl" : "cpu"; }
 const char *mcl_session_device_name(const mcl_session *s) { return s ? s->device_name : ""; }
@@ -199,7 +249,7 @@ static mcl_status run_cpu_from(mcl_session *s, int first, mcl_error *err)
         const mcl_tensor *t = &g->tensors[g->inputs[i]];
         memcpy(s->arena + t->arena_offset, s->in[i], t->count * sizeof(float));
     }
-    mcl_status st = mcl_cpu_run_graph(g, first, s->arena, err);
+    mcl_status st = run_cpu_ops(s, first, err);
     if (st != MCL_OK) return st;
     for (int i = 0; i < g->num_outputs; i++) {
         const mcl_tensor *t = &g->tensors[g->outputs[i]];
@@ -225,7 +275,9 @@ static mcl_status run_cl(mcl_session *s, mcl_error *err)
                 if (g->outputs[o] == t) dst[i] = s->out[o];
         }
     }
-    mcl_status st = mcl_cl_backend_run(s->cl, (const float *const *)s->in, dst, err);
+    mcl_status st =
+        s->op_ms ? mcl_cl_backend_profile(s->cl, (const float *const *)s->in, dst, s->op_ms, err)
+                 : mcl_cl_backend_run(s->cl, (const float *const *)s->in, dst, err);
     if (st != MCL_OK || !tail) return st;
     return run_cpu_from(s, g->host_from, err);
 }
@@ -246,6 +298,11 @@ mcl_status mcl_session_run(mcl_session *s, mcl_error *err)
         drop_cl(s);
         s->on_cl = 0;
         snprintf(s->device_name, sizeof s->device_name, "CPU (1 thread)");
+        /* The fast path, so that the answer is bit for bit the one a --device cpu session
+         * gives (the reference ops sum in another order); if it cannot be had now (memory),
+         * the reference ops still give a correct answer. */
+        mcl_error perr;
+        if (!s->cpu && start_cpu_plan(s, &perr) != MCL_OK) s->cpu = NULL;
     }
     mcl_status st = run_cpu_from(s, 0, err);
     return st == MCL_OK ? mcl_ok(err) : st;
@@ -268,4 +325,23 @@ mcl_status mcl_session_get_output(mcl_session *s, int index, float *data, size_t
                         index, count, n);
     memcpy(data, s->out[index], n * sizeof(float));
     return mcl_ok(err);
+}
+
+mcl_status mcl_session_profile(mcl_session *s, double *op_ms, int count, mcl_error *err)
+{
+    if (!s || !op_ms) return mcl_fail(err, MCL_ERR_ARGUMENT, "profile: NULL argument");
+    const int n = s->model->graph.num_ops;
+    if (count < n)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "profile: room for %d ops, the model has %d",
+                        count, n);
+    for (int i = 0; i < count; i++) op_ms[i] = 0.0;
+    s->op_ms = op_ms;
+    mcl_status st = mcl_session_run(s, err);
+    s->op_ms = NULL;
+    return st;
+}
+
+int mcl_session_threads(const mcl_session *s)
+{
+    return s && s->cpu ? mcl_cpu_plan_threads(s->cpu) : 1;
 }

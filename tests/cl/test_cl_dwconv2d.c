@@ -11,6 +11,8 @@ typedef struct dw_case {
 
 static const dw_case cases[] = {
     {1, 13, 11, 17, 1, 3, 1, 1, MCL_PADDING_SAME, 1, 0, 1, 3, 0},
+    /* Batch 2 with an odd height: two-row work-items end on a lone row in each image. */
+    {2, 13, 11, 17, 1, 3, 1, 1, MCL_PADDING_SAME, 1, 1, 1, 0, 0},
     {1, 15, 15, 33, 1, 3, 2, 1, MCL_PADDING_SAME, 1, 0, 1, 0, 0},
     /* Even sizes, stride 2 SAME: asymmetric padding (0 before, 1 after). */
     {1, 16, 14, 32, 1, 3, 2, 1, MCL_PADDING_SAME, 1, 0, 1, 0, 1},

@@ -10,6 +10,9 @@
 int mcl_cmd_devices(int argc, char **argv);
 int mcl_cmd_info(int argc, char **argv);
 int mcl_cmd_classify(int argc, char **argv);
+int mcl_cmd_bench(int argc, char **argv);
+int mcl_cmd_segment(int argc, char **argv);
+int mcl_cmd_detect(int argc, char **argv);
 
 /* Prints "mobilecl: <message>" on stderr, one line; returns 1. */
 int mcl_cli_error(const char *fmt, ...);

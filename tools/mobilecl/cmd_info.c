@@ -35,26 +35,40 @@ static void print_tensor_text(const char *what, int i, const mcl_tensor_info *t)
 
 int mcl_cmd_info(int argc, char **argv)
 {
-    const char *model_path = NULL;
+    const char *model_path = NULL, *arch = NULL, *weights = NULL;
     int json = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--model")) {
             if (!(model_path = mcl_cli_value(argc, argv, &i))) return 2;
+        } else if (!strcmp(argv[i], "--arch")) {
+            if (!(arch = mcl_cli_value(argc, argv, &i))) return 2;
+        } else if (!strcmp(argv[i], "--weights")) {
+            if (!(weights = mcl_cli_value(argc, argv, &i))) return 2;
         } else if (!strcmp(argv[i], "--json")) json = 1;
         else if (!strcmp(argv[i], "--help")) {
-            puts("usage: mobilecl info --model F [--json]");
+            puts("usage: mobilecl info --model F [--json]\n"
+                 "       mobilecl info --arch SPEC [--weights F] [--json]\n"
+                 "SPEC: mobilenet_v2:ALPHA:RES[:CLASSES] | ssdlite_mobilenet_v2:RES |\n"
+                 "      deeplabv3_mnv2:RES[:ALPHA]   (docs/MODELS.md)");
             return 0;
         } else return mcl_cli_error("info: unknown option '%s'", argv[i]);
     }
-    if (!model_path) return mcl_cli_error("info: --model F is required");
+    if (!model_path == !arch) return mcl_cli_error("info: give one of --model F or --arch SPEC");
+    if (weights && !arch) return mcl_cli_error("info: --weights goes with --arch");
     mcl_error err;
     mcl_model *m = NULL;
-    if (mcl_model_load_file(model_path, &m, &err) != MCL_OK) return mcl_cli_report(&err);
+    mcl_status st;
+    if (arch)
+        st = weights ? mcl_model_build_with_weights(arch, weights, &m, &err)
+                     : mcl_model_build(arch, &m, &err);
+    else
+        st = mcl_model_load_file(model_path, &m, &err);
+    if (st != MCL_OK) return mcl_cli_report(&err);
 
     mcl_tensor_info t;
     if (json) {
-        fputs("{\"model\": ", stdout);
-        mcl_cli_json_string(stdout, model_path);
+        fputs(arch ? "{\"arch\": " : "{\"model\": ", stdout);
+        mcl_cli_json_string(stdout, arch ? arch : model_path);
         fputs(", \"inputs\": [", stdout);
         for (int i = 0; i < mcl_model_num_inputs(m); i++) {
             mcl_model_input_info(m, i, &t);
@@ -70,7 +84,7 @@ int mcl_cmd_info(int argc, char **argv)
         printf("], \"params\": %" PRId64 ", \"madds\": %" PRId64 ", \"layers\": [",
                mcl_model_params(m), mcl_model_madds(m));
     } else {
-        printf("model %s\n", model_path);
+        printf("%s %s\n", arch ? "arch" : "model", arch ? arch : model_path);
         for (int i = 0; i < mcl_model_num_inputs(m); i++) {
             mcl_model_input_info(m, i, &t);
             print_tensor_text("input", i, &t);

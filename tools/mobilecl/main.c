@@ -10,9 +10,17 @@ static int usage(FILE *out)
           "commands:\n"
           "  devices [--json]                         list OpenCL platforms and devices\n"
           "  info --model F [--json]                  layer table, parameters, multiply-adds\n"
+          "  info --arch SPEC [--weights F] [--json]  same for a built model (docs/MODELS.md)\n"
           "  classify --model F [--labels F] [--top K] [--device auto|cpu|cl]\n"
           "           [--pointwise auto|kernel|clblast] [--json] IMAGE...\n"
           "                                           top-K classes of each image\n"
+          "  segment --model F [--labels F] [--device auto|cpu|cl] [--mask-out M.png]\n"
+          "          [--overlay-out O.png] [--json] IMAGE\n"
+          "                                           per-pixel classes (docs/SEGMENTATION.md)\n"
+          "  detect --model F [--labels F] [--device auto|cpu|cl] [--score-threshold T]\n"
+          "         [--out O.png] [--json] IMAGE...   objects and boxes (docs/DETECTION.md)\n"
+          "  bench (--model F | --arch NAME) [--device auto|cpu|cl] [--threads N]\n"
+          "        [--runs N] [--warmup N] [--profile] [--json]  latency, start-up, memory\n"
           "  version                                  print the version\n"
           "\n"
           "Run 'mobilecl COMMAND --help' for a command's options.  See README.md.\n",
@@ -32,6 +40,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "devices")) return mcl_cmd_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "info")) return mcl_cmd_info(argc - 2, argv + 2);
     if (!strcmp(cmd, "classify")) return mcl_cmd_classify(argc - 2, argv + 2);
+    if (!strcmp(cmd, "bench")) return mcl_cmd_bench(argc - 2, argv + 2);
+    if (!strcmp(cmd, "segment")) return mcl_cmd_segment(argc - 2, argv + 2);
+    if (!strcmp(cmd, "detect")) return mcl_cmd_detect(argc - 2, argv + 2);
     mcl_cli_error("unknown command '%s'", cmd);
     return usage(stderr);
 }

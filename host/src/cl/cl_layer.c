@@ -49,6 +49,11 @@ mcl_status mcl_cl_layer_prepare(mcl_cl_backend *b, const mcl_graph *g, int i,
         if (op->num_inputs < 2) return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: ADD of one", i);
         return mcl_cl_prepare_add(b, g, op, L, err);
     case MCL_OP_SOFTMAX: return mcl_cl_prepare_softmax(b, g, op, L, err);
+    case MCL_OP_LOGISTIC: return mcl_cl_prepare_logistic(b, g, op, L, err);
+    case MCL_OP_FAKE_QUANT: return mcl_cl_prepare_fake_quant(b, g, op, L, err);
+    case MCL_OP_CONCAT: return mcl_cl_prepare_concat(b, g, op, L, err);
+    case MCL_OP_RESIZE_BILINEAR: return mcl_cl_prepare_resize_bilinear(b, g, op, L, err);
+    case MCL_OP_ARGMAX: return mcl_cl_prepare_argmax(b, g, op, L, err);
     default: break;
     }
     return mcl_fail(err, MCL_ERR_UNSUPPORTED, "OpenCL backend has no kernel for %s",

@@ -134,5 +134,19 @@ mcl_status mcl_cl_prepare_add(mcl_cl_backend *b, const mcl_graph *g, const mcl_o
                               mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_softmax(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                   mcl_cl_layer *L, mcl_error *err);
+/* cl_layer_seg.c: CONCATENATION (any axis), RESIZE_BILINEAR, ARG_MAX (innermost axis). */
+mcl_status mcl_cl_prepare_concat(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                 mcl_cl_layer *L, mcl_error *err);
+mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
+                                          const mcl_op *op, mcl_cl_layer *L, mcl_error *err);
+mcl_status mcl_cl_prepare_argmax(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                 mcl_cl_layer *L, mcl_error *err);
+
+/* cl_layer_logistic.c: LOGISTIC (SSD class scores). */
+mcl_status mcl_cl_prepare_logistic(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                   mcl_cl_layer *L, mcl_error *err);
+/* cl_layer_fake_quant.c: FAKE_QUANT (MOBILECL_EMULATE_UINT8). */
+mcl_status mcl_cl_prepare_fake_quant(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                     mcl_cl_layer *L, mcl_error *err);
 
 #endif

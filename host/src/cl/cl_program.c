@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_cache.h"
 #include "cl_errors.h"
 #include "cl_sources.h"
 
@@ -145,24 +146,35 @@ mcl_status mcl_cl_program_build(cl_context context, cl_device_id device, const c
     }
     const char *parts[3] = {common.text, line_directive, body.text};
     size_t lengths[3] = {common.length, (size_t)n, body.length};
+    char opts[1024];
+    int no = snprintf(opts, sizeof opts, "-cl-std=CL1.2 %s", options ? options : "");
+    if (no < 0 || (size_t)no >= sizeof opts) {
+        free(common.owned);
+        free(body.owned);
+        return mcl_fail(err, MCL_ERR_INTERNAL, "build options too long for %s", file);
+    }
+    /* The on-disk binary cache (cl_cache.h) skips the compiler in every process but the first. */
+    const mcl_cl_cache_key key = mcl_cl_cache_make_key(device, parts, lengths, 3, opts);
+    cl_program cached = mcl_cl_cache_load(context, device, &key, opts);
+    if (cached) {
+        free(common.owned);
+        free(body.owned);
+        *program = cached;
+        return mcl_ok(err);
+    }
     cl_int rc;
     cl_program p = clCreateProgramWithSource(context, 3, parts, lengths, &rc);
     free(common.owned);
     free(body.owned);
     if (rc != CL_SUCCESS) return mcl_cl_fail(err, rc, "clCreateProgramWithSource(%s)", file);
 
-    char opts[1024];
-    n = snprintf(opts, sizeof opts, "-cl-std=CL1.2 %s", options ? options : "");
-    if (n < 0 || (size_t)n >= sizeof opts) {
-        clReleaseProgram(p);
-        return mcl_fail(err, MCL_ERR_INTERNAL, "build options too long for %s", file);
-    }
     rc = clBuildProgram(p, 1, &device, opts, NULL, NULL);
     if (rc != CL_SUCCESS) {
         st = build_failure(p, device, rc, file, err);
         clReleaseProgram(p);
         return st;
     }
+    mcl_cl_cache_store(p, device, &key);
     *program = p;
     return mcl_ok(err);
 }

@@ -2,6 +2,8 @@
 
 #include "../error.h"
 #include "cpu_ops.h"
+#include "../fake_quant.h"
+#include "../post/detection.h"
 
 static const float *constant(const mcl_graph *g, int t) { return t >= 0 ? g->tensors[t].data : NULL; }
 
@@ -21,7 +23,11 @@ mcl_status mcl_cpu_check_graph(const mcl_graph *g, mcl_error *err)
         case MCL_OP_LOGISTIC:
         case MCL_OP_SOFTMAX:
         case MCL_OP_RESIZE_BILINEAR:
+            break;
         case MCL_OP_ARGMAX:
+            if (in->rank < 1 || op->axis != in->rank - 1)
+                return mcl_fail(err, MCL_ERR_UNSUPPORTED,
+                                "op %d (ARG_MAX): only the innermost axis is supported", i);
             break;
         case MCL_OP_ADD:
             if (op->num_inputs != 2 || g->tensors[op->inputs[1]].count != in->count ||
@@ -38,10 +44,34 @@ mcl_status mcl_cpu_check_graph(const mcl_graph *g, mcl_error *err)
             break;
         }
         case MCL_OP_CONCAT:
-            if (op->axis != out->rank - 1)
-                return mcl_fail(err, MCL_ERR_UNSUPPORTED,
-                                "op %d (CONCATENATION): only the channel axis is supported", i);
+            /* Any axis: outer rows (dims before the axis) of per-input inner blocks. */
+            if (op->axis < 0 || op->axis >= out->rank)
+                return mcl_fail(err, MCL_ERR_MODEL, "op %d (CONCATENATION): axis %d of rank %d",
+                                i, op->axis, out->rank);
+            /* By element counts, not ranks: a removed RESHAPE (SSD's heads) leaves inputs of
+             * another rank whose outer rows still match the output's. */
+            for (int j = 0; j < op->num_inputs; j++) {
+                size_t outer = 1;
+                for (int k = 0; k < op->axis; k++) outer *= (size_t)out->shape[k];
+                if (op->inputs[j] < 0 || !outer || g->tensors[op->inputs[j]].count % outer)
+                    return mcl_fail(err, MCL_ERR_MODEL,
+                                    "op %d (CONCATENATION): input %d does not match the output "
+                                    "outside the axis", i, j);
+            }
             break;
+        case MCL_OP_DETECTION_POSTPROCESS: {
+            mcl_status st = mcl_detection_check_op(g, op, err);
+            if (st != MCL_OK) return st;
+            break;
+        }
+        case MCL_OP_FAKE_QUANT: {
+            float sc;
+            int zp, lo, hi;
+            if (!in || op->inputs[0] != op->outputs[0] || !mcl_fake_quant_grid(in, &sc, &zp, &lo, &hi))
+                return mcl_fail(err, MCL_ERR_INTERNAL, "op %d (FAKE_QUANT) on a tensor without "
+                                "an 8-bit grid", i);
+            break;
+        }
         default:
             return mcl_fail(err, MCL_ERR_UNSUPPORTED, "op %d (%s) has no CPU implementation", i,
                             mcl_op_kind_name(op->kind));
@@ -52,7 +82,13 @@ mcl_status mcl_cpu_check_graph(const mcl_graph *g, mcl_error *err)
 
 mcl_status mcl_cpu_run_graph(const mcl_graph *g, int first, float *arena, mcl_error *err)
 {
-    for (int i = first; i < g->num_ops; i++) {
+    return mcl_cpu_run_range(g, first, g->num_ops, arena, err);
+}
+
+mcl_status mcl_cpu_run_range(const mcl_graph *g, int first, int last, float *arena,
+                             mcl_error *err)
+{
+    for (int i = first; i < last; i++) {
         const mcl_op *op = &g->ops[i];
         const mcl_tensor *tin = &g->tensors[op->inputs[0]];
         const mcl_tensor *tout = &g->tensors[op->outputs[0]];
@@ -97,15 +133,18 @@ mcl_status mcl_cpu_run_graph(const mcl_graph *g, int first, float *arena, mcl_er
             mcl_cpu_logistic(tin->count, in, out);
             break;
         case MCL_OP_CONCAT: {
+            /* outer = dims before the axis; input j adds a block of its dims from the axis on
+             * to each outer row: a channel concat with pixels = outer, channels = inner. */
             const float *ins[MCL_MAX_OP_INPUTS];
             int chans[MCL_MAX_OP_INPUTS];
+            size_t outer = 1;
+            for (int k = 0; k < op->axis; k++) outer *= (size_t)tout->shape[k];
             for (int j = 0; j < op->num_inputs; j++) {
                 const mcl_tensor *t = &g->tensors[op->inputs[j]];
-                ins[j] = arena + t->arena_offset;
-                chans[j] = last_dim(t);
+                ins[j] = t->arena_offset != MCL_NOT_IN_ARENA ? arena + t->arena_offset : t->data;
+                chans[j] = outer ? (int)(t->count / outer) : 0;
             }
-            mcl_cpu_concat_channels((int)(tout->count / (size_t)last_dim(tout)), op->num_inputs,
-                                    ins, chans, out);
+            mcl_cpu_concat_channels((int)outer, op->num_inputs, ins, chans, out);
             break;
         }
         case MCL_OP_RESIZE_BILINEAR: {
@@ -118,6 +157,18 @@ mcl_status mcl_cpu_run_graph(const mcl_graph *g, int first, float *arena, mcl_er
         case MCL_OP_ARGMAX:
             mcl_cpu_argmax_channels((int)(tin->count / (size_t)nhwc[3]), nhwc[3], in, out);
             break;
+        case MCL_OP_DETECTION_POSTPROCESS: {
+            mcl_status st = mcl_cpu_detection_postprocess(g, op, arena, err);
+            if (st != MCL_OK) return st;
+            break;
+        }
+        case MCL_OP_FAKE_QUANT: {
+            float sc = 1.0f;
+            int zp = 0, lo = 0, hi = 0;
+            if (mcl_fake_quant_grid(tout, &sc, &zp, &lo, &hi))
+                mcl_cpu_fake_quant(tout->count, sc, zp, lo, hi, out);
+            break;
+        }
         default:
             return mcl_fail(err, MCL_ERR_UNSUPPORTED, "op %d (%s) has no CPU implementation", i,
                             mcl_op_kind_name(op->kind));

@@ -30,6 +30,9 @@
 #define STBI_ONLY_BMP
 /* stb also enforces a limit of its own while decoding; keep it in line with ours. */
 #define STBI_MAX_DIMENSIONS MCL_IMAGE_MAX_SIDE
+/* Library code never aborts: stb asserts on corrupt JPEG Huffman data (found by fuzzing) and
+ * then carries on with values it keeps in range; the image is refused or decoded as garbage. */
+#define STBI_ASSERT(x) ((void)0)
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #if defined(__clang__)
@@ -139,49 +142,119 @@ static mcl_status bmp_check_size(const uint8_t *data, size_t size, int w, int h,
     return MCL_OK;
 }
 
-mcl_status mcl_image_load(const char *path, mcl_image *image, mcl_error *err)
+/* stb_image 2.27 (Debian 12's libstb-dev) writes past a 257-entry table when a JPEG Huffman
+ * table (DHT segment) declares more than 256 codes (found by tests/fuzz/fuzz_image.c; stb 2.28
+ * added the check).  Such a table is refused here before stb sees it. */
+static unsigned byte_at(const uint8_t *data, size_t size, size_t i)
 {
-    if (image) memset(image, 0, sizeof *image);
-    if (!path || !image) return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_load: NULL argument");
+    return i < size ? data[i] : 0; /* stb reads zeros past the end */
+}
 
-    uint8_t *data = NULL;
-    size_t size = 0;
-    mcl_status st = read_file(path, &data, &size, err);
+/* The tables of a DHT segment whose length field is at data[at], read the way stb does. */
+static int dht_too_many_codes(const uint8_t *data, size_t size, size_t at, unsigned *codes)
+{
+    long left = (long)(byte_at(data, size, at) << 8 | byte_at(data, size, at + 1)) - 2;
+    size_t q = at + 2;
+    while (left > 0 && q < size) {
+        unsigned n = 0;
+        for (size_t i = 1; i <= 16; i++) n += byte_at(data, size, q + i);
+        if (n > 256) {
+            *codes = n;
+            return 1;
+        }
+        left -= 17 + (long)n;
+        q += 17 + n;
+    }
+    return 0;
+}
+
+/* Up to the first scan the segments are walked by their lengths, as stb's header parser does
+ * (stray non-0xFF bytes between segments skipped); after it, where stb's entropy decoder may
+ * stop anywhere, every 0xFF 0xC4 pair is checked: entropy-coded data cannot hold one (an 0xFF
+ * there is always followed by 0x00 or a restart marker), so only a segment can. */
+/* Where a JPEG's data starts after its start-of-image marker, 0 when it is not a JPEG.  stb
+ * skips any number of 0xFF fill bytes before the SOI code, so this does too. */
+static size_t jpeg_after_soi(const uint8_t *data, size_t size)
+{
+    if (size < 2 || data[0] != 0xFF) return 0;
+    size_t p = 1;
+    while (p < size && data[p] == 0xFF) p++;
+    return p < size && data[p] == 0xD8 ? p + 1 : 0;
+}
+
+static mcl_status jpeg_check_dht(const uint8_t *data, size_t size, const char *path,
+                                 mcl_error *err)
+{
+    size_t p = jpeg_after_soi(data, size);
+    if (!p) return MCL_OK;
+    unsigned codes = 0;
+    int bad = 0;
+    while (p < size && !bad) {
+        if (data[p] != 0xFF) {
+            p++;
+            continue;
+        }
+        while (p < size && data[p] == 0xFF) p++; /* fill bytes */
+        if (p >= size) break;
+        unsigned marker = data[p++];
+        if (marker == 0xD9) return MCL_OK;
+        if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;
+        if (marker == 0xC4) bad = dht_too_many_codes(data, size, p, &codes);
+        size_t len = byte_at(data, size, p) << 8 | byte_at(data, size, p + 1);
+        p += len;
+        if (marker == 0xDA) {
+            for (size_t q = p; q + 1 < size && !bad; q++)
+                if (data[q] == 0xFF && data[q + 1] == 0xC4)
+                    bad = dht_too_many_codes(data, size, q + 2, &codes);
+            break;
+        }
+    }
+    if (bad)
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: corrupt JPEG: a Huffman table declares %u "
+                        "codes (at most 256)", path, codes);
+    return MCL_OK;
+}
+
+/* Decodes size bytes at data (owned by the caller); path only names the source in messages. */
+static mcl_status decode(const uint8_t *data, size_t size, const char *path, mcl_image *image,
+                         mcl_error *err)
+{
+    /* stb takes an int length: both callers bound size to 256 MiB first.  The header alone
+     * gives the dimensions: check them before stb allocates w*h*3 bytes, so a 40-byte BMP
+     * claiming 100000x100000 pixels costs nothing. */
+    /* Before stbi_info: reading the header already builds the Huffman tables. */
+    mcl_status st = jpeg_check_dht(data, size, path, err);
     if (st != MCL_OK) return st;
-
-    /* The header alone gives the dimensions: check them before stb allocates w*h*3 bytes, so
-     * a 40-byte BMP claiming 100000x100000 pixels costs nothing. */
     int w = 0, h = 0, comp = 0;
-    if (!stbi_info_from_memory(data, (int)size, &w, &h, &comp)) {
-        free(data);
+    if (!stbi_info_from_memory(data, (int)size, &w, &h, &comp))
         return mcl_fail(err, MCL_ERR_IMAGE, "%s: not a BMP/JPEG/PNG image (%s)", path,
                         stbi_failure_reason());
-    }
     /* stb reports a top-down BMP (stored with a negative height) with that negative height. */
     if (h < 0 && h != INT_MIN && size >= 2 && data[0] == 'B' && data[1] == 'M') h = -h;
-    if (w <= 0 || h <= 0) {
-        free(data);
+    if (w <= 0 || h <= 0)
         return mcl_fail(err, MCL_ERR_IMAGE, "%s: invalid size %dx%d pixels", path, w, h);
-    }
-    if (w > MCL_IMAGE_MAX_SIDE || h > MCL_IMAGE_MAX_SIDE) {
-        free(data);
+    if (w > MCL_IMAGE_MAX_SIDE || h > MCL_IMAGE_MAX_SIDE)
         return mcl_fail(err, MCL_ERR_IMAGE, "%s: %dx%d pixels is larger than %dx%d", path, w, h,
                         MCL_IMAGE_MAX_SIDE, MCL_IMAGE_MAX_SIDE);
-    }
-    if ((long long)w * (long long)h > MCL_IMAGE_MAX_PIXELS) {
-        free(data);
+    if ((long long)w * (long long)h > MCL_IMAGE_MAX_PIXELS)
         return mcl_fail(err, MCL_ERR_IMAGE, "%s: %dx%d pixels is more than the limit of %lld "
                         "pixels", path, w, h, MCL_IMAGE_MAX_PIXELS);
-    }
     st = bmp_check_size(data, size, w, h, path, err);
-    if (st != MCL_OK) {
-        free(data);
-        return st;
+    if (st != MCL_OK) return st;
+    /* stb decodes a truncated JPEG as if the missing data were zeros: 600 bytes claiming
+     * 16384x8192 pixels cost 600 MB and 12 s.  Every 8x8 luma block of a Huffman-coded JPEG
+     * (the only kind stb reads) takes at least one bit (its DC code) in the first scan, so
+     * fewer bytes than blocks / 8 cannot be a whole image. */
+    if (jpeg_after_soi(data, size)) {
+        unsigned long long blocks =
+            ((unsigned long long)w + 7) / 8 * (((unsigned long long)h + 7) / 8);
+        if (size < blocks / 8)
+            return mcl_fail(err, MCL_ERR_IMAGE, "%s: truncated JPEG: %dx%d pixels need at least "
+                            "%llu bytes, the file has %zu", path, w, h, blocks / 8, size);
     }
 
     int dw = 0, dh = 0, dcomp = 0;
     uint8_t *pixels = stbi_load_from_memory(data, (int)size, &dw, &dh, &dcomp, 3);
-    free(data);
     if (!pixels) {
         const char *why = stbi_failure_reason();
         if (why && strcmp(why, "outofmem") == 0)
@@ -202,6 +275,33 @@ mcl_status mcl_image_load(const char *path, mcl_image *image, mcl_error *err)
     image->channels = 3;
     image->pixels = pixels;
     return mcl_ok(err);
+}
+
+mcl_status mcl_image_load(const char *path, mcl_image *image, mcl_error *err)
+{
+    if (image) memset(image, 0, sizeof *image);
+    if (!path || !image) return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_load: NULL argument");
+
+    uint8_t *data = NULL;
+    size_t size = 0;
+    mcl_status st = read_file(path, &data, &size, err);
+    if (st != MCL_OK) return st;
+    st = decode(data, size, path, image, err);
+    free(data);
+    return st;
+}
+
+mcl_status mcl_image_load_memory(const void *data, size_t size, mcl_image *image, mcl_error *err)
+{
+    if (image) memset(image, 0, sizeof *image);
+    if (!data || !image)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_load_memory: NULL argument");
+    if (size == 0)
+        return mcl_fail(err, MCL_ERR_IMAGE, "image: empty buffer, not a BMP/JPEG/PNG image");
+    if (size > MCL_IMAGE_MAX_FILE_BYTES)
+        return mcl_fail(err, MCL_ERR_IMAGE, "image: %zu bytes is larger than the %zu MiB limit "
+                        "for image files", size, MCL_IMAGE_MAX_FILE_BYTES >> 20);
+    return decode(data, size, "image", image, err);
 }
 
 void mcl_image_free(mcl_image *image)

@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../error.h"
+#include "labels.h"
 
 #define MCL_MAX_LABELS_BYTES ((size_t)16 << 20)
 
@@ -22,7 +24,7 @@ const char *mcl_labels_get(const mcl_labels *labels, int index)
     return labels->names[index];
 }
 
-static mcl_status split_lines(const char *path, char *text, size_t size, mcl_labels *labels,
+static mcl_status split_lines(const char *path, const char *text, size_t size, mcl_labels *labels,
                               mcl_error *err)
 {
     size_t lines = 0;
@@ -54,29 +56,51 @@ static mcl_status split_lines(const char *path, char *text, size_t size, mcl_lab
     return MCL_OK;
 }
 
+mcl_status mcl_labels_parse(const char *name, const char *text, size_t size,
+                            mcl_labels *labels, mcl_error *err)
+{
+    if (!name || !labels || (!text && size))
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "labels: NULL argument");
+    memset(labels, 0, sizeof *labels);
+    if (size > MCL_MAX_LABELS_BYTES)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "%s: larger than 16 MiB, not a labels file", name);
+    if (size == 0) return mcl_fail(err, MCL_ERR_ARGUMENT, "%s: empty labels file", name);
+    mcl_status st = split_lines(name, text, size, labels, err);
+    return st == MCL_OK ? mcl_ok(err) : st;
+}
+
 mcl_status mcl_labels_load(const char *path, mcl_labels *labels, mcl_error *err)
 {
     if (!path || !labels) return mcl_fail(err, MCL_ERR_ARGUMENT, "labels: NULL argument");
     memset(labels, 0, sizeof *labels);
     FILE *f = fopen(path, "rb");
     if (!f) return mcl_fail(err, MCL_ERR_IO, "%s: %s", path, strerror(errno));
-    char *text = malloc(MCL_MAX_LABELS_BYTES + 1);
+    /* Size the buffer by the file (a regular file), not by the 16 MiB limit: a 10 KB labels
+     * file should not cost 16 MiB.  A pipe or device reads up to the limit + 1 byte. */
+    size_t cap = MCL_MAX_LABELS_BYTES + 1;
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        return mcl_fail(err, MCL_ERR_IO, "%s: is a folder, not a labels file", path);
+    }
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
+        (unsigned long long)sb.st_size < cap)
+        cap = (size_t)sb.st_size + 1; /* + 1 notices a file that grew meanwhile */
+    char *text = malloc(cap);
     if (!text) {
         fclose(f);
         return mcl_fail(err, MCL_ERR_NOMEM, "%s: out of memory", path);
     }
-    size_t size = fread(text, 1, MCL_MAX_LABELS_BYTES + 1, f);
+    size_t size = fread(text, 1, cap, f);
     int bad = ferror(f);
     fclose(f);
     mcl_status st;
     if (bad)
         st = mcl_fail(err, MCL_ERR_IO, "%s: read error", path);
-    else if (size > MCL_MAX_LABELS_BYTES)
-        st = mcl_fail(err, MCL_ERR_ARGUMENT, "%s: larger than 16 MiB, not a labels file", path);
-    else if (size == 0)
-        st = mcl_fail(err, MCL_ERR_ARGUMENT, "%s: empty labels file", path);
+    else if (size == cap && cap <= MCL_MAX_LABELS_BYTES)
+        st = mcl_fail(err, MCL_ERR_IO, "%s: the file grew while reading", path);
     else
-        st = split_lines(path, text, size, labels, err);
+        st = mcl_labels_parse(path, text, size, labels, err);
     free(text);
     return st == MCL_OK ? mcl_ok(err) : st;
 }

@@ -1,0 +1,142 @@
+/* The segmentation head's ops as prepared OpenCL launches: CONCATENATION (any axis),
+ * RESIZE_BILINEAR and ARG_MAX (innermost axis). */
+#include <limits.h>
+#include <string.h>
+
+#include "cl_layer.h"
+
+/* Product of a tensor's dims [from, to). */
+static size_t shape_product(const mcl_tensor *t, int from, int to)
+{
+    size_t n = 1;
+    for (int k = from; k < to; k++) n *= (size_t)t->shape[k];
+    return n;
+}
+
+mcl_status mcl_cl_prepare_concat(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                 mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_tensor *y = &g->tensors[op->outputs[0]];
+    const int axis = op->axis;
+    if (axis < 0 || axis >= y->rank || op->num_inputs < 1 || op->num_inputs > 8)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED, "op %d (CONCATENATION): axis %d of rank %d, "
+                        "%d inputs", L->op, axis, y->rank, op->num_inputs);
+    const size_t outer = shape_product(y, 0, axis);
+    const size_t out_inner = shape_product(y, axis, y->rank);
+    if (outer * out_inner != y->count || y->count > INT_MAX)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED, "op %d (CONCATENATION): output of %zu values",
+                        L->op, y->count);
+    cl_int8 offs, starts;
+    memset(&offs, 0, sizeof offs);
+    memset(&starts, 0, sizeof starts);
+    size_t start = 0;
+    mcl_status st;
+    for (int i = 0; i < op->num_inputs; i++) {
+        const int t = op->inputs[i];
+        if (t < 0 || t >= g->num_tensors)
+            return mcl_fail(err, MCL_ERR_MODEL, "op %d (CONCATENATION): input %d is missing",
+                            L->op, i);
+        /* By element counts, not ranks: a removed RESHAPE (SSD's box and score heads) leaves
+         * inputs of another rank whose outer rows still match the output's. */
+        const size_t inner = outer ? g->tensors[t].count / outer : 0;
+        if (inner * outer != g->tensors[t].count)
+            return mcl_fail(err, MCL_ERR_MODEL, "op %d (CONCATENATION): input %d does not match "
+                            "the output outside the axis", L->op, i);
+        /* The kernel reads every input from the arena; a constant input would need its own
+         * buffer argument, and no model of this family has one. */
+        if (g->tensors[t].arena_offset == MCL_NOT_IN_ARENA)
+            return mcl_fail(err, MCL_ERR_UNSUPPORTED, "op %d (CONCATENATION): input %d is a "
+                            "constant", L->op, i);
+        offs.s[i] = (cl_int)g->tensors[t].arena_offset;
+        starts.s[i] = (cl_int)start;
+        start += inner;
+    }
+    if (start != out_inner)
+        return mcl_fail(err, MCL_ERR_MODEL, "op %d (CONCATENATION): inputs give %zu values per "
+                        "row, the output has %zu", L->op, start, out_inner);
+    int out_off = 0;
+    if ((st = mcl_cl_bind_output(g, L, op->outputs[0], y->count, &out_off, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "concat.cl", "", "concat", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_int(&a, (int)outer);
+    mcl_cl_arg_int(&a, (int)out_inner);
+    mcl_cl_arg_int(&a, op->num_inputs);
+    mcl_cl_arg_raw(&a, sizeof offs, &offs);
+    mcl_cl_arg_raw(&a, sizeof starts, &starts);
+    if ((st = mcl_cl_args_end(&a, "concat", err))) return st;
+    return mcl_cl_set_range(b, L, 2, 0, out_inner, outer, 1, err);
+}
+
+/* The scale of one axis, computed in float as mcl_cpu_resize_bilinear does. */
+static float resize_scale(int in, int out, int align_corners)
+{
+    if (align_corners && out > 1) return (float)(in - 1) / (float)(out - 1);
+    return (float)in / (float)out;
+}
+
+mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
+                                          const mcl_op *op, mcl_cl_layer *L, mcl_error *err)
+{
+    int s[4], o[4];
+    mcl_tensor_nhwc(&g->tensors[op->inputs[0]], s);
+    mcl_tensor_nhwc(&g->tensors[op->outputs[0]], o);
+    if (o[0] != s[0] || o[3] != s[3])
+        return mcl_fail(err, MCL_ERR_MODEL, "op %d (RESIZE_BILINEAR): batch or channels change",
+                        L->op);
+    const size_t in_count = g->tensors[op->inputs[0]].count;
+    const size_t out_count = g->tensors[op->outputs[0]].count;
+    cl_mem in = NULL;
+    int in_off = 0, out_off = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], in_count, &in, &in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], out_count, &out_off, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "resize_bilinear.cl", "", "resize_bilinear", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    const int geo[] = {s[0], s[1], s[2], s[3], o[1], o[2]};
+    for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) mcl_cl_arg_int(&a, geo[i]);
+    mcl_cl_arg_float(&a, resize_scale(s[1], o[1], op->align_corners));
+    mcl_cl_arg_float(&a, resize_scale(s[2], o[2], op->align_corners));
+    mcl_cl_arg_int(&a, op->half_pixel_centers);
+    mcl_cl_arg_float(&a, op->act_min);
+    mcl_cl_arg_float(&a, op->act_max);
+    if ((st = mcl_cl_args_end(&a, "resize_bilinear", err))) return st;
+    return mcl_cl_set_range(b, L, 3, 0, (size_t)o[3], (size_t)o[2], (size_t)o[0] * (size_t)o[1],
+                            err);
+}
+
+mcl_status mcl_cl_prepare_argmax(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                 mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_tensor *x = &g->tensors[op->inputs[0]];
+    if (x->rank < 1 || op->axis != x->rank - 1)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED, "op %d (ARG_MAX): only the innermost axis is "
+                        "supported (axis %d of rank %d)", L->op, op->axis, x->rank);
+    const int c = x->shape[x->rank - 1];
+    if (c < 1) return mcl_fail(err, MCL_ERR_MODEL, "op %d (ARG_MAX) over an empty axis", L->op);
+    const size_t rows = x->count / (size_t)c;
+    cl_mem in = NULL;
+    int in_off = 0, out_off = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], x->count, &in, &in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], rows, &out_off, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "argmax.cl", "", "argmax", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_int(&a, (int)rows);
+    mcl_cl_arg_int(&a, c);
+    if ((st = mcl_cl_args_end(&a, "argmax", err))) return st;
+    return mcl_cl_set_range(b, L, 1, 0, rows, 1, 1, err);
+}

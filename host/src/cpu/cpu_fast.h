@@ -1,0 +1,59 @@
+/*
+ * The CPU fast path's kernels (the scalar functions of cpu_ops.h stay the reference they are
+ * tested against).  Each kernel computes a slice of an op, so the plan (cpu_plan.c) can share
+ * an op between threads.  Two instruction sets: AVX-512 intrinsics where the CPU has them
+ * (checked at run time, so the library still builds and runs on any x86-64 and on arm64),
+ * else portable C that the compiler vectorizes for whatever the target offers.
+ */
+#ifndef MCL_CPU_FAST_H
+#define MCL_CPU_FAST_H
+
+#include <stddef.h>
+
+#include "../graph.h"
+
+typedef enum { MCL_ISA_GENERIC = 0, MCL_ISA_AVX512 = 1 } mcl_cpu_isa;
+
+/* The best instruction set this CPU runs ($MOBILECL_CPU_ISA=generic forces the portable C). */
+mcl_cpu_isa mcl_cpu_detect_isa(void);
+
+/* Output channels per packed block: one 512-bit vector. */
+#define MCL_GEMM_BLOCK 16
+
+/* A convolution as a matrix product, out[r][o] = bias[o] + sum_k a[r][k] * w[o][k], with the
+ * weights repacked once as [o / 16][k][16] (zero-padded) so the inner loop reads 16 output
+ * channels of one k with one aligned load. */
+typedef struct mcl_packed_gemm {
+    int k, n;        /* reduction length, output channels */
+    int blocks;      /* ceil(n / 16) */
+    float *w;        /* blocks * k * 16 floats, 64-byte aligned */
+    float *bias;     /* blocks * 16 floats */
+} mcl_packed_gemm;
+
+/* w is [n][k] (OHWI weights of any kernel size are that, with k = kh * kw * in_c). */
+mcl_status mcl_gemm_pack(const float *w, const float *bias, int n, int k, mcl_packed_gemm *pk,
+                         mcl_error *err);
+void mcl_gemm_release(mcl_packed_gemm *pk);
+
+/* The clamps of a convolution's epilogue (see cpu_ops.h: act clamp, residual add, clamp). */
+typedef struct mcl_epilogue {
+    float act_min, act_max, res_min, res_max;
+} mcl_epilogue;
+
+/* Rows [0, rows) of a (row stride lda floats), output blocks [b0, b1): writes out (row stride
+ * ldc) and adds residual (same layout as out, may be NULL). */
+void mcl_gemm_rows(mcl_cpu_isa isa, const mcl_packed_gemm *pk, const float *a, size_t lda,
+                   int rows, int b0, int b1, float *out, size_t ldc, const float *residual,
+                   const mcl_epilogue *ep);
+
+/* im2col of output pixels [pix0, pix0 + count) of image `batch` of a convolution: row r of col
+ * holds the kh * kw * in_c inputs of pixel pix0 + r in OHWI order, zeros where padded. */
+void mcl_im2col(const mcl_conv_params *p, const float *in, int batch, int pix0, int count,
+                float *col);
+
+/* Depthwise convolution (depth multiplier 1), output rows [oy0, oy1) of image `batch`. */
+void mcl_dwconv_rows(mcl_cpu_isa isa, const mcl_conv_params *p, const float *in, const float *w,
+                     const float *bias, const float *residual, float *out, int batch, int oy0,
+                     int oy1);
+
+#endif

@@ -1,0 +1,357 @@
+/* Packed-weight matrix product for pointwise convolutions, im2col'ed convolutions and fully
+ * connected layers, with the convolution epilogue fused into the store. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../error.h"
+#include "cpu_fast.h"
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define MCL_HAVE_X86_DISPATCH 1
+#include <immintrin.h>
+#endif
+
+mcl_cpu_isa mcl_cpu_detect_isa(void)
+{
+    const char *force = getenv("MOBILECL_CPU_ISA");
+    if (force && strcmp(force, "generic") == 0) return MCL_ISA_GENERIC;
+#ifdef MCL_HAVE_X86_DISPATCH
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return MCL_ISA_AVX512;
+#endif
+    return MCL_ISA_GENERIC;
+}
+
+static void *alloc64(size_t floats)
+{
+    size_t bytes = (floats * sizeof(float) + 63) & ~(size_t)63;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+mcl_status mcl_gemm_pack(const float *w, const float *bias, int n, int k, mcl_packed_gemm *pk,
+                         mcl_error *err)
+{
+    memset(pk, 0, sizeof *pk);
+    if (n <= 0 || k <= 0) return mcl_fail(err, MCL_ERR_INTERNAL, "gemm pack: %d x %d", n, k);
+    const int blocks = (n + MCL_GEMM_BLOCK - 1) / MCL_GEMM_BLOCK;
+    const size_t count = (size_t)blocks * (size_t)k * MCL_GEMM_BLOCK;
+    if (count / MCL_GEMM_BLOCK / (size_t)k != (size_t)blocks || count > SIZE_MAX / sizeof(float))
+        return mcl_fail(err, MCL_ERR_NOMEM, "gemm pack: %d x %d weights overflow", n, k);
+    pk->w = alloc64(count);
+    pk->bias = alloc64((size_t)blocks * MCL_GEMM_BLOCK);
+    if (!pk->w || !pk->bias) {
+        mcl_gemm_release(pk);
+        return mcl_fail(err, MCL_ERR_NOMEM, "out of memory packing %d x %d weights", n, k);
+    }
+    pk->n = n;
+    pk->k = k;
+    pk->blocks = blocks;
+    for (int b = 0; b < blocks; b++) {
+        float *dst = pk->w + (size_t)b * (size_t)k * MCL_GEMM_BLOCK;
+        for (int kk = 0; kk < k; kk++)
+            for (int j = 0; j < MCL_GEMM_BLOCK; j++) {
+                int o = b * MCL_GEMM_BLOCK + j;
+                dst[(size_t)kk * MCL_GEMM_BLOCK + (size_t)j] =
+                    o < n ? w[(size_t)o * (size_t)k + (size_t)kk] : 0.0f;
+            }
+        for (int j = 0; j < MCL_GEMM_BLOCK; j++) {
+            int o = b * MCL_GEMM_BLOCK + j;
+            pk->bias[b * MCL_GEMM_BLOCK + j] = o < n && bias ? bias[o] : 0.0f;
+        }
+    }
+    return mcl_ok(err);
+}
+
+void mcl_gemm_release(mcl_packed_gemm *pk)
+{
+    if (!pk) return;
+    free(pk->w);
+    free(pk->bias);
+    memset(pk, 0, sizeof *pk);
+}
+
+/* ------------------------------------------------------------------ portable C */
+
+/* On x86 the portable kernels are also compiled for AVX2 (picked at load time by the ifunc
+ * resolver GCC generates): 8-wide instead of SSE2's 4 on machines without AVX-512. */
+#if defined(MCL_HAVE_X86_DISPATCH) && defined(__GNUC__) && !defined(__clang__)
+#define MCL_GENERIC_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MCL_GENERIC_CLONES
+#endif
+
+/* Four rows x one block: 4 x 16 accumulators the compiler keeps in vector registers. */
+#define GEN_ROWS 4
+
+static inline __attribute__((always_inline)) void
+generic_tile(const mcl_packed_gemm *pk, const float *a, size_t lda, int rows, int b,
+                         float *out, size_t ldc, const float *residual, const mcl_epilogue *ep)
+{
+    float acc[GEN_ROWS][MCL_GEMM_BLOCK];
+    const float *wb = pk->w + (size_t)b * (size_t)pk->k * MCL_GEMM_BLOCK;
+    const float *bias = pk->bias + b * MCL_GEMM_BLOCK;
+    for (int r = 0; r < GEN_ROWS; r++)
+        for (int j = 0; j < MCL_GEMM_BLOCK; j++) acc[r][j] = bias[j];
+    for (int kk = 0; kk < pk->k; kk++) {
+        const float *wk = wb + (size_t)kk * MCL_GEMM_BLOCK;
+        for (int r = 0; r < GEN_ROWS; r++) {
+            /* Rows past the end read row 0 again: harmless, never stored. */
+            const float av = a[(size_t)(r < rows ? r : 0) * lda + (size_t)kk];
+            for (int j = 0; j < MCL_GEMM_BLOCK; j++) acc[r][j] += av * wk[j];
+        }
+    }
+    const int o0 = b * MCL_GEMM_BLOCK;
+    const int nj = pk->n - o0 < MCL_GEMM_BLOCK ? pk->n - o0 : MCL_GEMM_BLOCK;
+    for (int r = 0; r < rows; r++) {
+        float *o = out + (size_t)r * ldc + (size_t)o0;
+        const float *res = residual ? residual + (size_t)r * ldc + (size_t)o0 : NULL;
+        for (int j = 0; j < nj; j++) {
+            float v = acc[r][j];
+            v = v < ep->act_min ? ep->act_min : v;
+            v = v > ep->act_max ? ep->act_max : v;
+            if (res) {
+                v += res[j];
+                v = v < ep->res_min ? ep->res_min : v;
+                v = v > ep->res_max ? ep->res_max : v;
+            }
+            o[j] = v;
+        }
+    }
+}
+
+MCL_GENERIC_CLONES static void generic_rows(const mcl_packed_gemm *pk, const float *a, size_t lda, int rows, int b0,
+                         int b1, float *out, size_t ldc, const float *residual,
+                         const mcl_epilogue *ep)
+{
+    for (int b = b0; b < b1; b++)
+        for (int r = 0; r < rows; r += GEN_ROWS) {
+            int n = rows - r < GEN_ROWS ? rows - r : GEN_ROWS;
+            generic_tile(pk, a + (size_t)r * lda, lda, n, b, out + (size_t)r * ldc, ldc,
+                         residual ? residual + (size_t)r * ldc : NULL, ep);
+        }
+}
+
+/* ------------------------------------------------------------------ AVX-512 */
+
+#ifdef MCL_HAVE_X86_DISPATCH
+#define AVX512 __attribute__((target("avx512f,fma")))
+
+/* MR rows x NB blocks of 16 channels: 7 x 2 = 14 zmm accumulators, enough independent FMAs
+ * to hide their latency (2 FMA pipes x 4 cycles); 7 divides every MobileNetV2 pixel count.
+ * A lone block (16 channels, or the odd last block) takes 14 x 1 for the same reason.
+ * Always inlined with constant mr/nb so the accumulator arrays live in registers. */
+static inline __attribute__((always_inline)) AVX512 void
+avx512_tile(const mcl_packed_gemm *pk, const float *a, size_t lda, const int mr, const int nb,
+            int b, float *out, size_t ldc, const float *residual, const mcl_epilogue *ep)
+{
+    __m512 acc[14][2];
+    const size_t k = (size_t)pk->k;
+    const float *w0 = pk->w + (size_t)b * k * MCL_GEMM_BLOCK;
+    const float *w1 = w0 + k * MCL_GEMM_BLOCK;
+    for (int j = 0; j < nb; j++) {
+        __m512 bias = _mm512_load_ps(pk->bias + (b + j) * MCL_GEMM_BLOCK);
+        for (int r = 0; r < mr; r++) acc[r][j] = bias;
+    }
+    for (size_t kk = 0; kk < k; kk++) {
+        __m512 wv0 = _mm512_load_ps(w0 + kk * MCL_GEMM_BLOCK);
+        __m512 wv1 = nb > 1 ? _mm512_load_ps(w1 + kk * MCL_GEMM_BLOCK) : wv0;
+        for (int r = 0; r < mr; r++) {
+            __m512 av = _mm512_set1_ps(a[(size_t)r * lda + kk]);
+            acc[r][0] = _mm512_fmadd_ps(av, wv0, acc[r][0]);
+            if (nb > 1) acc[r][1] = _mm512_fmadd_ps(av, wv1, acc[r][1]);
+        }
+    }
+    const __m512 amin = _mm512_set1_ps(ep->act_min), amax = _mm512_set1_ps(ep->act_max);
+    const __m512 rmin = _mm512_set1_ps(ep->res_min), rmax = _mm512_set1_ps(ep->res_max);
+    for (int j = 0; j < nb; j++) {
+        const int o0 = (b + j) * MCL_GEMM_BLOCK;
+        const int nj = pk->n - o0 < MCL_GEMM_BLOCK ? pk->n - o0 : MCL_GEMM_BLOCK;
+        const __mmask16 m = (__mmask16)(nj == 16 ? 0xffffu : ((1u << nj) - 1u));
+        for (int r = 0; r < mr; r++) {
+            __m512 v = _mm512_min_ps(_mm512_max_ps(acc[r][j], amin), amax);
+            float *o = out + (size_t)r * ldc + (size_t)o0;
+            if (residual) {
+                __m512 rv = _mm512_maskz_loadu_ps(m, residual + (size_t)r * ldc + (size_t)o0);
+                v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(v, rv), rmin), rmax);
+            }
+            _mm512_mask_storeu_ps(o, m, v);
+        }
+    }
+}
+
+/* The last block when it holds 8 channels or fewer (N = 24 in MobileNetV2 and DeepLab):
+ * 256-bit FMAs on the valid half instead of 512-bit ones on mostly padding. */
+static inline __attribute__((always_inline)) AVX512 void
+avx512_half_tile(const mcl_packed_gemm *pk, const float *a, size_t lda, const int mr, int b,
+                 float *out, size_t ldc, const float *residual, const mcl_epilogue *ep)
+{
+    __m256 acc[14];
+    const size_t k = (size_t)pk->k;
+    const float *w0 = pk->w + (size_t)b * k * MCL_GEMM_BLOCK;
+    const __m256 bias = _mm256_load_ps(pk->bias + b * MCL_GEMM_BLOCK);
+    for (int r = 0; r < mr; r++) acc[r] = bias;
+    for (size_t kk = 0; kk < k; kk++) {
+        const __m256 wv = _mm256_load_ps(w0 + kk * MCL_GEMM_BLOCK);
+        for (int r = 0; r < mr; r++)
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(a[(size_t)r * lda + kk]), wv, acc[r]);
+    }
+    const int o0 = b * MCL_GEMM_BLOCK, nj = pk->n - o0;
+    const __m256 amin = _mm256_set1_ps(ep->act_min), amax = _mm256_set1_ps(ep->act_max);
+    for (int r = 0; r < mr; r++) {
+        float t[8];
+        _mm256_storeu_ps(t, _mm256_min_ps(_mm256_max_ps(acc[r], amin), amax));
+        float *o = out + (size_t)r * ldc + (size_t)o0;
+        const float *res = residual ? residual + (size_t)r * ldc + (size_t)o0 : NULL;
+        for (int j = 0; j < nj; j++) {
+            float v = t[j];
+            if (res) {
+                v += res[j];
+                v = v < ep->res_min ? ep->res_min : v;
+                v = v > ep->res_max ? ep->res_max : v;
+            }
+            o[j] = v;
+        }
+    }
+}
+
+#define HALF_CASE(MR)                                                                         \
+    case MR:                                                                                  \
+        avx512_half_tile(pk, a + (size_t)r * lda, lda, MR, b1, out + (size_t)r * ldc, ldc,    \
+                         residual ? residual + (size_t)r * ldc : NULL, ep);                   \
+        break;
+
+#define AVX512_CASE(MR, NB)                                                                   \
+    case MR:                                                                                  \
+        avx512_tile(pk, ar, lda, MR, NB, b, orow, ldc, rr, ep);                               \
+        break;
+
+static AVX512 void avx512_rows(const mcl_packed_gemm *pk, const float *a, size_t lda, int rows,
+                               int b0, int b1, float *out, size_t ldc, const float *residual,
+                               const mcl_epilogue *ep)
+{
+    const int tail = pk->n % MCL_GEMM_BLOCK;
+    if (b1 == pk->blocks && tail > 0 && tail <= 8) {
+        b1--;
+        for (int r = 0; r < rows; r += 14) {
+            switch (rows - r < 14 ? rows - r : 14) {
+                HALF_CASE(14)
+                HALF_CASE(13)
+                HALF_CASE(12)
+                HALF_CASE(11)
+                HALF_CASE(10)
+                HALF_CASE(9)
+                HALF_CASE(8)
+                HALF_CASE(7)
+                HALF_CASE(6)
+                HALF_CASE(5)
+                HALF_CASE(4)
+                HALF_CASE(3)
+                HALF_CASE(2)
+                HALF_CASE(1)
+            default:
+                break;
+            }
+        }
+    }
+    for (int b = b0; b < b1; b += 2) {
+        const int nb = b1 - b >= 2 ? 2 : 1;
+        const int step = nb == 2 ? 7 : 14;
+        for (int r = 0; r < rows; r += step) {
+            const int mr = rows - r < step ? rows - r : step;
+            const float *ar = a + (size_t)r * lda;
+            float *orow = out + (size_t)r * ldc;
+            const float *rr = residual ? residual + (size_t)r * ldc : NULL;
+            if (nb == 2) {
+                switch (mr) {
+                    AVX512_CASE(7, 2)
+                    AVX512_CASE(6, 2)
+                    AVX512_CASE(5, 2)
+                    AVX512_CASE(4, 2)
+                    AVX512_CASE(3, 2)
+                    AVX512_CASE(2, 2)
+                    AVX512_CASE(1, 2)
+                default:
+                    break;
+                }
+            } else {
+                switch (mr) {
+                    AVX512_CASE(14, 1)
+                    AVX512_CASE(13, 1)
+                    AVX512_CASE(12, 1)
+                    AVX512_CASE(11, 1)
+                    AVX512_CASE(10, 1)
+                    AVX512_CASE(9, 1)
+                    AVX512_CASE(8, 1)
+                    AVX512_CASE(7, 1)
+                    AVX512_CASE(6, 1)
+                    AVX512_CASE(5, 1)
+                    AVX512_CASE(4, 1)
+                    AVX512_CASE(3, 1)
+                    AVX512_CASE(2, 1)
+                    AVX512_CASE(1, 1)
+                default:
+                    break;
+                }
+            }
+        }
+    }
+}
+#endif
+
+void mcl_gemm_rows(mcl_cpu_isa isa, const mcl_packed_gemm *pk, const float *a, size_t lda,
+                   int rows, int b0, int b1, float *out, size_t ldc, const float *residual,
+                   const mcl_epilogue *ep)
+{
+#ifdef MCL_HAVE_X86_DISPATCH
+    if (isa == MCL_ISA_AVX512) {
+        avx512_rows(pk, a, lda, rows, b0, b1, out, ldc, residual, ep);
+        return;
+    }
+#endif
+    (void)isa;
+    generic_rows(pk, a, lda, rows, b0, b1, out, ldc, residual, ep);
+}
+
+static inline void copy_floats(float *d, const float *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) d[i] = s[i];
+}
+
+void mcl_im2col(const mcl_conv_params *p, const float *in, int batch, int pix0, int count,
+                float *col)
+{
+    const size_t ic = (size_t)p->in_c;
+    const size_t row = (size_t)p->kernel_w * ic; /* one kernel row of one pixel */
+    const size_t k = (size_t)p->kernel_h * row;
+    const float *in_b = in + (size_t)batch * (size_t)p->in_h * (size_t)p->in_w * ic;
+    for (int r = 0; r < count; r++) {
+        const int pix = pix0 + r;
+        const int oy = pix / p->out_w, ox = pix % p->out_w;
+        const int ix0 = ox * p->stride_w - p->pad_left;
+        const int inside_x = ix0 >= 0 && ix0 + (p->kernel_w - 1) * p->dilation_w < p->in_w;
+        float *dst = col + (size_t)r * k;
+        for (int ky = 0; ky < p->kernel_h; ky++) {
+            const int iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
+            float *d = dst + (size_t)ky * row;
+            if (iy < 0 || iy >= p->in_h) {
+                for (size_t i = 0; i < row; i++) d[i] = 0.0f;
+                continue;
+            }
+            const float *src = in_b + (size_t)iy * (size_t)p->in_w * ic;
+            /* Undilated and inside the row: the kernel row is one contiguous run (the stem's
+             * 3 taps x 3 channels = 9 floats: an inline loop, not a memcpy call per tap). */
+            if (inside_x && p->dilation_w == 1) {
+                copy_floats(d, src + (size_t)ix0 * ic, row);
+                continue;
+            }
+            for (int kx = 0; kx < p->kernel_w; kx++) {
+                const int ix = ix0 + kx * p->dilation_w;
+                if (ix < 0 || ix >= p->in_w)
+                    for (size_t i = 0; i < ic; i++) d[(size_t)kx * ic + i] = 0.0f;
+                else
+                    copy_floats(d + (size_t)kx * ic, src + (size_t)ix * ic, ic);
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+/* mcl_segment: class scores of the graph -> a label map at the photo's own size. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../error.h"
+#include "../model.h"
+
+/* Where one axis of the photo lands on the score grid.  Photo pixel x (centre x + 0.5) is at
+ * u = (x + 0.5) * in / photo - 0.5 on the model input, because mcl_image_resize samples the
+ * photo at (u + 0.5) * photo / in - 0.5 (half-pixel centres).  The graph's own resize then
+ * reads the score grid at u * (scores - 1) / (in - 1) with align_corners, at
+ * (u + 0.5) * scores / in - 0.5 with half-pixel centres, else at u * scores / in.  The
+ * composition, clamped to the grid, gives the two cells and the weight of the upper one. */
+typedef struct axis_map {
+    int lo, hi;
+    float frac;
+} axis_map;
+
+static void map_axis(int photo, int in, int scores, int align_corners, int half_pixel,
+                     axis_map *map)
+{
+    for (int x = 0; x < photo; x++) {
+        double u = ((double)x + 0.5) * (double)in / (double)photo - 0.5;
+        double s;
+        if (scores == in)
+            s = u;
+        else if (align_corners && in > 1)
+            s = u * (double)(scores - 1) / (double)(in - 1);
+        else if (half_pixel)
+            s = (u + 0.5) * (double)scores / (double)in - 0.5;
+        else
+            s = u * (double)scores / (double)in;
+        if (s < 0.0) s = 0.0;
+        if (s > (double)(scores - 1)) s = (double)(scores - 1);
+        int lo = (int)s;
+        map[x].lo = lo;
+        map[x].hi = lo + 1 < scores ? lo + 1 : scores - 1;
+        map[x].frac = (float)(s - (double)lo);
+    }
+}
+
+void mcl_segmentation_free(mcl_segmentation *seg)
+{
+    if (!seg) return;
+    free(seg->labels);
+    free(seg->counts);
+    memset(seg, 0, sizeof *seg);
+}
+
+/* Upsamples the sh x sw x c scores to w x h (maps mx, my) and writes the arg max of each
+ * pixel (first maximum on ties, as ARG_MAX) to labels, counting pixels per class. */
+static void upsample_argmax(const float *scores, int sw, int c, const axis_map *mx,
+                            const axis_map *my, int w, int h, float *row, uint8_t *labels,
+                            int64_t *counts)
+{
+    const size_t stride = (size_t)sw * (size_t)c;
+    for (int y = 0; y < h; y++) {
+        /* Blend the two score rows once per photo row, then only along x per pixel. */
+        const float *r0 = scores + (size_t)my[y].lo * stride;
+        const float *r1 = scores + (size_t)my[y].hi * stride;
+        const float fy = my[y].frac;
+        for (size_t k = 0; k < stride; k++) row[k] = r0[k] + (r1[k] - r0[k]) * fy;
+        for (int x = 0; x < w; x++) {
+            const float *a = row + (size_t)mx[x].lo * (size_t)c;
+            const float *b = row + (size_t)mx[x].hi * (size_t)c;
+            const float fx = mx[x].frac;
+            int best = 0;
+            float best_v = a[0] + (b[0] - a[0]) * fx;
+            for (int k = 1; k < c; k++) {
+                const float v = a[k] + (b[k] - a[k]) * fx;
+                if (v > best_v) {
+                    best_v = v;
+                    best = k;
+                }
+            }
+            labels[(size_t)y * (size_t)w + (size_t)x] = (uint8_t)best;
+            counts[best]++;
+        }
+    }
+}
+
+mcl_status mcl_segment(mcl_session *session, const mcl_model *model, const mcl_image *image,
+                       mcl_segmentation *seg, mcl_error *err)
+{
+    if (!session || !model || !image || !image->pixels || !seg)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "segment: NULL argument");
+    memset(seg, 0, sizeof *seg);
+    if (image->width <= 0 || image->height <= 0)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "segment: empty image");
+    mcl_tensor_info in, out;
+    if (mcl_model_input_info(model, 0, &in) != MCL_OK ||
+        mcl_model_output_info(model, 0, &out) != MCL_OK || mcl_model_num_outputs(model) != 1)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED, "segment: the model needs one input and one "
+                        "output");
+    if (in.rank != 4 || out.rank != 4 || out.shape[0] != 1)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED, "segment: input and output must be NHWC "
+                        "images of batch 1 (scores of rank %d)", out.rank);
+    const int in_h = in.shape[1], in_w = in.shape[2];
+    const int sh = out.shape[1], sw = out.shape[2], c = out.shape[3];
+    if (c < 1 || c > 256 || sh < 1 || sw < 1)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED, "segment: %d classes (1..256 supported)", c);
+    /* The input size the scores are resized to: the graph's removed resize, else the input. */
+    const int tail_h = model->seg_tail.removed ? model->seg_tail.out_h : in_h;
+    const int tail_w = model->seg_tail.removed ? model->seg_tail.out_w : in_w;
+    const size_t n = (size_t)sh * (size_t)sw * (size_t)c;
+    const size_t pixels = (size_t)image->width * (size_t)image->height;
+    float *scores = malloc(n * sizeof *scores);
+    float *row = malloc((size_t)sw * (size_t)c * sizeof *row);
+    axis_map *mx = malloc((size_t)image->width * sizeof *mx);
+    axis_map *my = malloc((size_t)image->height * sizeof *my);
+    seg->labels = malloc(pixels);
+    seg->counts = calloc((size_t)c, sizeof *seg->counts);
+    mcl_status st = MCL_OK;
+    if (!scores || !row || !mx || !my || !seg->labels || !seg->counts)
+        st = mcl_fail(err, MCL_ERR_NOMEM, "segment: out of memory for a %dx%d label map",
+                      image->width, image->height);
+    if (st == MCL_OK) st = mcl_session_set_input_image(session, 0, image, err);
+    if (st == MCL_OK) st = mcl_session_run(session, err);
+    if (st == MCL_OK) st = mcl_session_get_output(session, 0, scores, n, err);
+    if (st == MCL_OK) {
+        /* The photo -> input resize runs over the input size, the graph's resize over its
+         * own output size (the same for DeepLab: 513). */
+        const int ac = model->seg_tail.align_corners, hp = model->seg_tail.half_pixel_centers;
+        map_axis(image->width, tail_w, sw, ac, hp, mx);
+        map_axis(image->height, tail_h, sh, ac, hp, my);
+        upsample_argmax(scores, sw, c, mx, my, image->width, image->height, row, seg->labels,
+                        seg->counts);
+        seg->width = image->width;
+        seg->height = image->height;
+        seg->num_classes = c;
+    }
+    free(scores);
+    free(row);
+    free(mx);
+    free(my);
+    if (st != MCL_OK) {
+        mcl_segmentation_free(seg);
+        return st;
+    }
+    return mcl_ok(err);
+}

@@ -1,0 +1,65 @@
+/* argmax.cl against mcl_cpu_argmax_channels and hand-computed indices (first maximum wins). */
+#include "cl_harness.h"
+
+static void run(int batch, int h, int w, int c, const float *in, float *got)
+{
+    th_graph t;
+    th_init(&t, 3);
+    const int xi = th_nhwc(&t, batch, h, w, c, NULL);
+    const int d[3] = {batch, h, w};
+    const int yi = th_tensor(&t, 3, d, NULL);
+    mcl_op *op = th_op(&t, MCL_OP_ARGMAX, 1, &xi, yi);
+    op->axis = 3;
+    th_io(&t, 1, &xi, yi);
+    const float *inputs[1] = {in};
+    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+    mcl_graph_release(&t.g);
+}
+
+static void test_random_cases(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    const int shapes[][4] = {{1, 33, 33, 21}, {2, 5, 7, 3}, {1, 9, 1, 1}, {1, 13, 11, 91}};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        const int *s = shapes[k];
+        const size_t rows = (size_t)s[0] * s[1] * s[2], n = rows * (size_t)s[3];
+        mcl_rng r;
+        mcl_rng_seed(&r, 40 + k);
+        float *in = mcl_test_random_array(&r, n, -2.0f, 2.0f);
+        /* Quantize to steps of 0.5 so that many rows have tied maxima. */
+        for (size_t i = 0; i < n; i++) in[i] = floorf(in[i] * 2.0f) * 0.5f;
+        float *ref = malloc(rows * sizeof *ref), *got = malloc(rows * sizeof *got);
+        assert_non_null(ref);
+        assert_non_null(got);
+        run(s[0], s[1], s[2], s[3], in, got);
+        mcl_cpu_argmax_channels((int)rows, s[3], in, ref);
+        assert_int_equal(mcl_test_compare("argmax", ref, got, rows, 0.0f, 0.0f), 0);
+        free(in);
+        free(ref);
+        free(got);
+    }
+}
+
+/* Rows of 4: the maximum last; tied maxima at 1 and 3 (the first, 1, wins); all equal (0);
+ * negative values with the maximum first. */
+static void test_hand_computed(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    const float in[16] = {0, 1, 2, 3, 5, 7, 1, 7, 2, 2, 2, 2, -1, -4, -3, -2};
+    const float want[4] = {3, 1, 0, 0};
+    float got[4];
+    run(1, 2, 2, 4, in, got);
+    assert_int_equal(mcl_test_compare("argmax hand", want, got, 4, 0.0f, 0.0f), 0);
+}
+
+int main(void)
+{
+    th_setup_env();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_computed),
+        cmocka_unit_test(test_random_cases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

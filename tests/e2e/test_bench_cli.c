@@ -1,0 +1,143 @@
+/* `mobilecl bench` as a user meets it: the JSON fields the docs promise, the profile table, the
+ * sweep CSV, and one-line errors for bad options.  Never checks a speed (no timed tests): only
+ * that the numbers are there, positive and consistent (min <= median <= p90). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+static char g_dir[256];
+
+static int run(const char *args, char *out, size_t out_size, char *errbuf, size_t err_size)
+{
+    const char *cli = getenv("MOBILECL_CLI");
+    if (!cli || !*cli) fail_msg("MOBILECL_CLI is not set (run the tests through ctest)");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "\"%s\" %s >%s/out.txt 2>%s/err.txt", cli, args, g_dir, g_dir);
+    int status = system(cmd);
+    assert_true(status != -1 && WIFEXITED(status));
+    char path[512];
+    char *bufs[2] = {out, errbuf};
+    size_t sizes[2] = {out_size, err_size};
+    const char *names[2] = {"out.txt", "err.txt"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", g_dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        size_t n = fread(bufs[i], 1, sizes[i] - 1, f);
+        bufs[i][n] = '\0';
+        fclose(f);
+    }
+    return WEXITSTATUS(status);
+}
+
+/* The number after "key": in a JSON object; fails the test when absent. */
+static double json_number(const char *json, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(json, pat);
+    if (!p) fail_msg("no %s in %s", key, json);
+    return strtod(p + strlen(pat), NULL);
+}
+
+static void test_json_fields(void **state)
+{
+    (void)state;
+    static char out[1 << 16], err[8192];
+    /* A small built network: no data files needed, and fast. */
+    int rc = run("bench --arch mobilenet_v2:0.35:96 --device cpu --threads 2 --runs 5 "
+                 "--warmup 1 --profile --json",
+                 out, sizeof out, err, sizeof err);
+    if (rc != 0) fail_msg("bench failed: %s", err);
+    assert_true(out[0] == '{');
+    const char *keys[] = {"median_ms", "min_ms", "p90_ms", "init_ms", "first_run_ms",
+                          "peak_rss_mb", "cold_start_ms", "warm_start_ms"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        assert_true(json_number(out, keys[i]) > 0.0);
+    assert_true(json_number(out, "min_ms") <= json_number(out, "median_ms"));
+    assert_true(json_number(out, "median_ms") <= json_number(out, "p90_ms"));
+    assert_int_equal((int)json_number(out, "threads"), 2);
+    assert_non_null(strstr(out, "\"device\": \"cpu\""));
+    assert_non_null(strstr(out, "\"ops\": [{\"index\": "));
+    assert_non_null(strstr(out, "\"op\": \"DEPTHWISE_CONV_2D\""));
+    assert_non_null(strstr(out, "\"gflops\": "));
+}
+
+static void test_text_profile(void **state)
+{
+    (void)state;
+    static char out[1 << 16], err[8192];
+    int rc = run("bench --arch mobilenet_v2:0.35:96 --device cpu --runs 3 --warmup 0 --profile "
+                 "--no-startup",
+                 out, sizeof out, err, sizeof err);
+    if (rc != 0) fail_msg("bench failed: %s", err);
+    assert_non_null(strstr(out, "median"));
+    assert_non_null(strstr(out, "peak RSS"));
+    assert_non_null(strstr(out, "per-op profile"));
+    assert_non_null(strstr(out, "CONV_2D"));
+    assert_null(strstr(out, "cold start")); /* --no-startup */
+}
+
+static void test_sweep_csv(void **state)
+{
+    (void)state;
+    char out[8192], err[8192], args[1024], path[512];
+    snprintf(path, sizeof path, "%s/sweep.csv", g_dir);
+    snprintf(args, sizeof args,
+             "bench --sweep 0.35,0.5 64,96 --csv %s --device cpu --runs 2 --warmup 0", path);
+    int rc = run(args, out, sizeof out, err, sizeof err);
+    if (rc != 0) fail_msg("sweep failed: %s", err);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512];
+    int rows = 0;
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_true(strncmp(line, "arch,width,resolution,madds", 27) == 0);
+    while (fgets(line, sizeof line, f)) rows++;
+    fclose(f);
+    assert_int_equal(rows, 4);
+}
+
+static void test_bad_options(void **state)
+{
+    (void)state;
+    char out[8192], err[8192];
+    const char *bad[] = {"bench", "bench --model a --arch b", "bench --arch x:1 --runs 0",
+                         "bench --arch mobilenet_v2:1.0:224 --precision fp8",
+                         "bench --sweep 0.5 96", "bench --arch nonsense --device cpu --runs 1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = run(bad[i], out, sizeof out, err, sizeof err);
+        if (rc == 0) fail_msg("'%s' succeeded", bad[i]);
+        if (strncmp(err, "mobilecl: ", 10) != 0) fail_msg("'%s': stderr: %s", bad[i], err);
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(g_dir, sizeof g_dir, "/tmp/mobilecl-bench-test-XXXXXX");
+    return mkdtemp(g_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_fields),
+        cmocka_unit_test(test_text_profile),
+        cmocka_unit_test(test_sweep_csv),
+        cmocka_unit_test(test_bad_options),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,272 @@
+/* The CPU fast path (cpu_fast.h, cpu_plan.h, thread_pool.h) against the reference ops of
+ * cpu_ops.h: odd shapes, channel counts that are not multiples of 16, strides 1/2, dilation,
+ * residuals and clamps, on both instruction sets this CPU runs; then a whole real model through
+ * the plan with two threads against mcl_cpu_run_graph. */
+#include "test_util.h"
+
+#include <float.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu_backend.h"
+#include "cpu/cpu_fast.h"
+#include "cpu/cpu_ops.h"
+#include "cpu/cpu_plan.h"
+#include "cpu/thread_pool.h"
+#include "model.h"
+
+/* The fast path sums in another order (FMA, blocked): fp32 tolerance scaled to the sums. */
+#define ATOL 2e-4f
+#define RTOL 1e-4f
+
+static void same_padding(int in, int k, int stride, int dil, int *out, int *pad_before)
+{
+    int eff = (k - 1) * dil + 1;
+    *out = (in + stride - 1) / stride;
+    int total = (*out - 1) * stride + eff - in;
+    if (total < 0) total = 0;
+    *pad_before = total / 2;
+}
+
+static mcl_conv_params params(int batch, int h, int w, int ic, int oc, int k, int stride, int dil,
+                              int relu6)
+{
+    mcl_conv_params p;
+    memset(&p, 0, sizeof p);
+    p.batch = batch;
+    p.in_h = h;
+    p.in_w = w;
+    p.in_c = ic;
+    p.out_c = oc;
+    p.kernel_h = p.kernel_w = k;
+    p.stride_h = p.stride_w = stride;
+    p.dilation_h = p.dilation_w = dil;
+    p.depth_multiplier = 1;
+    same_padding(h, k, stride, dil, &p.out_h, &p.pad_top);
+    same_padding(w, k, stride, dil, &p.out_w, &p.pad_left);
+    p.act_min = p.res_min = -FLT_MAX;
+    p.act_max = p.res_max = FLT_MAX;
+    if (relu6) {
+        p.act_min = 0.0f;
+        p.act_max = 6.0f;
+        p.res_min = -1.0f;
+        p.res_max = 6.5f;
+    }
+    return p;
+}
+
+static mcl_epilogue epilogue_of(const mcl_conv_params *p)
+{
+    mcl_epilogue e = {p->act_min, p->act_max, p->res_min, p->res_max};
+    return e;
+}
+
+typedef struct {
+    int batch, h, w, ic, oc, k, stride, dil, relu6, residual;
+} conv_case;
+
+/* Convolution through pack + (im2col) + mcl_gemm_rows vs mcl_cpu_conv2d. */
+static void run_conv(const conv_case *cc, mcl_cpu_isa isa, uint64_t seed)
+{
+    mcl_rng rng;
+    mcl_rng_seed(&rng, seed);
+    mcl_conv_params p = params(cc->batch, cc->h, cc->w, cc->ic, cc->oc, cc->k, cc->stride, cc->dil,
+                               cc->relu6);
+    const int k = p.kernel_h * p.kernel_w * p.in_c;
+    const int pixels = p.out_h * p.out_w;
+    size_t n_in = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+    size_t n_out = (size_t)p.batch * pixels * p.out_c;
+    float *in = mcl_test_random_array(&rng, n_in, -2.0f, 2.0f);
+    float *w = mcl_test_random_array(&rng, (size_t)p.out_c * k, -1.0f, 1.0f);
+    float *bias = mcl_test_random_array(&rng, (size_t)p.out_c, -2.0f, 2.0f);
+    float *res = cc->residual ? mcl_test_random_array(&rng, n_out, -3.0f, 3.0f) : NULL;
+    float *ref = malloc(n_out * sizeof *ref), *got = malloc(n_out * sizeof *got);
+    float *col = malloc((size_t)pixels * k * sizeof *col);
+    assert_true(ref && got && col);
+    mcl_cpu_conv2d(&p, in, w, bias, res, ref);
+
+    mcl_packed_gemm pk;
+    assert_int_equal(mcl_gemm_pack(w, bias, p.out_c, k, &pk, NULL), MCL_OK);
+    mcl_epilogue ep = epilogue_of(&p);
+    for (int b = 0; b < p.batch; b++) {
+        /* Split rows and blocks unevenly, as the plan's tasks do. */
+        mcl_im2col(&p, in, b, 0, pixels, col);
+        size_t o = (size_t)b * pixels * p.out_c;
+        int half = pixels / 2, bhalf = pk.blocks / 2;
+        mcl_gemm_rows(isa, &pk, col, (size_t)k, half, 0, bhalf, got + o, (size_t)p.out_c,
+                      res ? res + o : NULL, &ep);
+        mcl_gemm_rows(isa, &pk, col, (size_t)k, half, bhalf, pk.blocks, got + o, (size_t)p.out_c,
+                      res ? res + o : NULL, &ep);
+        size_t r = (size_t)half;
+        mcl_gemm_rows(isa, &pk, col + r * k, (size_t)k, pixels - half, 0, pk.blocks,
+                      got + o + r * p.out_c, (size_t)p.out_c, res ? res + o + r * p.out_c : NULL,
+                      &ep);
+    }
+    char what[160];
+    snprintf(what, sizeof what, "conv isa%d b%d %dx%dx%d->%d k%d s%d d%d%s%s", (int)isa,
+             cc->batch, cc->h, cc->w, cc->ic, cc->oc, cc->k, cc->stride, cc->dil,
+             cc->relu6 ? " relu6" : "", cc->residual ? " +res" : "");
+    assert_int_equal(mcl_test_compare(what, ref, got, n_out, ATOL, RTOL), 0);
+    mcl_gemm_release(&pk);
+    free(in);
+    free(w);
+    free(bias);
+    free(res);
+    free(ref);
+    free(got);
+    free(col);
+}
+
+static void test_conv_shapes(void **state)
+{
+    static const conv_case cases[] = {
+        /* b  h   w  ic  oc  k  s  d relu6 res */
+        {1, 7, 5, 13, 17, 1, 1, 1, 0, 0},
+        {2, 5, 3, 3, 33, 1, 1, 1, 1, 1},
+        {1, 9, 11, 24, 144, 1, 1, 1, 1, 0},
+        {1, 1, 1, 37, 1001, 1, 1, 1, 0, 0},  /* classifier: one pixel, 1001 channels */
+        {1, 13, 13, 3, 32, 3, 2, 1, 1, 0},   /* stem: 3x3 stride 2 */
+        {1, 8, 8, 3, 16, 3, 2, 1, 1, 0},     /* even size stride 2: pad 0 before, 1 after */
+        {1, 9, 7, 5, 19, 3, 1, 2, 0, 1},     /* dilated 3x3 */
+        {2, 6, 5, 4, 7, 5, 2, 1, 1, 1},
+    };
+    mcl_cpu_isa isas[2] = {MCL_ISA_GENERIC, mcl_cpu_detect_isa()};
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            run_conv(&cases[i], isas[s], 300 + i);
+}
+
+typedef struct {
+    int batch, h, w, c, k, stride, dil, relu6, residual;
+} dw_case;
+
+static void run_dw(const dw_case *dc, mcl_cpu_isa isa, uint64_t seed)
+{
+    mcl_rng rng;
+    mcl_rng_seed(&rng, seed);
+    mcl_conv_params p =
+        params(dc->batch, dc->h, dc->w, dc->c, dc->c, dc->k, dc->stride, dc->dil, dc->relu6);
+    size_t n_in = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+    size_t n_out = (size_t)p.batch * p.out_h * p.out_w * p.out_c;
+    float *in = mcl_test_random_array(&rng, n_in, -2.0f, 2.0f);
+    float *w = mcl_test_random_array(&rng, (size_t)p.kernel_h * p.kernel_w * p.out_c, -1.5f, 1.5f);
+    float *bias = mcl_test_random_array(&rng, (size_t)p.out_c, -2.0f, 2.0f);
+    float *res = dc->residual ? mcl_test_random_array(&rng, n_out, -3.0f, 3.0f) : NULL;
+    float *ref = malloc(n_out * sizeof *ref), *got = malloc(n_out * sizeof *got);
+    assert_true(ref && got);
+    mcl_cpu_dwconv2d(&p, in, w, bias, res, ref);
+    for (int b = 0; b < p.batch; b++) {
+        int mid = p.out_h / 3;
+        mcl_dwconv_rows(isa, &p, in, w, bias, res, got, b, 0, mid);
+        mcl_dwconv_rows(isa, &p, in, w, bias, res, got, b, mid, p.out_h);
+    }
+    char what[160];
+    snprintf(what, sizeof what, "dw isa%d b%d %dx%dx%d k%d s%d d%d%s%s", (int)isa, dc->batch,
+             dc->h, dc->w, dc->c, dc->k, dc->stride, dc->dil, dc->relu6 ? " relu6" : "",
+             dc->residual ? " +res" : "");
+    assert_int_equal(mcl_test_compare(what, ref, got, n_out, ATOL, RTOL), 0);
+    free(in);
+    free(w);
+    free(bias);
+    free(res);
+    free(ref);
+    free(got);
+}
+
+static void test_dw_shapes(void **state)
+{
+    static const dw_case cases[] = {
+        /* b  h   w  c  k  s  d relu6 res */
+        {1, 7, 5, 3, 3, 1, 1, 0, 0},
+        {2, 9, 11, 13, 3, 2, 1, 1, 1},
+        {1, 8, 8, 37, 3, 2, 1, 1, 0},   /* even size stride 2 */
+        {1, 11, 9, 21, 3, 1, 2, 0, 1},  /* dilation 2 */
+        {1, 12, 12, 144, 3, 1, 1, 1, 1},
+        {1, 7, 5, 13, 5, 2, 1, 1, 0},   /* 5x5 kernel */
+        {1, 2, 3, 17, 3, 1, 1, 0, 0},   /* image smaller than the kernel's reach */
+        {1, 17, 19, 40, 3, 2, 1, 1, 1}, /* stride-2 interior tiles, channel tail */
+        {1, 10, 21, 16, 3, 1, 1, 0, 0}, /* stride-1 tiles of 8, 4 and 1 */
+        {1, 7, 7, 960, 3, 1, 1, 1, 1},  /* MobileNetV2's last depthwise layer */
+    };
+    mcl_cpu_isa isas[2] = {MCL_ISA_GENERIC, mcl_cpu_detect_isa()};
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            run_dw(&cases[i], isas[s], 400 + i);
+}
+
+typedef struct {
+    atomic_int hits[1000];
+} pool_ctx;
+
+static void count_task(void *arg, int task, int thread)
+{
+    pool_ctx *c = arg;
+    (void)thread;
+    atomic_fetch_add(&c->hits[task], 1);
+}
+
+static void test_thread_pool_runs_every_task_once(void **state)
+{
+    for (int threads = 1; threads <= 3; threads++) {
+        mcl_thread_pool *pool = NULL;
+        assert_int_equal(mcl_thread_pool_create(threads, &pool, NULL), MCL_OK);
+        assert_int_equal(mcl_thread_pool_threads(pool), threads);
+        static pool_ctx c;
+        for (int round = 0; round < 50; round++) {
+            int n = (round * 37) % 1000 + 1;
+            for (int i = 0; i < 1000; i++) atomic_store(&c.hits[i], 0);
+            mcl_thread_pool_run(pool, count_task, &c, n);
+            for (int i = 0; i < 1000; i++) assert_int_equal(atomic_load(&c.hits[i]), i < n);
+        }
+        mcl_thread_pool_free(pool);
+    }
+}
+
+/* A real model through the plan (2 threads) against the reference backend. */
+static void test_plan_whole_model(void **state)
+{
+    char path[1024];
+    if (!mcl_test_data_path(path, sizeof path, "models/mobilenet_v2_1.0_224_quant.tflite")) {
+        skip();
+        return;
+    }
+    mcl_model *m = NULL;
+    assert_int_equal(mcl_model_load_file(path, &m, NULL), MCL_OK);
+    const mcl_graph *g = &m->graph;
+    float *a = calloc(g->arena_floats, sizeof(float)), *b = calloc(g->arena_floats, sizeof(float));
+    assert_true(a && b);
+    mcl_rng rng;
+    mcl_rng_seed(&rng, 7);
+    const mcl_tensor *tin = &g->tensors[g->inputs[0]];
+    mcl_rng_fill(&rng, a + tin->arena_offset, tin->count, -1.0f, 1.0f);
+    memcpy(b + tin->arena_offset, a + tin->arena_offset, tin->count * sizeof(float));
+    assert_int_equal(mcl_cpu_run_graph(g, 0, a, NULL), MCL_OK);
+    mcl_cpu_plan *plan = NULL;
+    assert_int_equal(mcl_cpu_plan_create(g, 2, &plan, NULL), MCL_OK);
+    double *ms = calloc((size_t)g->num_ops, sizeof *ms);
+    assert_non_null(ms);
+    assert_int_equal(mcl_cpu_plan_run(plan, 0, b, ms, NULL), MCL_OK);
+    const mcl_tensor *tout = &g->tensors[g->outputs[0]];
+    assert_int_equal(mcl_test_compare("plan vs reference", a + tout->arena_offset,
+                                      b + tout->arena_offset, tout->count, 1e-5f, 1e-3f),
+                     0);
+    for (int i = 0; i < g->num_ops; i++) assert_true(ms[i] >= 0.0);
+    mcl_cpu_plan_free(plan);
+    free(ms);
+    free(a);
+    free(b);
+    mcl_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conv_shapes),
+        cmocka_unit_test(test_dw_shapes),
+        cmocka_unit_test(test_thread_pool_runs_every_task_once),
+        cmocka_unit_test(test_plan_whole_model),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

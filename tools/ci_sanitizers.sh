@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sanitizer job: the whole test suite in a Debug build with AddressSanitizer + UBSan
+# (LeakSanitizer on, tests/lsan.supp silencing PoCL/LLVM's own process-lifetime allocations),
+# then a short libFuzzer smoke of every fuzz target (tools/fuzz.sh).  Exits non-zero on any
+# failure, leak or sanitizer report.
+#
+#   tools/ci_sanitizers.sh [BUILD_DIR]       (default build-asan/; the fuzz build: build-fuzz/)
+#
+# Environment: MCL_FUZZ_SMOKE_RUNS (executions per fuzz target, default 20000; 0 skips the
+# smoke), CTEST_PARALLEL_LEVEL (default: the number of cores), MOBILECL_FAULT_OCCURRENCES
+# (default "ends", see tests/e2e/test_cl_faults.c).
+# Needs: gcc with libasan/libubsan (Debian's gcc has them), clang + libclang-rt-14-dev
+# (libFuzzer), python3 with pillow + flatbuffers + ai_edge_litert (the fuzz seeds).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build-asan}
+jobs=$(nproc)
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+
+# -O1: a Debug build (asserts, full debug info) that still runs the real models in time.
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g -O1" \
+  -DCMAKE_C_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" -DCMAKE_SHARED_LINKER_FLAGS="$san" \
+  -DMOBILECL_WERROR=ON >/dev/null
+cmake --build "$build" -j"$jobs"
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
+export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export POCL_CACHE_DIR=${POCL_CACHE_DIR:-$build/pocl-cache}
+mkdir -p "$POCL_CACHE_DIR"
+# The fault-injection test runs ~100 CLI processes; under ASan only the first and last call of
+# each OpenCL function are failed (the normal build fails the 2nd too).
+export MOBILECL_FAULT_OCCURRENCES=${MOBILECL_FAULT_OCCURRENCES:-ends}
+(cd "$build" && ctest -j"${CTEST_PARALLEL_LEVEL:-$jobs}" --output-on-failure)
+
+runs=${MCL_FUZZ_SMOKE_RUNS:-20000}
+if [ "$runs" -gt 0 ]; then
+  unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS  # fuzz.sh sets its own
+  "$root/tools/fuzz.sh" -n "$runs"
+fi
+echo "ci_sanitizers: all passed"
