@@ -9,12 +9,26 @@
 # Environment: MCL_FUZZ_SMOKE_RUNS (executions per fuzz target, default 20000; 0 skips the
 # smoke), CTEST_PARALLEL_LEVEL (default: the number of cores), MOBILECL_FAULT_OCCURRENCES
 # (default "ends", see tests/e2e/test_cl_faults.c).
-# Needs: gcc with libasan/libubsan (Debian's gcc has them), clang + libclang-rt-14-dev
-# (libFuzzer), python3 with pillow + flatbuffers + ai_edge_litert (the fuzz seeds).
+# Needs: what tools/quickstart.sh installs (gcc has libasan/libubsan), clang + libclang-rt-dev
+# (libFuzzer; installed here when missing), python3 with pillow + flatbuffers + ai_edge_litert
+# for the fuzz seeds (without them the smoke fuzzes from the saved regressions alone).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-asan}
+
+# libFuzzer comes with clang's runtime package; the rest is what tools/quickstart.sh installs.
+missing=()
+for p in clang libclang-rt-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ] && [ "${MCL_FUZZ_SMOKE_RUNS:-20000}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "ci_sanitizers: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
 jobs=$(nproc)
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 

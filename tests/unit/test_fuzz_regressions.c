@@ -89,6 +89,18 @@ static void test_known_cases(void **state)
     assert_int_not_equal(st, MCL_OK);
     assert_null(strchr(err.message, '\n'));
     assert_null(img.pixels);
+
+    /* An IDAT chunk header claiming 1 GiB in a 57-byte file: stb grew its buffer to the claim
+     * (a 2 GiB allocation) before reading. */
+    static const uint8_t big_idat[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n',
+                                       0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1,
+                                       8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
+                                       0x40, 0, 0, 0, 'I', 'D', 'A', 'T', 0x78, 0x9C, 0, 0,
+                                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(mcl_image_load_memory(big_idat, sizeof big_idat, &img, &err),
+                     MCL_ERR_IMAGE);
+    assert_non_null(strstr(err.message, "truncated PNG"));
+    assert_null(img.pixels);
 }
 
 int main(void)

@@ -174,8 +174,18 @@ static void remove_tree(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH
  * caches at empty folders: the first start on a new machine.  Returns 0 on success. */
 static int child_start(const bench_args *a, int cold, start_times *t)
 {
-    char mcl_dir[] = "/tmp/mobilecl-bench-XXXXXX", pocl_dir[] = "/tmp/mobilecl-pocl-XXXXXX";
-    if (cold && (!mkdtemp(mcl_dir) || !mkdtemp(pocl_dir))) return -1;
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp) tmp = "/tmp";
+    char mcl_dir[1024], pocl_dir[1024];
+    int n1 = snprintf(mcl_dir, sizeof mcl_dir, "%s/mobilecl-bench-XXXXXX", tmp);
+    int n2 = snprintf(pocl_dir, sizeof pocl_dir, "%s/mobilecl-pocl-XXXXXX", tmp);
+    if (n1 < 0 || (size_t)n1 >= sizeof mcl_dir || n2 < 0 || (size_t)n2 >= sizeof pocl_dir)
+        return -1;
+    if (cold && !mkdtemp(mcl_dir)) return -1;
+    if (cold && !mkdtemp(pocl_dir)) {
+        remove_tree(mcl_dir);
+        return -1;
+    }
     int fd[2];
     if (pipe(fd) != 0) return -1;
     fflush(NULL);

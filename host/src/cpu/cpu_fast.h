@@ -56,4 +56,17 @@ void mcl_dwconv_rows(mcl_cpu_isa isa, const mcl_conv_params *p, const float *in,
                      const float *bias, const float *residual, float *out, int batch, int oy0,
                      int oy1);
 
+/* RESIZE_BILINEAR with TFLite's semantics (as mcl_cpu_resize_bilinear, bit for bit), output
+ * rows [row0, row1) of batch * out_h, with the horizontal source table precomputed once per op
+ * (x0, x1: source columns, fx: weight of x1; out_w entries each). */
+typedef struct mcl_resize_plan {
+    int batch, in_h, in_w, c, out_h, out_w, align_corners, half_pixel_centers;
+    int *x0, *x1;
+    float *fx;
+} mcl_resize_plan;
+
+mcl_status mcl_resize_plan_init(mcl_resize_plan *rp, mcl_error *err);
+void mcl_resize_plan_release(mcl_resize_plan *rp);
+void mcl_resize_rows(const mcl_resize_plan *rp, const float *in, float *out, int row0, int row1);
+
 #endif

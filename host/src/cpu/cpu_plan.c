@@ -8,6 +8,7 @@
 
 #include "../error.h"
 #include "cpu_backend.h"
+#include "cpu_ops.h"
 #include "cpu_fast.h"
 #include "thread_pool.h"
 
@@ -16,13 +17,27 @@
 /* Packed 16-channel blocks per task. */
 #define BLOCK_GROUP 4
 
-typedef enum { K_REFERENCE = 0, K_POINTWISE, K_IM2COL, K_DEPTHWISE, K_FULLY_CONNECTED } kernel_kind;
+typedef enum {
+    K_REFERENCE = 0,
+    K_POINTWISE,
+    K_IM2COL,
+    K_DEPTHWISE,
+    K_FULLY_CONNECTED,
+    K_RESIZE,
+    K_ARGMAX
+} kernel_kind;
+
+/* Rows of a resize and pixels of an arg max per task. */
+#define RESIZE_ROWS 4
+#define ARGMAX_PIXELS 4096
 
 typedef struct {
     kernel_kind kind;
     mcl_packed_gemm pk;
+    mcl_resize_plan resize;
     int rows;              /* matrix-product rows: pixels (per image for im2col) or batch */
     int row_chunks, groups;
+    int channels;          /* arg max: values per pixel */
 } plan_op;
 
 struct mcl_cpu_plan {
@@ -90,6 +105,24 @@ static mcl_status plan_one(mcl_cpu_plan *plan, int i, size_t *scratch, mcl_error
         po->rows = (int)(g->tensors[op->inputs[0]].count / (size_t)wt->shape[1]);
         po->row_chunks = ceil_div(po->rows, ROW_CHUNK);
         po->groups = ceil_div(po->pk.blocks, BLOCK_GROUP);
+    } else if (op->kind == MCL_OP_RESIZE_BILINEAR) {
+        int i4[4], o4[4];
+        mcl_tensor_nhwc(&g->tensors[op->inputs[0]], i4);
+        mcl_tensor_nhwc(&g->tensors[op->outputs[0]], o4);
+        mcl_resize_plan rp = {i4[0], i4[1], i4[2], i4[3], o4[1], o4[2], op->align_corners,
+                              op->half_pixel_centers, NULL, NULL, NULL};
+        po->resize = rp;
+        mcl_status st = mcl_resize_plan_init(&po->resize, err);
+        if (st != MCL_OK) return st;
+        po->kind = K_RESIZE;
+        po->rows = o4[0] * o4[1];
+    } else if (op->kind == MCL_OP_ARGMAX) {
+        /* mcl_cpu_check_graph admits only the innermost axis. */
+        int i4[4];
+        mcl_tensor_nhwc(&g->tensors[op->inputs[0]], i4);
+        po->kind = K_ARGMAX;
+        po->rows = (int)(g->tensors[op->inputs[0]].count / (size_t)(i4[3] > 0 ? i4[3] : 1));
+        po->channels = i4[3];
     }
     return mcl_ok(err);
 }
@@ -133,7 +166,10 @@ void mcl_cpu_plan_free(mcl_cpu_plan *plan)
     if (!plan) return;
     mcl_thread_pool_free(plan->pool);
     if (plan->ops)
-        for (int i = 0; i < plan->g->num_ops; i++) mcl_gemm_release(&plan->ops[i].pk);
+        for (int i = 0; i < plan->g->num_ops; i++) {
+            mcl_gemm_release(&plan->ops[i].pk);
+            mcl_resize_plan_release(&plan->ops[i].resize);
+        }
     free(plan->ops);
     free(plan->scratch);
     free(plan);
@@ -186,6 +222,25 @@ static void dw_task(void *arg, int task, int thread)
     mcl_dwconv_rows(c->plan->isa, p, c->in, c->w, c->bias, c->res, c->out, batch, oy, oy + 1);
 }
 
+static void resize_task(void *arg, int task, int thread)
+{
+    (void)thread;
+    const task_ctx *c = arg;
+    const int r0 = task * RESIZE_ROWS;
+    const int r1 = r0 + RESIZE_ROWS < c->po->rows ? r0 + RESIZE_ROWS : c->po->rows;
+    mcl_resize_rows(&c->po->resize, c->in, c->out, r0, r1);
+}
+
+static void argmax_task(void *arg, int task, int thread)
+{
+    (void)thread;
+    const task_ctx *c = arg;
+    const int p0 = task * ARGMAX_PIXELS;
+    const int n = c->po->rows - p0 < ARGMAX_PIXELS ? c->po->rows - p0 : ARGMAX_PIXELS;
+    const size_t ch = (size_t)c->po->channels;
+    mcl_cpu_argmax_channels(n, (int)ch, c->in + (size_t)p0 * ch, c->out + p0);
+}
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -229,6 +284,12 @@ static mcl_status run_op(mcl_cpu_plan *plan, int i, float *arena, mcl_error *err
         break;
     case K_DEPTHWISE:
         mcl_thread_pool_run(plan->pool, dw_task, &c, op->conv.batch * op->conv.out_h);
+        break;
+    case K_RESIZE:
+        mcl_thread_pool_run(plan->pool, resize_task, &c, ceil_div(po->rows, RESIZE_ROWS));
+        break;
+    case K_ARGMAX:
+        mcl_thread_pool_run(plan->pool, argmax_task, &c, ceil_div(po->rows, ARGMAX_PIXELS));
         break;
     default:
         break;

@@ -23,8 +23,9 @@ static void valid_taps(int origin, int dilation, int kernel, int size, int *lo, 
 
 /* ------------------------------------------------------------------ portable C */
 
-/* Also compiled for AVX2 on x86 (see fast_gemm.c). */
-#if defined(MCL_HAVE_X86_DISPATCH) && defined(__GNUC__) && !defined(__clang__)
+/* Also compiled for AVX2 on x86 (see fast_gemm.c; not under ThreadSanitizer either). */
+#if defined(MCL_HAVE_X86_DISPATCH) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_THREAD__)
 #define MCL_GENERIC_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define MCL_GENERIC_CLONES

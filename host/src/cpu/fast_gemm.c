@@ -74,8 +74,10 @@ void mcl_gemm_release(mcl_packed_gemm *pk)
 /* ------------------------------------------------------------------ portable C */
 
 /* On x86 the portable kernels are also compiled for AVX2 (picked at load time by the ifunc
- * resolver GCC generates): 8-wide instead of SSE2's 4 on machines without AVX-512. */
-#if defined(MCL_HAVE_X86_DISPATCH) && defined(__GNUC__) && !defined(__clang__)
+ * resolver GCC generates): 8-wide instead of SSE2's 4 on machines without AVX-512.  Not under
+ * ThreadSanitizer: the resolver runs during relocation, before TSan's runtime, and crashes. */
+#if defined(MCL_HAVE_X86_DISPATCH) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_THREAD__)
 #define MCL_GENERIC_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define MCL_GENERIC_CLONES

@@ -142,36 +142,59 @@ static mcl_status bmp_check_size(const uint8_t *data, size_t size, int w, int h,
     return MCL_OK;
 }
 
-/* stb_image 2.27 (Debian 12's libstb-dev) writes past a 257-entry table when a JPEG Huffman
- * table (DHT segment) declares more than 256 codes (found by tests/fuzz/fuzz_image.c; stb 2.28
- * added the check).  Such a table is refused here before stb sees it. */
+/* Two bugs of stb_image 2.27 (Debian 12's libstb-dev), both found by tests/fuzz/fuzz_image.c,
+ * are kept away by checking a JPEG's Huffman tables before stb reads it:
+ *  - a DHT segment declaring more than 256 codes in one table overflows a 257-entry array
+ *    (an out-of-bounds write; stb 2.28 added the check);
+ *  - a scan that uses a table no DHT defined decodes with stb's uninitialized table memory,
+ *    which reads outside the symbol array (an out-of-bounds read). */
 static unsigned byte_at(const uint8_t *data, size_t size, size_t i)
 {
     return i < size ? data[i] : 0; /* stb reads zeros past the end */
 }
 
+typedef struct {
+    unsigned defined; /* bit tc * 4 + th: DC (tc 0) and AC (tc 1) tables 0..3 */
+    int progressive;
+    const char *problem; /* NULL while the file looks safe to hand to stb */
+} jpeg_tables;
+
 /* The tables of a DHT segment whose length field is at data[at], read the way stb does. */
-static int dht_too_many_codes(const uint8_t *data, size_t size, size_t at, unsigned *codes)
+static void jpeg_dht(const uint8_t *data, size_t size, size_t at, jpeg_tables *t)
 {
     long left = (long)(byte_at(data, size, at) << 8 | byte_at(data, size, at + 1)) - 2;
     size_t q = at + 2;
-    while (left > 0 && q < size) {
+    while (left > 0 && q < size && !t->problem) {
+        unsigned tc = byte_at(data, size, q) >> 4, th = byte_at(data, size, q) & 15;
         unsigned n = 0;
         for (size_t i = 1; i <= 16; i++) n += byte_at(data, size, q + i);
-        if (n > 256) {
-            *codes = n;
-            return 1;
-        }
+        if (n > 256) t->problem = "a Huffman table declares more than 256 codes";
+        if (tc <= 1 && th <= 3) t->defined |= 1u << (tc * 4 + th);
         left -= 17 + (long)n;
         q += 17 + n;
     }
-    return 0;
 }
 
-/* Up to the first scan the segments are walked by their lengths, as stb's header parser does
- * (stray non-0xFF bytes between segments skipped); after it, where stb's entropy decoder may
- * stop anywhere, every 0xFF 0xC4 pair is checked: entropy-coded data cannot hold one (an 0xFF
- * there is always followed by 0x00 or a restart marker), so only a segment can. */
+/* A start-of-scan whose length field is at data[at]: every table its components decode with
+ * must have been defined.  stb refuses table ids above 3 itself. */
+static void jpeg_sos(const uint8_t *data, size_t size, size_t at, jpeg_tables *t)
+{
+    unsigned ns = byte_at(data, size, at + 2);
+    unsigned ss = byte_at(data, size, at + 3 + 2 * ns);
+    unsigned ah = byte_at(data, size, at + 5 + 2 * ns) >> 4;
+    /* Progressive: a DC scan decodes DC codes only on its first pass, an AC scan AC codes
+     * only; a baseline scan decodes both. */
+    int need_dc = !t->progressive || (ss == 0 && ah == 0);
+    int need_ac = !t->progressive || ss > 0;
+    for (unsigned k = 0; k < ns && k < 4; k++) {
+        unsigned td = byte_at(data, size, at + 4 + 2 * k) >> 4;
+        unsigned ta = byte_at(data, size, at + 4 + 2 * k) & 15;
+        if ((need_dc && td <= 3 && !(t->defined & 1u << td)) ||
+            (need_ac && ta <= 3 && !(t->defined & 1u << (4 + ta))))
+            t->problem = "a scan uses a Huffman table that was never defined";
+    }
+}
+
 /* Where a JPEG's data starts after its start-of-image marker, 0 when it is not a JPEG.  stb
  * skips any number of 0xFF fill bytes before the SOI code, so this does too. */
 static size_t jpeg_after_soi(const uint8_t *data, size_t size)
@@ -182,14 +205,18 @@ static size_t jpeg_after_soi(const uint8_t *data, size_t size)
     return p < size && data[p] == 0xD8 ? p + 1 : 0;
 }
 
-static mcl_status jpeg_check_dht(const uint8_t *data, size_t size, const char *path,
-                                 mcl_error *err)
+/* Up to the first scan the segments are walked by their lengths, as stb's header parser does
+ * (stray non-0xFF bytes between segments skipped); after it, where stb's entropy decoder may
+ * stop anywhere, every 0xFF 0xC4 (DHT) and 0xFF 0xDA (SOS) pair is taken as a segment:
+ * entropy-coded data cannot hold one (an 0xFF there is always followed by 0x00 or a restart
+ * marker), so only a segment can. */
+static mcl_status jpeg_check_tables(const uint8_t *data, size_t size, const char *path,
+                                    mcl_error *err)
 {
     size_t p = jpeg_after_soi(data, size);
     if (!p) return MCL_OK;
-    unsigned codes = 0;
-    int bad = 0;
-    while (p < size && !bad) {
+    jpeg_tables t = {0, 0, NULL};
+    while (p < size && !t.problem) {
         if (data[p] != 0xFF) {
             p++;
             continue;
@@ -197,21 +224,45 @@ static mcl_status jpeg_check_dht(const uint8_t *data, size_t size, const char *p
         while (p < size && data[p] == 0xFF) p++; /* fill bytes */
         if (p >= size) break;
         unsigned marker = data[p++];
-        if (marker == 0xD9) return MCL_OK;
+        if (marker == 0xD9) break;
         if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;
-        if (marker == 0xC4) bad = dht_too_many_codes(data, size, p, &codes);
-        size_t len = byte_at(data, size, p) << 8 | byte_at(data, size, p + 1);
-        p += len;
+        if (marker == 0xC2) t.progressive = 1;
+        if (marker == 0xC4) jpeg_dht(data, size, p, &t);
         if (marker == 0xDA) {
-            for (size_t q = p; q + 1 < size && !bad; q++)
-                if (data[q] == 0xFF && data[q + 1] == 0xC4)
-                    bad = dht_too_many_codes(data, size, q + 2, &codes);
+            jpeg_sos(data, size, p, &t);
+            for (size_t q = p + 2; q + 1 < size && !t.problem; q++) {
+                if (data[q] != 0xFF) continue;
+                if (data[q + 1] == 0xC4) jpeg_dht(data, size, q + 2, &t);
+                if (data[q + 1] == 0xDA) jpeg_sos(data, size, q + 2, &t);
+                if (data[q + 1] == 0xC2) t.progressive = 1;
+            }
             break;
         }
+        p += byte_at(data, size, p) << 8 | byte_at(data, size, p + 1);
     }
-    if (bad)
-        return mcl_fail(err, MCL_ERR_IMAGE, "%s: corrupt JPEG: a Huffman table declares %u "
-                        "codes (at most 256)", path, codes);
+    if (t.problem)
+        return mcl_fail(err, MCL_ERR_IMAGE, "%s: corrupt JPEG: %s", path, t.problem);
+    return MCL_OK;
+}
+
+/* stb grows its PNG data buffer to the length a chunk header claims before reading the chunk:
+ * 60 bytes claiming a 1 GiB IDAT cost a 2 GiB allocation (found by fuzzing).  A chunk cannot
+ * be longer than what is left of the file, so check every chunk header first. */
+static mcl_status png_check_chunks(const uint8_t *data, size_t size, const char *path,
+                                   mcl_error *err)
+{
+    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (size < 8 || memcmp(data, sig, 8) != 0) return MCL_OK;
+    size_t p = 8;
+    while (p + 8 <= size) {
+        size_t len = (size_t)data[p] << 24 | (size_t)data[p + 1] << 16 |
+                     (size_t)data[p + 2] << 8 | data[p + 3];
+        if (len > size - p - 8)
+            return mcl_fail(err, MCL_ERR_IMAGE, "%s: truncated PNG: a chunk at byte %zu claims "
+                            "%zu bytes, %zu are left", path, p, len, size - p - 8);
+        if (memcmp(data + p + 4, "IEND", 4) == 0) break;
+        p += 12 + len; /* length, type, data, CRC */
+    }
     return MCL_OK;
 }
 
@@ -223,7 +274,8 @@ static mcl_status decode(const uint8_t *data, size_t size, const char *path, mcl
      * gives the dimensions: check them before stb allocates w*h*3 bytes, so a 40-byte BMP
      * claiming 100000x100000 pixels costs nothing. */
     /* Before stbi_info: reading the header already builds the Huffman tables. */
-    mcl_status st = jpeg_check_dht(data, size, path, err);
+    mcl_status st = jpeg_check_tables(data, size, path, err);
+    if (st == MCL_OK) st = png_check_chunks(data, size, path, err);
     if (st != MCL_OK) return st;
     int w = 0, h = 0, comp = 0;
     if (!stbi_info_from_memory(data, (int)size, &w, &h, &comp))
