@@ -29,6 +29,10 @@ int mcl_cli_int(const char *option, const char *value, int min, int max);
 int mcl_cli_parse_device(const char *value, mcl_device *device);
 int mcl_cli_parse_pointwise(const char *value, mcl_pointwise *pointwise);
 
+/* Prints the session's notice (a fallback to the CPU, at creation or during a run) once each
+ * time it changes; `shown` (size bytes, initially "") remembers the last one printed. */
+void mcl_cli_notice(const mcl_session *s, char *shown, size_t size);
+
 /* Writes s as a JSON string literal (with quotes). */
 void mcl_cli_json_string(FILE *out, const char *s);
 

@@ -59,6 +59,14 @@ int mcl_cli_parse_pointwise(const char *value, mcl_pointwise *pointwise)
     return 0;
 }
 
+void mcl_cli_notice(const mcl_session *s, char *shown, size_t size)
+{
+    const char *notice = mcl_session_notice(s);
+    if (!notice[0] || !strcmp(notice, shown)) return;
+    mcl_cli_error("%s", notice);
+    snprintf(shown, size, "%s", notice);
+}
+
 void mcl_cli_json_string(FILE *out, const char *s)
 {
     fputc('"', out);

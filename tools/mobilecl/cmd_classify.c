@@ -71,15 +71,6 @@ static void print_result(const classify_args *a, const char *image, const mcl_se
     fflush(stdout);
 }
 
-/* Prints the session's notice (a fallback to the CPU) once, when it changes. */
-static void report_notice(const mcl_session *s, char *shown, size_t size)
-{
-    const char *notice = mcl_session_notice(s);
-    if (!notice[0] || !strcmp(notice, shown)) return;
-    mcl_cli_error("%s", notice);
-    snprintf(shown, size, "%s", notice);
-}
-
 int mcl_cmd_classify(int argc, char **argv)
 {
     classify_args a;
@@ -102,7 +93,7 @@ int mcl_cmd_classify(int argc, char **argv)
     }
     if (mcl_session_create(m, &a.opt, &s, &err) != MCL_OK) goto fail;
     char shown[sizeof err.message + 128] = "";
-    report_notice(s, shown, sizeof shown);
+    mcl_cli_notice(s, shown, sizeof shown);
 
     size_t classes = mcl_session_output_size(s, 0);
     if (labels.count && (size_t)labels.count != classes)
@@ -129,7 +120,7 @@ int mcl_cmd_classify(int argc, char **argv)
         }
         double ms = mcl_cli_now_ms() - t0;
         mcl_image_free(&img);
-        report_notice(s, shown, sizeof shown); /* a mid-run fallback to the CPU */
+        mcl_cli_notice(s, shown, sizeof shown); /* a mid-run fallback to the CPU */
         int n = mcl_top_k(scores, (int)classes, a.top, top);
         print_result(&a, argv[i], s, &labels, top, n, ms);
     }

@@ -190,7 +190,8 @@ int mcl_cmd_detect(int argc, char **argv)
     if (names_from_labels(&labels, &cn)) goto done;
     if (mcl_model_load_file(a.model, &m, &err) != MCL_OK) goto fail;
     if (mcl_session_create(m, &a.opt, &s, &err) != MCL_OK) goto fail;
-    if (mcl_session_notice(s)[0]) mcl_cli_error("%s", mcl_session_notice(s));
+    char shown[sizeof err.message + 128] = "";
+    mcl_cli_notice(s, shown, sizeof shown);
     rc = 0;
     for (int i = first; i < argc; i++) {
         mcl_image img = {0, 0, 0, NULL};
@@ -208,6 +209,7 @@ int mcl_cmd_detect(int argc, char **argv)
             continue;
         }
         double ms = mcl_cli_now_ms() - t0;
+        mcl_cli_notice(s, shown, sizeof shown); /* a mid-run fallback to the CPU */
         print_result(&a, argv[i], s, &cn, dets, n, ms);
         if (a.out && draw(&a, &img, &cn, dets, n)) rc = 1;
         mcl_image_free(&img);

@@ -116,9 +116,8 @@ int mcl_cmd_segment(int argc, char **argv)
     if (a.labels && mcl_labels_load(a.labels, &labels, &err) != MCL_OK) goto fail;
     if (mcl_model_load_segmenter_file(a.model, &m, &err) != MCL_OK) goto fail;
     if (mcl_session_create(m, &a.opt, &s, &err) != MCL_OK) goto fail;
-    if (mcl_session_notice(s)[0]) mcl_cli_error("%s", mcl_session_notice(s));
-    char created_notice[512];
-    snprintf(created_notice, sizeof created_notice, "%s", mcl_session_notice(s));
+    char shown[sizeof err.message + 128] = "";
+    mcl_cli_notice(s, shown, sizeof shown);
     if (mcl_image_load(a.image, &img, &err) != MCL_OK) goto fail;
     /* With --repeat N the time is the mean of runs 2..N: the first one pays for OpenCL's
      * lazy compilation. */
@@ -129,9 +128,7 @@ int mcl_cmd_segment(int argc, char **argv)
         if (mcl_segment(s, m, &img, &seg, &err) != MCL_OK) goto fail;
         if (r > 0 || a.repeat == 1) total_ms += mcl_cli_now_ms() - t0;
     }
-    /* A fallback during the run; the one at creation was printed above already. */
-    if (mcl_session_notice(s)[0] && strcmp(mcl_session_notice(s), created_notice) != 0)
-        mcl_cli_error("%s", mcl_session_notice(s));
+    mcl_cli_notice(s, shown, sizeof shown); /* a fallback during the runs */
     if (a.mask_out &&
         mcl_image_write_png(a.mask_out, seg.width, seg.height, 1, seg.labels, &err) != MCL_OK)
         goto fail;
