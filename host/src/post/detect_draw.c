@@ -6,41 +6,8 @@
 #include <string.h>
 
 #include "../error.h"
+#include "../image/draw.h"
 #include "mobilecl.h"
-
-/* stb_easy_font is third-party code: its warnings are not ours to fix (as for stb_image). */
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#pragma GCC diagnostic ignored "-Wmissing-prototypes"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wmissing-braces"
-#endif
-#include <stb_easy_font.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-
-typedef struct canvas {
-    int w, h;
-    uint8_t *px;
-} canvas;
-
-static void fill(canvas *cv, int x0, int y0, int x1, int y1, const uint8_t rgb[3])
-{
-    if (x0 < 0) x0 = 0;
-    if (y0 < 0) y0 = 0;
-    if (x1 > cv->w) x1 = cv->w;
-    if (y1 > cv->h) y1 = cv->h;
-    for (int y = y0; y < y1; y++)
-        for (int x = x0; x < x1; x++)
-            memcpy(cv->px + ((size_t)y * (size_t)cv->w + (size_t)x) * 3, rgb, 3);
-}
 
 /* Saturated colours that stay visible on photos, picked by class id. */
 static void class_color(int id, uint8_t rgb[3])
@@ -51,34 +18,6 @@ static void class_color(int id, uint8_t rgb[3])
                                        {250, 190, 190}};
     int k = (id < 0 ? -id : id) % 10;
     memcpy(rgb, pal[k], 3);
-}
-
-/* Text with its top-left corner at (x, y), each font unit `scale` pixels. */
-static void text(canvas *cv, int x, int y, int scale, const char *s, const uint8_t rgb[3])
-{
-    char buf[96];
-    snprintf(buf, sizeof buf, "%s", s);
-    float quads[4 * 4 * 300]; /* stb_easy_font: 4 vertices of 16 bytes per quad */
-    int n = stb_easy_font_print(0.0f, 0.0f, buf, NULL, quads, (int)sizeof quads);
-    for (int q = 0; q < n; q++) {
-        const float *v = quads + q * 16;
-        float x0 = v[0], y0 = v[1], x1 = v[0], y1 = v[1];
-        for (int k = 1; k < 4; k++) {
-            if (v[k * 4] < x0) x0 = v[k * 4];
-            if (v[k * 4] > x1) x1 = v[k * 4];
-            if (v[k * 4 + 1] < y0) y0 = v[k * 4 + 1];
-            if (v[k * 4 + 1] > y1) y1 = v[k * 4 + 1];
-        }
-        fill(cv, x + (int)(x0 * (float)scale), y + (int)(y0 * (float)scale),
-             x + (int)(x1 * (float)scale), y + (int)(y1 * (float)scale), rgb);
-    }
-}
-
-static int text_width(const char *s)
-{
-    char buf[96];
-    snprintf(buf, sizeof buf, "%s", s);
-    return stb_easy_font_width(buf);
 }
 
 /* Black or white, whichever reads better on rgb. */
@@ -117,7 +56,7 @@ mcl_status mcl_detect_draw(const mcl_image *image, const mcl_detection *dets, in
     out->width = image->width;
     out->height = image->height;
     out->channels = 3;
-    canvas cv = {image->width, image->height, out->pixels};
+    mcl_canvas cv = {image->width, image->height, out->pixels};
     /* Line width and text size grow with the picture so both stay readable. */
     int side = image->width > image->height ? image->width : image->height;
     int thick = side / 300 + 2, scale = side / 250 + 1;
@@ -128,10 +67,10 @@ mcl_status mcl_detect_draw(const mcl_image *image, const mcl_detection *dets, in
         int x0 = (int)d->xmin, y0 = (int)d->ymin, x1 = (int)d->xmax, y1 = (int)d->ymax;
         uint8_t rgb[3];
         class_color(d->class_id, rgb);
-        fill(&cv, x0, y0, x1 + 1, y0 + thick, rgb);
-        fill(&cv, x0, y1 - thick + 1, x1 + 1, y1 + 1, rgb);
-        fill(&cv, x0, y0, x0 + thick, y1 + 1, rgb);
-        fill(&cv, x1 - thick + 1, y0, x1 + 1, y1 + 1, rgb);
+        mcl_canvas_fill(&cv, x0, y0, x1 + 1, y0 + thick, rgb);
+        mcl_canvas_fill(&cv, x0, y1 - thick + 1, x1 + 1, y1 + 1, rgb);
+        mcl_canvas_fill(&cv, x0, y0, x0 + thick, y1 + 1, rgb);
+        mcl_canvas_fill(&cv, x1 - thick + 1, y0, x1 + 1, y1 + 1, rgb);
     }
     /* Tags are placed best first: above the box, else inside its top, else inside its bottom,
      * whichever overlaps no tag placed before (the first candidate when all do). */
@@ -142,7 +81,7 @@ mcl_status mcl_detect_draw(const mcl_image *image, const mcl_detection *dets, in
         const mcl_detection *d = &dets[i];
         char tag[96];
         make_tag(d, names, num_names, tag, sizeof tag);
-        int tw = text_width(tag) * scale + 2 * scale, th = 9 * scale + scale;
+        int tw = mcl_text_width(tag) * scale + 2 * scale, th = 9 * scale + scale;
         int x0 = (int)d->xmin, y0 = (int)d->ymin, y1 = (int)d->ymax;
         int tx = x0;
         if (tx + tw > cv.w) tx = cv.w - tw > 0 ? cv.w - tw : 0;
@@ -172,8 +111,8 @@ mcl_status mcl_detect_draw(const mcl_image *image, const mcl_detection *dets, in
         uint8_t rgb[3], ink[3];
         class_color(d->class_id, rgb);
         ink_for(rgb, ink);
-        fill(&cv, placed[i][0], placed[i][1], placed[i][2], placed[i][3], rgb);
-        text(&cv, placed[i][0] + scale, placed[i][1] + scale, scale, tag, ink);
+        mcl_canvas_fill(&cv, placed[i][0], placed[i][1], placed[i][2], placed[i][3], rgb);
+        mcl_canvas_text(&cv, placed[i][0] + scale, placed[i][1] + scale, scale, tag, ink);
     }
     return mcl_ok(err);
 }

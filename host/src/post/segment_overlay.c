@@ -7,25 +7,8 @@
 #include <string.h>
 
 #include "../error.h"
+#include "../image/draw.h"
 #include "mobilecl.h"
-
-/* stb_easy_font is third-party code: its warnings are not ours to fix (as for stb_image). */
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#pragma GCC diagnostic ignored "-Wmissing-prototypes"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wmissing-braces"
-#endif
-#include <stb_easy_font.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 static const char *const voc_names[21] = {
     "background", "aeroplane", "bicycle", "bird",  "boat",        "bottle", "bus",
@@ -53,67 +36,15 @@ void mcl_voc_color(int index, uint8_t rgb[3])
     rgb[2] = (uint8_t)b;
 }
 
-typedef struct canvas {
-    int w, h;
-    uint8_t *px;
-} canvas;
-
-static void fill_rect(canvas *cv, int x0, int y0, int x1, int y1, const uint8_t rgb[3])
-{
-    if (x0 < 0) x0 = 0;
-    if (y0 < 0) y0 = 0;
-    if (x1 > cv->w) x1 = cv->w;
-    if (y1 > cv->h) y1 = cv->h;
-    for (int y = y0; y < y1; y++)
-        for (int x = x0; x < x1; x++)
-            memcpy(cv->px + ((size_t)y * (size_t)cv->w + (size_t)x) * 3, rgb, 3);
-}
-
-/* Width of text in font units (stb_easy_font wants a mutable string). */
-static int text_width(const char *text)
-{
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s", text);
-    return stb_easy_font_width(buf);
-}
-
-/* stb_easy_font's vertex buffer: 4 vertices of 16 bytes per quad; a character takes at most
- * a handful of quads and legend texts are cut at 159 characters. */
-#define QUAD_FLOATS 16
-#define MAX_QUADS 2048
-
-/* Draws text with its top-left corner at (x, y), each font unit `scale` pixels; quads is
- * scratch space of MAX_QUADS * QUAD_FLOATS floats. */
-static void draw_text(canvas *cv, int x, int y, int scale, const char *text, const uint8_t rgb[3],
-                      float *quads)
-{
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s", text);
-    int n = stb_easy_font_print(0.0f, 0.0f, buf, NULL, quads,
-                                (int)(MAX_QUADS * QUAD_FLOATS * sizeof *quads));
-    for (int q = 0; q < n; q++) {
-        const float *v = quads + q * QUAD_FLOATS;
-        float fx0 = v[0], fy0 = v[1], fx1 = v[0], fy1 = v[1];
-        for (int k = 1; k < 4; k++) {
-            if (v[k * 4] < fx0) fx0 = v[k * 4];
-            if (v[k * 4] > fx1) fx1 = v[k * 4];
-            if (v[k * 4 + 1] < fy0) fy0 = v[k * 4 + 1];
-            if (v[k * 4 + 1] > fy1) fy1 = v[k * 4 + 1];
-        }
-        fill_rect(cv, x + (int)(fx0 * (float)scale), y + (int)(fy0 * (float)scale),
-                  x + (int)(fx1 * (float)scale), y + (int)(fy1 * (float)scale), rgb);
-    }
-}
-
 typedef struct legend_entry {
     int cls;
-    char text[128];
+    char text[MCL_TEXT_MAX + 1];
     int width; /* pixels, box and gaps included */
 } legend_entry;
 
 /* Lays the entries out in rows of at most width pixels; returns the number of rows and, with
- * cv (and the scratch quads), draws them starting at y0. */
-static int layout_legend(canvas *cv, float *quads, int y0, int width, int scale,
+ * cv, draws them starting at y0. */
+static int layout_legend(mcl_canvas *cv, int y0, int width, int scale,
                          const legend_entry *e, int n)
 {
     const int pad = 4 * scale, line = 12 * scale;
@@ -130,9 +61,9 @@ static int layout_legend(canvas *cv, float *quads, int y0, int width, int scale,
             mcl_voc_color(e[i].cls, rgb);
             const int box = 8 * scale;
             /* A light frame keeps the black background box visible on the dark strip. */
-            fill_rect(cv, x, y, x + box, y + box, edge);
-            fill_rect(cv, x + scale, y + scale, x + box - scale, y + box - scale, rgb);
-            draw_text(cv, x + box + pad, y + scale, scale, e[i].text, white, quads);
+            mcl_canvas_fill(cv, x, y, x + box, y + box, edge);
+            mcl_canvas_fill(cv, x + scale, y + scale, x + box - scale, y + box - scale, rgb);
+            mcl_canvas_text(cv, x + box + pad, y + scale, scale, e[i].text, white);
         }
         x += e[i].width;
     }
@@ -188,23 +119,20 @@ mcl_status mcl_segment_overlay(const mcl_image *image, const mcl_segmentation *s
         const char *name = labels ? mcl_labels_get(labels, k) : mcl_voc_class_name(k);
         e[n].cls = k;
         if (name[0])
-            snprintf(e[n].text, sizeof e[n].text, "%.100s %.1f%%", name,
+            snprintf(e[n].text, sizeof e[n].text, "%.80s %.1f%%", name,
                      100.0 * (double)seg->counts[k] / total);
         else
             snprintf(e[n].text, sizeof e[n].text, "class %d %.1f%%", k,
                      100.0 * (double)seg->counts[k] / total);
-        e[n].width = (8 + 4 + 8) * scale + text_width(e[n].text) * scale;
+        e[n].width = (8 + 4 + 8) * scale + mcl_text_width(e[n].text) * scale;
         n++;
     }
     sort_entries(e, n, seg->counts);
-    const int rows = layout_legend(NULL, NULL, 0, ow, scale, e, n);
+    const int rows = layout_legend(NULL, 0, ow, scale, e, n);
     const int strip = rows * 12 * scale + 8 * scale;
     const int oh = oh_photo + strip;
-    canvas cv = {ow, oh, malloc((size_t)ow * (size_t)oh * 3)};
-    float *quads = malloc(MAX_QUADS * QUAD_FLOATS * sizeof *quads);
-    if (!cv.px || !quads) {
-        free(cv.px);
-        free(quads);
+    mcl_canvas cv = {ow, oh, malloc((size_t)ow * (size_t)oh * 3)};
+    if (!cv.px) {
         free(e);
         return mcl_fail(err, MCL_ERR_NOMEM, "overlay: out of memory for %dx%d pixels", ow, oh);
     }
@@ -236,9 +164,8 @@ mcl_status mcl_segment_overlay(const mcl_image *image, const mcl_segmentation *s
         }
     }
     const uint8_t strip_bg[3] = {32, 32, 32};
-    fill_rect(&cv, 0, oh_photo, ow, oh, strip_bg);
-    layout_legend(&cv, quads, oh_photo, ow, scale, e, n);
-    free(quads);
+    mcl_canvas_fill(&cv, 0, oh_photo, ow, oh, strip_bg);
+    layout_legend(&cv, oh_photo, ow, scale, e, n);
     free(e);
     overlay->width = ow;
     overlay->height = oh;
