@@ -88,7 +88,10 @@ typedef struct mcl_tensor_info {
 } mcl_tensor_info;
 
 /* Load a .tflite file.  Every offset and length is checked against the file size; a malformed
- * file gives MCL_ERR_MODEL, an op mobilecl cannot run gives MCL_ERR_UNSUPPORTED naming it. */
+ * file gives MCL_ERR_MODEL, an op mobilecl cannot run gives MCL_ERR_UNSUPPORTED naming it.
+ * With MOBILECL_EMULATE_UINT8=1 in the environment at load time, every activation of a
+ * quantized model is rounded to its uint8/int8 grid on every backend, as TFLite's integer
+ * kernels store it (closer to TFLite's numbers; the default float path is more accurate). */
 mcl_status mcl_model_load_file(const char *path, mcl_model **model, mcl_error *err);
 /* Same from memory; the bytes are copied, the caller keeps ownership of data. */
 mcl_status mcl_model_load_memory(const void *data, size_t size, mcl_model **model, mcl_error *err);
