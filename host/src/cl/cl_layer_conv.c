@@ -61,47 +61,52 @@ static void args_conv_tail(mcl_cl_argset *a, int aligned, const mcl_conv_params 
  * floats: the arena buffer itself is at least that aligned (CL_DEVICE_MEM_BASE_ADDR_ALIGN). */
 static int store_aligned(int out_off, int out_c) { return out_off % 16 == 0 && out_c % 16 == 0; }
 
+/* The operands every convolution kernel takes first, in this order: input, packed weights,
+ * bias (padded to 16-channel blocks), output, residual (+ flag).  Builds the kernel, packs
+ * and uploads the constants, and sets those arguments; returns the output offset for the
+ * alignment check of the caller's trailing arguments. */
+static mcl_status bind_conv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                            mcl_cl_layer *L, const char *file, const char *options,
+                            const char *kernel, mcl_cl_argset *a, int *out_off, mcl_error *err)
+{
+    const mcl_conv_params *p = &op->conv;
+    const int nb = (p->out_c + 15) / 16;
+    cl_mem in = NULL, res = NULL;
+    int in_off = 0, res_off = 0, has_res = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
+                                  err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), out_off, err)) ||
+        (st = mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &res, &res_off, &has_res,
+                                   err)) ||
+        (st = pack_conv_weights(b, g, L, p, op->inputs[1], err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
+                                 p->out_c, (size_t)nb * 16, err)) ||
+        (st = mcl_cl_make_kernel(b, L, file, options, kernel, err)))
+        return st;
+    *a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(a, in);
+    mcl_cl_arg_int(a, in_off);
+    mcl_cl_arg_mem(a, L->weights);
+    mcl_cl_arg_mem(a, L->bias);
+    mcl_cl_arg_mem(a, b->arena);
+    mcl_cl_arg_int(a, *out_off);
+    mcl_cl_arg_mem(a, res);
+    mcl_cl_arg_int(a, res_off);
+    mcl_cl_arg_int(a, has_res);
+    return MCL_OK;
+}
+
 mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                   mcl_cl_layer *L, mcl_error *err)
 {
     const mcl_conv_params *p = &op->conv;
     const size_t pixels = (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w;
     const int nb = (p->out_c + 15) / 16;
-    /* Few input channels and a small kernel (the stem): a variant with the geometry compiled
-     * in and 8 pixels per work-item (PoCL: ~2x on MobileNetV2's stem); the rest keep one
-     * program for every geometry. */
-    const int fixed = p->in_c <= 4 && p->kernel_h * p->kernel_w <= 9;
-    const int tx = fixed ? 8 : CONV2D_TILE;
-    char opts[192] = "";
-    if (fixed)
-        snprintf(opts, sizeof opts,
-                 "-DFIXED_GEOMETRY -DFKH=%d -DFKW=%d -DFSH=%d -DFSW=%d -DFDH=%d -DFDW=%d "
-                 "-DFIC=%d -DTX=%d",
-                 p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->dilation_h,
-                 p->dilation_w, p->in_c, tx);
-    cl_mem in = NULL, res = NULL;
-    int in_off = 0, out_off = 0, res_off = 0, has_res = 0;
-    mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
-                                  err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &out_off, err)) ||
-        (st = mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &res, &res_off, &has_res,
-                                   err)) ||
-        (st = pack_conv_weights(b, g, L, p, op->inputs[1], err)) ||
-        (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
-                                 p->out_c, (size_t)nb * 16, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "conv1x1.cl", "", "conv1x1", err)))
-        return st;
-    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, in);
-    mcl_cl_arg_int(&a, in_off);
-    mcl_cl_arg_mem(&a, L->weights);
-    mcl_cl_arg_mem(&a, L->bias);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
-    mcl_cl_arg_mem(&a, res);
-    mcl_cl_arg_int(&a, res_off);
-    mcl_cl_arg_int(&a, has_res);
+    mcl_cl_argset a;
+    int out_off = 0;
+    mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", "", "conv1x1", &a, &out_off, err);
+    if (st) return st;
     mcl_cl_arg_int(&a, (int)pixels);
     mcl_cl_arg_int(&a, p->in_c);
     mcl_cl_arg_int(&a, p->out_c);
@@ -187,29 +192,10 @@ mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
                  "-DFIC=%d -DTX=%d",
                  p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->dilation_h,
                  p->dilation_w, p->in_c, tx);
-    cl_mem in = NULL, res = NULL;
-    int in_off = 0, out_off = 0, res_off = 0, has_res = 0;
-    mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
-                                  err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &out_off, err)) ||
-        (st = mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &res, &res_off, &has_res,
-                                   err)) ||
-        (st = pack_conv_weights(b, g, L, p, op->inputs[1], err)) ||
-        (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
-                                 p->out_c, (size_t)nb * 16, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "conv2d.cl", opts, "conv2d", err)))
-        return st;
-    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, in);
-    mcl_cl_arg_int(&a, in_off);
-    mcl_cl_arg_mem(&a, L->weights);
-    mcl_cl_arg_mem(&a, L->bias);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
-    mcl_cl_arg_mem(&a, res);
-    mcl_cl_arg_int(&a, res_off);
-    mcl_cl_arg_int(&a, has_res);
+    mcl_cl_argset a;
+    int out_off = 0;
+    mcl_status st = bind_conv(b, g, op, L, "conv2d.cl", opts, "conv2d", &a, &out_off, err);
+    if (st) return st;
     const int geo[] = {p->batch,    p->in_h,       p->in_w,       p->in_c,     p->out_h,
                        p->out_w,    p->out_c,      p->kernel_h,   p->kernel_w, p->stride_h,
                        p->stride_w, p->dilation_h, p->dilation_w, p->pad_top,  p->pad_left};
