@@ -14,7 +14,7 @@ struct mcl_session {
     int on_cl;
     int strict_cl;                 /* created with MCL_DEVICE_CL: no silent fallback */
     mcl_cl_backend *cl;
-    float *arena;                  /* CPU arena, allocated when the session runs on the CPU */
+    float *arena;                  /* host arena: CPU runs, host post-processing, fallback */
     mcl_cpu_plan *cpu;             /* CPU fast path (sessions created on the CPU) */
     int threads;                   /* mcl_options.threads */
     double *op_ms;                 /* set during mcl_session_profile */
