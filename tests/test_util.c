@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 void mcl_rng_seed(mcl_rng *r, uint64_t seed) { r->s = seed * 0x9E3779B97F4A7C15ull + 1; }
 
@@ -91,4 +93,38 @@ int mcl_test_have_cl(void)
         fprintf(stderr, "skipping: no OpenCL device\n");
     }
     return cached;
+}
+
+/* Reads what the command wrote into fd's file, then removes the file. */
+static void take_capture(int fd, const char *path, char *buf, size_t size)
+{
+    if (buf && size) {
+        FILE *f = fdopen(fd, "rb");
+        assert_non_null(f);
+        size_t n = fread(buf, 1, size - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+    } else {
+        close(fd);
+    }
+    unlink(path);
+}
+
+int mcl_test_run_cli(const char *args, char *out, size_t out_size, char *err, size_t err_size)
+{
+    const char *cli = getenv("MOBILECL_CLI");
+    if (!cli || !*cli) fail_msg("MOBILECL_CLI is not set (run the tests through ctest)");
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp) tmp = "/tmp";
+    char out_path[512], err_path[512], cmd[8192];
+    snprintf(out_path, sizeof out_path, "%s/mobilecl-out-XXXXXX", tmp);
+    snprintf(err_path, sizeof err_path, "%s/mobilecl-err-XXXXXX", tmp);
+    int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+    assert_true(out_fd >= 0 && err_fd >= 0);
+    snprintf(cmd, sizeof cmd, "\"%s\" %s >'%s' 2>'%s'", cli, args, out_path, err_path);
+    int status = system(cmd);
+    take_capture(out_fd, out_path, out, out_size);
+    take_capture(err_fd, err_path, err, err_size);
+    assert_true(status != -1 && WIFEXITED(status));
+    return WEXITSTATUS(status);
 }

@@ -37,6 +37,12 @@ int mcl_test_data_path(char *buf, size_t size, const char *rel);
  * the calling test fails; otherwise the caller should skip(). */
 int mcl_test_have_cl(void);
 
+/* Runs `$MOBILECL_CLI ARGS` through the shell (ARGS quoted by the caller) with stdout and
+ * stderr captured into out / err (NUL-terminated, cut to their sizes; either may be NULL);
+ * returns the exit status.  Fails the test when MOBILECL_CLI is unset (ctest sets it) or the
+ * command could not be run. */
+int mcl_test_run_cli(const char *args, char *out, size_t out_size, char *err, size_t err_size);
+
 /* True when running in CI (CI=true). */
 int mcl_test_in_ci(void);
 

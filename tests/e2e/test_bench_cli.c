@@ -4,35 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_util.h"
 
 static char g_dir[256];
-
-static int run(const char *args, char *out, size_t out_size, char *errbuf, size_t err_size)
-{
-    const char *cli = getenv("MOBILECL_CLI");
-    if (!cli || !*cli) fail_msg("MOBILECL_CLI is not set (run the tests through ctest)");
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "\"%s\" %s >%s/out.txt 2>%s/err.txt", cli, args, g_dir, g_dir);
-    int status = system(cmd);
-    assert_true(status != -1 && WIFEXITED(status));
-    char path[512];
-    char *bufs[2] = {out, errbuf};
-    size_t sizes[2] = {out_size, err_size};
-    const char *names[2] = {"out.txt", "err.txt"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", g_dir, names[i]);
-        FILE *f = fopen(path, "rb");
-        assert_non_null(f);
-        size_t n = fread(bufs[i], 1, sizes[i] - 1, f);
-        bufs[i][n] = '\0';
-        fclose(f);
-    }
-    return WEXITSTATUS(status);
-}
 
 /* The number after "key": in a JSON object; fails the test when absent. */
 static double json_number(const char *json, const char *key)
@@ -49,7 +25,7 @@ static void test_json_fields(void **state)
     (void)state;
     static char out[1 << 16], err[8192];
     /* A small built network: no data files needed, and fast. */
-    int rc = run("bench --arch mobilenet_v2:0.35:96 --device cpu --threads 2 --runs 5 "
+    int rc = mcl_test_run_cli("bench --arch mobilenet_v2:0.35:96 --device cpu --threads 2 --runs 5 "
                  "--warmup 1 --profile --json",
                  out, sizeof out, err, sizeof err);
     if (rc != 0) fail_msg("bench failed: %s", err);
@@ -71,7 +47,7 @@ static void test_text_profile(void **state)
 {
     (void)state;
     static char out[1 << 16], err[8192];
-    int rc = run("bench --arch mobilenet_v2:0.35:96 --device cpu --runs 3 --warmup 0 --profile "
+    int rc = mcl_test_run_cli("bench --arch mobilenet_v2:0.35:96 --device cpu --runs 3 --warmup 0 --profile "
                  "--no-startup",
                  out, sizeof out, err, sizeof err);
     if (rc != 0) fail_msg("bench failed: %s", err);
@@ -89,7 +65,7 @@ static void test_sweep_csv(void **state)
     snprintf(path, sizeof path, "%s/sweep.csv", g_dir);
     snprintf(args, sizeof args,
              "bench --sweep 0.35,0.5 64,96 --csv %s --device cpu --runs 2 --warmup 0", path);
-    int rc = run(args, out, sizeof out, err, sizeof err);
+    int rc = mcl_test_run_cli(args, out, sizeof out, err, sizeof err);
     if (rc != 0) fail_msg("sweep failed: %s", err);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
@@ -110,7 +86,7 @@ static void test_bad_options(void **state)
                          "bench --arch mobilenet_v2:1.0:224 --precision fp8",
                          "bench --sweep 0.5 96", "bench --arch nonsense --device cpu --runs 1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        int rc = run(bad[i], out, sizeof out, err, sizeof err);
+        int rc = mcl_test_run_cli(bad[i], out, sizeof out, err, sizeof err);
         if (rc == 0) fail_msg("'%s' succeeded", bad[i]);
         if (strncmp(err, "mobilecl: ", 10) != 0) fail_msg("'%s': stderr: %s", bad[i], err);
     }

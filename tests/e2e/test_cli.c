@@ -3,41 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_util.h"
 
 static char g_dir[256];
-
-static const char *cli(void)
-{
-    const char *c = getenv("MOBILECL_CLI");
-    if (!c || !*c) fail_msg("MOBILECL_CLI is not set (run the tests through ctest)");
-    return c;
-}
-
-/* Runs `mobilecl ARGS`, capturing stdout and stderr; returns the exit code. */
-static int run(const char *args, char *out, size_t out_size, char *errbuf, size_t err_size)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "\"%s\" %s >%s/out.txt 2>%s/err.txt", cli(), args, g_dir, g_dir);
-    int status = system(cmd);
-    assert_true(status != -1 && WIFEXITED(status));
-    char path[512];
-    char *bufs[2] = {out, errbuf};
-    size_t sizes[2] = {out_size, err_size};
-    const char *names[2] = {"out.txt", "err.txt"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", g_dir, names[i]);
-        FILE *f = fopen(path, "rb");
-        assert_non_null(f);
-        size_t n = fread(bufs[i], 1, sizes[i] - 1, f);
-        bufs[i][n] = '\0';
-        fclose(f);
-    }
-    return WEXITSTATUS(status);
-}
 
 static int count_lines(const char *s)
 {
@@ -74,7 +44,7 @@ static char *read_all(const char *path, size_t *size)
 static void expect_one_line_error(const char *args, const char *must_contain)
 {
     char out[8192], err[8192];
-    int rc = run(args, out, sizeof out, err, sizeof err);
+    int rc = mcl_test_run_cli(args, out, sizeof out, err, sizeof err);
     if (rc == 0) fail_msg("'%s' succeeded", args);
     if (count_lines(err) != 1 || strncmp(err, "mobilecl: ", 10) != 0)
         fail_msg("'%s': stderr is not one 'mobilecl:' line:\n%s", args, err);
@@ -133,7 +103,7 @@ static void test_classify_json(void **state)
         skip();
     snprintf(args, sizeof args, "classify --device cpu --json --top 3 --model %s --labels %s %s",
              model, labels, image);
-    int rc = run(args, out, sizeof out, err, sizeof err);
+    int rc = mcl_test_run_cli(args, out, sizeof out, err, sizeof err);
     if (rc != 0) fail_msg("classify failed: %s", err);
     assert_int_equal(count_lines(out), 1);
     assert_true(strncmp(out, "{\"image\": \"", 11) == 0);
@@ -147,7 +117,7 @@ static void test_info(void **state)
     char model[1024], args[4096], out[16384], err[8192];
     if (!mcl_test_data_path(model, sizeof model, "models/mobilenet_v2_1.0_224_quant.tflite")) skip();
     snprintf(args, sizeof args, "info --model %s", model);
-    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(mcl_test_run_cli(args, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(out, "DEPTHWISE_CONV_2D"));
     assert_non_null(strstr(out, "55 layers"));
 }

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -12,29 +11,12 @@
 
 static char g_dir[256];
 
-static const char *cli(void)
-{
-    const char *c = getenv("MOBILECL_CLI");
-    if (!c || !*c) fail_msg("MOBILECL_CLI is not set (run the tests through ctest)");
-    return c;
-}
-
 /* Runs `mobilecl detect ARGS` with stdout in out (NUL-terminated); returns the exit code. */
 static int run_detect(const char *args, char *out, size_t size)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "\"%s\" detect %s >%s/out.txt 2>%s/err.txt", cli(), args, g_dir,
-             g_dir);
-    const int status = system(cmd);
-    assert_true(status != -1 && WIFEXITED(status));
-    char path[512];
-    snprintf(path, sizeof path, "%s/out.txt", g_dir);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    const size_t n = fread(out, 1, size - 1, f);
-    out[n] = '\0';
-    fclose(f);
-    return WEXITSTATUS(status);
+    char all[4096];
+    snprintf(all, sizeof all, "detect %s", args);
+    return mcl_test_run_cli(all, out, size, NULL, 0);
 }
 
 static int setup(void **state)
@@ -47,7 +29,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    const char *names[] = {"out.txt", "err.txt", "o.png"};
+    const char *names[] = {"o.png"};
     char path[512];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", g_dir, names[i]);
