@@ -39,7 +39,34 @@ __kernel void conv1x1(__global const FLT *in, int in_off,
 
     const float16 b = LOAD16(bias, cb * 16);
     float16 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b;
-    for (int ci = 0; ci < in_c; ci++, wp += wstep) {
+    int ci = 0;
+#ifdef MCL_FP16_STORAGE
+    /* Half storage: PoCL converts each scalar vload_half on its own; four input channels
+     * per pixel in one vload_half4 convert as a vector (MobileNetV2 fp16 on PoCL: 17 ->
+     * 7.5 ms, docs/PERFORMANCE.md).  fp32 keeps the plain loop below (measured there). */
+    for (; ci + 4 <= in_c; ci += 4, wp += 4 * wstep) {
+        const float4 v0 = LOAD4(x0, ci), v1 = LOAD4(x1, ci), v2 = LOAD4(x2, ci),
+                     v3 = LOAD4(x3, ci), v4 = LOAD4(x4, ci), v5 = LOAD4(x5, ci),
+                     v6 = LOAD4(x6, ci);
+#define STEP(k, lane)                                                                       \
+    {                                                                                       \
+        const float16 wv = LOAD16(wp, (k) * wstep);                                         \
+        a0 = fma((float16)v0.lane, wv, a0);                                                 \
+        a1 = fma((float16)v1.lane, wv, a1);                                                 \
+        a2 = fma((float16)v2.lane, wv, a2);                                                 \
+        a3 = fma((float16)v3.lane, wv, a3);                                                 \
+        a4 = fma((float16)v4.lane, wv, a4);                                                 \
+        a5 = fma((float16)v5.lane, wv, a5);                                                 \
+        a6 = fma((float16)v6.lane, wv, a6);                                                 \
+    }
+        STEP(0, x)
+        STEP(1, y)
+        STEP(2, z)
+        STEP(3, w)
+#undef STEP
+    }
+#endif
+    for (; ci < in_c; ci++, wp += wstep) {
         const float16 wv = LOAD16(wp, 0);
         a0 = fma((float16)LOAD1(x0, ci), wv, a0);
         a1 = fma((float16)LOAD1(x1, ci), wv, a1);

@@ -138,12 +138,21 @@ typedef enum mcl_pointwise {
     MCL_POINTWISE_CLBLAST   /* CLBlast SGEMM followed by an epilogue kernel */
 } mcl_pointwise;
 
+/* How the OpenCL backend stores activations and weights (docs/PERFORMANCE.md).  The math is
+ * float either way; FP16 halves the memory traffic at ~1e-3 relative error per value.  FP16
+ * is refused (MCL_ERR_UNSUPPORTED) with MCL_POINTWISE_CLBLAST; the CPU backend ignores it. */
+typedef enum mcl_precision {
+    MCL_PRECISION_FP32 = 0, /* float storage (default) */
+    MCL_PRECISION_FP16      /* half storage (vload_half/vstore_half), float math */
+} mcl_precision;
+
 typedef struct mcl_options {
     mcl_device device;
     mcl_pointwise pointwise;
     int cl_platform;   /* index in mcl_cl_list_devices() order; -1 = first usable */
     int cl_device;     /* index within the platform; -1 = first usable (GPU before CPU) */
     int threads;       /* CPU threads; 0 = one per online processor */
+    mcl_precision precision; /* OpenCL storage precision; MCL_PRECISION_FP32 by default */
 } mcl_options;
 
 mcl_options mcl_options_default(void);

@@ -33,6 +33,7 @@ mcl_options mcl_options_default(void)
     o.cl_platform = -1;
     o.cl_device = -1;
     o.threads = 0;
+    o.precision = MCL_PRECISION_FP32;
     return o;
 }
 

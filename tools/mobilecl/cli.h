@@ -28,6 +28,8 @@ int mcl_cli_int(const char *option, const char *value, int min, int max);
 /* "auto" | "cpu" | "cl" and "auto" | "kernel" | "clblast"; 0 on success. */
 int mcl_cli_parse_device(const char *value, mcl_device *device);
 int mcl_cli_parse_pointwise(const char *value, mcl_pointwise *pointwise);
+/* --precision fp32|fp16 (OpenCL storage precision). */
+int mcl_cli_parse_precision(const char *value, mcl_precision *precision);
 
 /* Prints the session's notice (a fallback to the CPU, at creation or during a run) once each
  * time it changes; `shown` (size bytes, initially "") remembers the last one printed. */

@@ -59,6 +59,14 @@ int mcl_cli_parse_pointwise(const char *value, mcl_pointwise *pointwise)
     return 0;
 }
 
+int mcl_cli_parse_precision(const char *value, mcl_precision *precision)
+{
+    if (!strcmp(value, "fp32")) *precision = MCL_PRECISION_FP32;
+    else if (!strcmp(value, "fp16")) *precision = MCL_PRECISION_FP16;
+    else return mcl_cli_error("--precision: '%s' is not one of fp32, fp16", value);
+    return 0;
+}
+
 void mcl_cli_notice(const mcl_session *s, char *shown, size_t size)
 {
     const char *notice = mcl_session_notice(s);

@@ -75,13 +75,7 @@ static int parse(int argc, char **argv, bench_args *a)
                 if ((a->runs = mcl_cli_int(o, v, 1, 1000000)) < 0) return 2;
             } else if (!strcmp(o, "--warmup")) {
                 if ((a->warmup = mcl_cli_int(o, v, 0, 1000000)) < 0) return 2;
-            } else if (strcmp(v, "fp32") != 0) {
-                if (strcmp(v, "fp16") != 0) {
-                    mcl_cli_error("--precision: '%s' is not one of fp32, fp16", v);
-                    return 2;
-                }
-                mcl_cli_error("bench: --precision fp16 is not implemented in this version "
-                              "(fp32 only)");
+            } else if (mcl_cli_parse_precision(v, &a->opt.precision)) {
                 return 2;
             }
         } else {

@@ -20,10 +20,12 @@ static int parse(int argc, char **argv, classify_args *a, int *first_image)
         if (!strcmp(o, "--json")) a->json = 1;
         else if (!strcmp(o, "--help")) {
             puts("usage: mobilecl classify --model F [--labels F] [--top K] "
-                 "[--device auto|cpu|cl] [--pointwise auto|kernel|clblast] [--json] IMAGE...");
+                 "[--device auto|cpu|cl] [--pointwise auto|kernel|clblast] "
+                 "[--precision fp32|fp16] [--json] IMAGE...");
             exit(0);
         } else if (!strcmp(o, "--model") || !strcmp(o, "--labels") || !strcmp(o, "--top") ||
-                   !strcmp(o, "--device") || !strcmp(o, "--pointwise")) {
+                   !strcmp(o, "--device") || !strcmp(o, "--pointwise") ||
+                   !strcmp(o, "--precision")) {
             if (!(v = mcl_cli_value(argc, argv, &i))) return 2;
             if (!strcmp(o, "--model")) a->model = v;
             else if (!strcmp(o, "--labels")) a->labels = v;
@@ -31,6 +33,8 @@ static int parse(int argc, char **argv, classify_args *a, int *first_image)
                 if ((a->top = mcl_cli_int(o, v, 1, 100000)) < 0) return 2;
             } else if (!strcmp(o, "--device")) {
                 if (mcl_cli_parse_device(v, &a->opt.device)) return 2;
+            } else if (!strcmp(o, "--precision")) {
+                if (mcl_cli_parse_precision(v, &a->opt.precision)) return 2;
             } else if (mcl_cli_parse_pointwise(v, &a->opt.pointwise)) return 2;
         } else {
             mcl_cli_error("classify: unknown option '%s'", o);

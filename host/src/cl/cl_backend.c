@@ -16,6 +16,7 @@
 #include "cl_device.h"
 #include "cl_errors.h"
 #include "cl_gemm_clblast.h"
+#include "cl_half.h"
 #include "cl_layer.h"
 
 /* ---------------------------------------------------------------- running */
@@ -96,6 +97,11 @@ static mcl_status choose_pointwise(mcl_cl_backend *b, const mcl_graph *g, mcl_po
 {
     b->pointwise = MCL_POINTWISE_KERNEL;
     if (asked == MCL_POINTWISE_KERNEL) return mcl_ok(err);
+    /* CLBlast's SGEMM reads and writes floats: fp16 storage has only our kernel. */
+    if (b->fp16 && asked == MCL_POINTWISE_CLBLAST)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED,
+                        "fp16 precision needs pointwise = kernel: CLBlast is fp32 only");
+    if (b->fp16) return mcl_ok(err);
     if (asked == MCL_POINTWISE_CLBLAST) {
         if (!mcl_cl_gemm_available())
             return mcl_fail(err, MCL_ERR_UNSUPPORTED,
@@ -170,6 +176,25 @@ static mcl_status check_graph(const mcl_graph *g, mcl_error *err)
     return mcl_ok(err);
 }
 
+/* fp16 storage holds integers exactly only up to 2048: an ARG_MAX over more classes than
+ * that would store wrong indices, so it is refused rather than silently rounded.  Every
+ * other kernel reads and writes through common.h's FLT macros. */
+static mcl_status check_fp16_ops(const mcl_cl_backend *b, const mcl_graph *g, mcl_error *err)
+{
+    for (int i = 0; b->fp16 && i < g->host_from; i++) {
+        const mcl_op *op = &g->ops[i];
+        if (op->kind != MCL_OP_ARGMAX || op->num_inputs < 1) continue;
+        const int t = op->inputs[0];
+        if (t < 0 || t >= g->num_tensors || g->tensors[t].rank < 1) continue;
+        const mcl_tensor *x = &g->tensors[t];
+        if (x->shape[x->rank - 1] > 2048)
+            return mcl_fail(err, MCL_ERR_UNSUPPORTED, "op %d: fp16 precision stores ARG_MAX "
+                            "indices as halves, exact only below 2049 classes (%d here)", i,
+                            x->shape[x->rank - 1]);
+    }
+    return mcl_ok(err);
+}
+
 mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
                                  mcl_cl_backend **backend, mcl_error *err)
 {
@@ -184,6 +209,11 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
 
     mcl_cl_backend *b = calloc(1, sizeof *b);
     if (!b) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for the OpenCL backend");
+    b->fp16 = options && options->precision == MCL_PRECISION_FP16;
+    if (options && options->precision != MCL_PRECISION_FP32 && !b->fp16) {
+        free(b);
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "unknown precision %d", (int)options->precision);
+    }
     cl_platform_id platform = NULL;
     int pi = 0, di = 0;
     mcl_cl_device_info info;
@@ -207,7 +237,8 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
         st = mcl_cl_fail(err, rc, "clCreateCommandQueue");
         goto fail;
     }
-    const size_t arena_bytes = (g->arena_floats ? g->arena_floats : 1) * sizeof(float);
+    const size_t elem = b->fp16 ? 2 : sizeof(float);
+    const size_t arena_bytes = (g->arena_floats ? g->arena_floats : 1) * elem;
     b->arena = clCreateBuffer(b->context, CL_MEM_READ_WRITE, arena_bytes, NULL, &rc);
     if (rc != CL_SUCCESS) {
         b->arena = NULL;
@@ -216,14 +247,14 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
     }
     /* Defined contents: the pointwise timing below reads it, and NaN garbage could make an
      * op that reads a not-yet-written region slower, never wrong. */
-    static const float zero = 0.0f;
-    rc = clEnqueueFillBuffer(b->queue, b->arena, &zero, sizeof zero, 0, arena_bytes, 0, NULL,
-                             NULL);
+    static const float zero = 0.0f; /* all-zero bits: 0.0 as a float and as two halves */
+    rc = clEnqueueFillBuffer(b->queue, b->arena, &zero, elem, 0, arena_bytes, 0, NULL, NULL);
     if (rc != CL_SUCCESS) {
         st = mcl_cl_fail(err, rc, "clEnqueueFillBuffer(arena)");
         goto fail;
     }
 
+    if ((st = check_fp16_ops(b, g, err))) goto fail;
     if ((st = choose_pointwise(b, g, pointwise, err))) goto fail;
 
     /* Ops from g->host_from on are host post-processing, run by the session on the CPU. */
@@ -249,6 +280,16 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
     for (int i = 0; i < g->num_device_outputs; i++) {
         b->outputs[i].offset = g->tensors[g->device_outputs[i]].arena_offset;
         b->outputs[i].count = g->tensors[g->device_outputs[i]].count;
+    }
+    /* fp16: host staging for the float <-> half conversion of inputs and outputs. */
+    for (int i = 0; b->fp16 && i < b->num_inputs + b->num_outputs; i++) {
+        const mcl_cl_io_slot *io = i < b->num_inputs ? &b->inputs[i]
+                                                     : &b->outputs[i - b->num_inputs];
+        b->stage[i] = malloc((io->count ? io->count : 1) * sizeof(uint16_t));
+        if (!b->stage[i]) {
+            st = mcl_fail(err, MCL_ERR_NOMEM, "out of memory for fp16 staging");
+            goto fail;
+        }
     }
     rc = clFinish(b->queue);
     if (rc != CL_SUCCESS) {
@@ -280,8 +321,14 @@ static mcl_status run_graph(mcl_cl_backend *b, const float *const *inputs,
             st = mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_cl_backend_run: input %d is NULL", i);
             break;
         }
-        rc = clEnqueueWriteBuffer(b->queue, b->arena, CL_FALSE, b->inputs[i].offset * 4,
-                                  b->inputs[i].count * 4, inputs[i], 0, NULL, NULL);
+        const size_t es = b->fp16 ? 2 : 4;
+        const void *src = inputs[i];
+        if (b->fp16) {
+            mcl_cl_floats_to_halves(inputs[i], b->stage[i], b->inputs[i].count);
+            src = b->stage[i];
+        }
+        rc = clEnqueueWriteBuffer(b->queue, b->arena, CL_FALSE, b->inputs[i].offset * es,
+                                  b->inputs[i].count * es, src, 0, NULL, NULL);
         if (rc != CL_SUCCESS) st = mcl_cl_fail(err, rc, "clEnqueueWriteBuffer(input %d)", i);
     }
     if (op_ms && st == MCL_OK && (rc = clFinish(b->queue)) != CL_SUCCESS)
@@ -300,13 +347,17 @@ static mcl_status run_graph(mcl_cl_backend *b, const float *const *inputs,
             st = mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_cl_backend_run: output %d is NULL", i);
             break;
         }
-        rc = clEnqueueReadBuffer(b->queue, b->arena, CL_FALSE, b->outputs[i].offset * 4,
-                                 b->outputs[i].count * 4, outputs[i], 0, NULL, NULL);
+        const size_t es = b->fp16 ? 2 : 4;
+        void *dst = b->fp16 ? (void *)b->stage[b->num_inputs + i] : (void *)outputs[i];
+        rc = clEnqueueReadBuffer(b->queue, b->arena, CL_FALSE, b->outputs[i].offset * es,
+                                 b->outputs[i].count * es, dst, 0, NULL, NULL);
         if (rc != CL_SUCCESS) st = mcl_cl_fail(err, rc, "clEnqueueReadBuffer(output %d)", i);
     }
     rc = clFinish(b->queue);
     if (st) return st;
     if (rc != CL_SUCCESS) return mcl_cl_fail(err, rc, "clFinish");
+    for (int i = 0; b->fp16 && i < b->num_outputs; i++)
+        mcl_cl_halves_to_floats(b->stage[b->num_inputs + i], outputs[i], b->outputs[i].count);
     return mcl_ok(err);
 }
 
@@ -340,6 +391,7 @@ void mcl_cl_backend_free(mcl_cl_backend *b)
     free(b->programs);
     if (b->gemm_temp) clReleaseMemObject(b->gemm_temp);
     if (b->arena) clReleaseMemObject(b->arena);
+    for (int i = 0; i < 3 * MCL_MAX_GRAPH_IO; i++) free(b->stage[i]);
     if (b->queue) clReleaseCommandQueue(b->queue);
     if (b->context) clReleaseContext(b->context);
     if (b->used_clblast) mcl_cl_gemm_release_cache();

@@ -7,6 +7,7 @@
 #define MCL_CL_LAYER_H
 
 #include <CL/cl.h>
+#include <stdint.h>
 
 #include "../graph.h"
 #include "cl_backend.h"
@@ -47,6 +48,8 @@ struct mcl_cl_backend {
     size_t gemm_temp_have;  /* size of gemm_temp */
     int used_clblast;
     mcl_pointwise pointwise; /* the path pointwise convolutions take */
+    int fp16; /* MCL_PRECISION_FP16: arena and every uploaded operand hold halves */
+    uint16_t *stage[3 * MCL_MAX_GRAPH_IO]; /* fp16: host halves of inputs, then outputs */
     mcl_cl_layer *layers;
     int num_layers;
     mcl_cl_io_slot inputs[MCL_MAX_GRAPH_IO], outputs[2 * MCL_MAX_GRAPH_IO];
@@ -87,6 +90,7 @@ void mcl_cl_arg_mem(mcl_cl_argset *a, cl_mem m);
 void mcl_cl_arg_int(mcl_cl_argset *a, int v);
 void mcl_cl_arg_float(mcl_cl_argset *a, float v);
 mcl_status mcl_cl_args_end(const mcl_cl_argset *a, const char *kernel, mcl_error *err);
+/* A read-only device copy of `count` values, as halves when b->fp16 (the kernels' FLT). */
 mcl_status mcl_cl_upload(mcl_cl_backend *b, const float *data, size_t count, const char *what,
                          cl_mem *out, mcl_error *err);
 mcl_status mcl_cl_get_program(mcl_cl_backend *b, const char *file, const char *options,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cl_errors.h"
+#include "cl_half.h"
 #include "cl_layer.h"
 #include "cl_program.h"
 
@@ -50,7 +51,7 @@ mcl_status mcl_cl_args_end(const mcl_cl_argset *a, const char *kernel, mcl_error
     return mcl_ok(err);
 }
 
-/* A read-only device copy of `count` floats. */
+/* A read-only device copy of `count` floats (as halves with fp16 storage). */
 mcl_status mcl_cl_upload(mcl_cl_backend *b, const float *data, size_t count, const char *what,
                          cl_mem *out, mcl_error *err)
 {
@@ -63,9 +64,19 @@ mcl_status mcl_cl_upload(mcl_cl_backend *b, const float *data, size_t count, con
                         "indexing",
                         what, count);
     static const float zero = 0.0f;
+    const void *src = count ? (const void *)data : (const void *)&zero;
+    uint16_t *halves = NULL;
+    if (b->fp16) {
+        bytes /= 2;
+        halves = malloc(bytes);
+        if (!halves) return mcl_fail(err, MCL_ERR_NOMEM, "%s: out of memory for halves", what);
+        mcl_cl_floats_to_halves(count ? data : &zero, halves, count ? count : 1);
+        src = halves;
+    }
     cl_int rc;
     *out = clCreateBuffer(b->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes,
-                          (void *)(count ? data : &zero), &rc);
+                          (void *)src, &rc);
+    free(halves);
     if (rc != CL_SUCCESS) {
         *out = NULL;
         return mcl_cl_fail(err, rc, "clCreateBuffer(%s, %zu bytes)", what, bytes);
@@ -91,8 +102,11 @@ mcl_status mcl_cl_get_program(mcl_cl_backend *b, const char *file, const char *o
         b->programs = p;
         b->cap_programs = cap;
     }
+    /* The cache key is the caller's options: one backend has one precision. */
+    char opts[sizeof b->programs[0].options + 32];
+    snprintf(opts, sizeof opts, "%s%s", b->fp16 ? "-DMCL_FP16_STORAGE " : "", options);
     cl_program prog = NULL;
-    mcl_status st = mcl_cl_program_build(b->context, b->device, file, options, &prog, err);
+    mcl_status st = mcl_cl_program_build(b->context, b->device, file, opts, &prog, err);
     if (st != MCL_OK) return st;
     mcl_cl_program_entry *e = &b->programs[b->num_programs++];
     e->file = file;
