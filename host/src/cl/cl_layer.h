@@ -112,6 +112,13 @@ mcl_status mcl_cl_upload_bias(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_laye
 mcl_status mcl_cl_bind_residual(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L,
                                 const mcl_op *op, size_t count, cl_mem *mem, int *offset,
                                 int *has_res, mcl_error *err);
+/* The start of every one-input, one-output launch: binds op's input 0 (in_count values) and
+ * output 0 (out_count values), builds kernel `name` of `file` and sets its first four
+ * arguments (input buffer, input offset, arena, output offset); the caller adds the rest. */
+mcl_status mcl_cl_bind_unary(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                             mcl_cl_layer *L, size_t in_count, size_t out_count,
+                             const char *file, const char *name, mcl_cl_argset *a,
+                             mcl_error *err);
 size_t mcl_cl_conv_in_count(const mcl_conv_params *p);
 size_t mcl_cl_conv_out_count(const mcl_conv_params *p);
 mcl_status mcl_cl_check_conv(const mcl_graph *g, const mcl_cl_layer *L, const mcl_conv_params *p,

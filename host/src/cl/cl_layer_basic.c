@@ -15,19 +15,11 @@ mcl_status mcl_cl_prepare_avgpool(mcl_cl_backend *b, const mcl_graph *g, const m
     const mcl_conv_params *p = &op->conv;
     if (p->in_c != p->out_c)
         return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: pooling changes the channel count", L->op);
-    cl_mem in = NULL;
-    int in_off = 0, out_off = 0;
-    mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
-                                  err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &out_off, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "avgpool.cl", "", "avgpool", err)))
-        return st;
-    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, in);
-    mcl_cl_arg_int(&a, in_off);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_argset a;
+    const size_t in_count = mcl_cl_conv_in_count(p), out_count = mcl_cl_conv_out_count(p);
+    mcl_status st = mcl_cl_bind_unary(b, g, op, L, in_count, out_count, "avgpool.cl", "avgpool",
+                                      &a, err);
+    if (st) return st;
     const int geo[] = {p->batch,    p->in_h,     p->in_w,     p->in_c,     p->out_h,   p->out_w,
                        p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->pad_top, p->pad_left};
     for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
@@ -45,19 +37,10 @@ mcl_status mcl_cl_prepare_mean(mcl_cl_backend *b, const mcl_graph *g, const mcl_
     int s[4];
     mcl_tensor_nhwc(&g->tensors[op->inputs[0]], s);
     const size_t in_count = (size_t)s[0] * (size_t)s[1] * (size_t)s[2] * (size_t)s[3];
-    cl_mem in = NULL;
-    int in_off = 0, out_off = 0;
-    mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], in_count, &in, &in_off, err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], (size_t)s[0] * (size_t)s[3], &out_off,
-                                 err)) ||
-        (st = mcl_cl_make_kernel(b, L, "mean.cl", "", "mean_hw", err)))
-        return st;
-    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, in);
-    mcl_cl_arg_int(&a, in_off);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_argset a;
+    mcl_status st = mcl_cl_bind_unary(b, g, op, L, in_count, (size_t)s[0] * (size_t)s[3],
+                                      "mean.cl", "mean_hw", &a, err);
+    if (st) return st;
     for (int i = 0; i < 4; i++)
         mcl_cl_arg_int(&a, s[i]);
     mcl_cl_arg_float(&a, op->act_min);
@@ -144,18 +127,10 @@ mcl_status mcl_cl_prepare_softmax(mcl_cl_backend *b, const mcl_graph *g, const m
     if (cols < 1 || x->count % (size_t)cols != 0)
         return mcl_fail(err, MCL_ERR_MODEL, "op %d: SOFTMAX over an empty dimension", L->op);
     const size_t rows = x->count / (size_t)cols;
-    cl_mem in = NULL;
-    int in_off = 0, out_off = 0;
-    mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], x->count, &in, &in_off, err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], x->count, &out_off, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "softmax.cl", "", "softmax", err)))
-        return st;
-    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, in);
-    mcl_cl_arg_int(&a, in_off);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_argset a;
+    mcl_status st = mcl_cl_bind_unary(b, g, op, L, x->count, x->count,
+                                      "softmax.cl", "softmax", &a, err);
+    if (st) return st;
     mcl_cl_arg_int(&a, (int)rows);
     mcl_cl_arg_int(&a, cols);
     mcl_cl_arg_float(&a, op->beta);

@@ -89,18 +89,10 @@ mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
                         L->op);
     const size_t in_count = g->tensors[op->inputs[0]].count;
     const size_t out_count = g->tensors[op->outputs[0]].count;
-    cl_mem in = NULL;
-    int in_off = 0, out_off = 0;
-    mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], in_count, &in, &in_off, err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], out_count, &out_off, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "resize_bilinear.cl", "", "resize_bilinear", err)))
-        return st;
-    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, in);
-    mcl_cl_arg_int(&a, in_off);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_argset a;
+    mcl_status st = mcl_cl_bind_unary(b, g, op, L, in_count, out_count,
+                                      "resize_bilinear.cl", "resize_bilinear", &a, err);
+    if (st) return st;
     const int geo[] = {s[0], s[1], s[2], s[3], o[1], o[2]};
     for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) mcl_cl_arg_int(&a, geo[i]);
     mcl_cl_arg_float(&a, resize_scale(s[1], o[1], op->align_corners));
@@ -123,18 +115,10 @@ mcl_status mcl_cl_prepare_argmax(mcl_cl_backend *b, const mcl_graph *g, const mc
     const int c = x->shape[x->rank - 1];
     if (c < 1) return mcl_fail(err, MCL_ERR_MODEL, "op %d (ARG_MAX) over an empty axis", L->op);
     const size_t rows = x->count / (size_t)c;
-    cl_mem in = NULL;
-    int in_off = 0, out_off = 0;
-    mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], x->count, &in, &in_off, err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], rows, &out_off, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "argmax.cl", "", "argmax", err)))
-        return st;
-    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, in);
-    mcl_cl_arg_int(&a, in_off);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_argset a;
+    mcl_status st = mcl_cl_bind_unary(b, g, op, L, x->count, rows,
+                                      "argmax.cl", "argmax", &a, err);
+    if (st) return st;
     mcl_cl_arg_int(&a, (int)rows);
     mcl_cl_arg_int(&a, c);
     if ((st = mcl_cl_args_end(&a, "argmax", err))) return st;

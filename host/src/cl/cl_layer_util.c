@@ -292,6 +292,26 @@ mcl_status mcl_cl_bind_residual(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_la
     return mcl_cl_bind_operand(b, g, L, 2, op->residual, count, mem, offset, err);
 }
 
+mcl_status mcl_cl_bind_unary(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                             mcl_cl_layer *L, size_t in_count, size_t out_count,
+                             const char *file, const char *name, mcl_cl_argset *a,
+                             mcl_error *err)
+{
+    cl_mem in = NULL;
+    int in_off = 0, out_off = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], in_count, &in, &in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], out_count, &out_off, err)) ||
+        (st = mcl_cl_make_kernel(b, L, file, "", name, err)))
+        return st;
+    *a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(a, in);
+    mcl_cl_arg_int(a, in_off);
+    mcl_cl_arg_mem(a, b->arena);
+    mcl_cl_arg_int(a, out_off);
+    return MCL_OK;
+}
+
 size_t mcl_cl_conv_in_count(const mcl_conv_params *p)
 {
     return (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
