@@ -61,6 +61,27 @@ static void args_conv_tail(mcl_cl_argset *a, int aligned, const mcl_conv_params 
  * floats: the arena buffer itself is at least that aligned (CL_DEVICE_MEM_BASE_ADDR_ALIGN). */
 static int store_aligned(int out_off, int out_c) { return out_off % 16 == 0 && out_c % 16 == 0; }
 
+/* Where a convolution reads and writes: input, output and the optional fused residual. */
+typedef struct conv_io {
+    cl_mem in, res;
+    int in_off, out_off, res_off, has_res;
+} conv_io;
+
+static mcl_status bind_conv_io(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                               mcl_cl_layer *L, conv_io *io, mcl_error *err)
+{
+    const mcl_conv_params *p = &op->conv;
+    *io = (conv_io){NULL, NULL, 0, 0, 0, 0};
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &io->in,
+                                  &io->in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &io->out_off,
+                                 err)))
+        return st;
+    return mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &io->res, &io->res_off,
+                                &io->has_res, err);
+}
+
 /* The operands every convolution kernel takes first, in this order: input, packed weights,
  * bias (padded to 16-channel blocks), output, residual (+ flag).  Builds the kernel, packs
  * and uploads the constants, and sets those arguments; returns the output offset for the
@@ -71,29 +92,25 @@ static mcl_status bind_conv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op 
 {
     const mcl_conv_params *p = &op->conv;
     const int nb = (p->out_c + 15) / 16;
-    cl_mem in = NULL, res = NULL;
-    int in_off = 0, res_off = 0, has_res = 0;
+    conv_io io;
     mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
-                                  err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), out_off, err)) ||
-        (st = mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &res, &res_off, &has_res,
-                                   err)) ||
+    if ((st = bind_conv_io(b, g, op, L, &io, err)) ||
         (st = pack_conv_weights(b, g, L, p, op->inputs[1], err)) ||
         (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
                                  p->out_c, (size_t)nb * 16, err)) ||
         (st = mcl_cl_make_kernel(b, L, file, options, kernel, err)))
         return st;
     *a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(a, in);
-    mcl_cl_arg_int(a, in_off);
+    *out_off = io.out_off;
+    mcl_cl_arg_mem(a, io.in);
+    mcl_cl_arg_int(a, io.in_off);
     mcl_cl_arg_mem(a, L->weights);
     mcl_cl_arg_mem(a, L->bias);
     mcl_cl_arg_mem(a, b->arena);
-    mcl_cl_arg_int(a, *out_off);
-    mcl_cl_arg_mem(a, res);
-    mcl_cl_arg_int(a, res_off);
-    mcl_cl_arg_int(a, has_res);
+    mcl_cl_arg_int(a, io.out_off);
+    mcl_cl_arg_mem(a, io.res);
+    mcl_cl_arg_int(a, io.res_off);
+    mcl_cl_arg_int(a, io.has_res);
     return MCL_OK;
 }
 
@@ -126,15 +143,9 @@ mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, co
     size_t wcount;
     if (!mcl_cl_mul_size((size_t)p->out_c, (size_t)p->in_c, &wcount))
         return mcl_fail(err, MCL_ERR_NOMEM, "op %d: weight size overflows", L->op);
-    cl_mem in = NULL, res = NULL;
-    int in_off = 0, out_off = 0, res_off = 0, has_res = 0;
-    mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
-                                  err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &out_off, err)) ||
-        (st = mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &res, &res_off, &has_res,
-                                   err)))
-        return st;
+    conv_io io;
+    mcl_status st = bind_conv_io(b, g, op, L, &io, err);
+    if (st) return st;
     const mcl_tensor *w = mcl_cl_const_tensor(g, L, op->inputs[1], wcount, "filter", err, &st);
     if (!w) return st;
     /* OHWI of a 1x1 filter is [out_c][in_c]: exactly the B^T operand, no repacking. */
@@ -147,12 +158,12 @@ mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, co
     L->gemm.m = pixels;
     L->gemm.n = (size_t)p->out_c;
     L->gemm.k = (size_t)p->in_c;
-    L->gemm.a = in;
-    L->gemm.a_off = (size_t)in_off;
+    L->gemm.a = io.in;
+    L->gemm.a_off = (size_t)io.in_off;
     L->gemm.b = L->weights;
     L->gemm.b_off = 0;
     L->gemm.c = b->arena;
-    L->gemm.c_off = (size_t)out_off;
+    L->gemm.c_off = (size_t)io.out_off;
     size_t temp = 0;
     if ((st = mcl_cl_gemm_temp_size(b->queue, &L->gemm, &temp, err))) return st;
     if (temp > b->gemm_temp_bytes) b->gemm_temp_bytes = temp;
@@ -161,10 +172,10 @@ mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, co
     mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
     mcl_cl_arg_mem(&a, L->bias);
     mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
-    mcl_cl_arg_mem(&a, res);
-    mcl_cl_arg_int(&a, res_off);
-    mcl_cl_arg_int(&a, has_res);
+    mcl_cl_arg_int(&a, io.out_off);
+    mcl_cl_arg_mem(&a, io.res);
+    mcl_cl_arg_int(&a, io.res_off);
+    mcl_cl_arg_int(&a, io.has_res);
     mcl_cl_arg_int(&a, (int)pixels);
     mcl_cl_arg_int(&a, p->out_c);
     mcl_cl_arg_float(&a, p->act_min);
@@ -243,15 +254,9 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
     size_t wcount;
     if (!mcl_cl_mul_size(taps, (size_t)p->out_c, &wcount))
         return mcl_fail(err, MCL_ERR_NOMEM, "op %d: weight size overflows", L->op);
-    cl_mem in = NULL, res = NULL;
-    int in_off = 0, out_off = 0, res_off = 0, has_res = 0;
-    mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], mcl_cl_conv_in_count(p), &in, &in_off,
-                                  err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], mcl_cl_conv_out_count(p), &out_off, err)) ||
-        (st = mcl_cl_bind_residual(b, g, L, op, mcl_cl_conv_out_count(p), &res, &res_off, &has_res,
-                                   err)))
-        return st;
+    conv_io io;
+    mcl_status st = bind_conv_io(b, g, op, L, &io, err);
+    if (st) return st;
     const mcl_tensor *w = mcl_cl_const_tensor(g, L, op->inputs[1], wcount, "filter", err, &st);
     if (!w) return st;
     const int bias_t = op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR;
@@ -262,15 +267,15 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
             (st = mcl_cl_make_kernel(b, L, "dwconv2d.cl", "", "dwconv2d_generic", err)))
             return st;
         a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
-        mcl_cl_arg_mem(&a, in);
-        mcl_cl_arg_int(&a, in_off);
+        mcl_cl_arg_mem(&a, io.in);
+        mcl_cl_arg_int(&a, io.in_off);
         mcl_cl_arg_mem(&a, L->weights);
         mcl_cl_arg_mem(&a, L->bias);
         mcl_cl_arg_mem(&a, b->arena);
-        mcl_cl_arg_int(&a, out_off);
-        mcl_cl_arg_mem(&a, res);
-        mcl_cl_arg_int(&a, res_off);
-        mcl_cl_arg_int(&a, has_res);
+        mcl_cl_arg_int(&a, io.out_off);
+        mcl_cl_arg_mem(&a, io.res);
+        mcl_cl_arg_int(&a, io.res_off);
+        mcl_cl_arg_int(&a, io.has_res);
         const int geo[] = {p->batch,      p->in_h,     p->in_w,     p->in_c,
                            p->out_h,      p->out_w,    dm,          p->kernel_h,
                            p->kernel_w,   p->stride_h, p->stride_w, p->dilation_h,
@@ -307,20 +312,20 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
         (st = mcl_cl_make_kernel(b, L, "dwconv2d.cl", opts, "dwconv2d", err)))
         return st;
     a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, in);
-    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, io.in);
+    mcl_cl_arg_int(&a, io.in_off);
     mcl_cl_arg_mem(&a, L->weights);
     mcl_cl_arg_mem(&a, L->bias);
     mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
-    mcl_cl_arg_mem(&a, res);
-    mcl_cl_arg_int(&a, res_off);
-    mcl_cl_arg_int(&a, has_res);
+    mcl_cl_arg_int(&a, io.out_off);
+    mcl_cl_arg_mem(&a, io.res);
+    mcl_cl_arg_int(&a, io.res_off);
+    mcl_cl_arg_int(&a, io.has_res);
     const int geo[] = {p->batch, p->in_h,  p->in_w,    p->in_c,
                        p->out_h, p->out_w, p->pad_top, p->pad_left};
     for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
         mcl_cl_arg_int(&a, geo[i]);
-    args_conv_tail(&a, store_aligned(out_off, p->out_c), p);
+    args_conv_tail(&a, store_aligned(io.out_off, p->out_c), p);
     if ((st = mcl_cl_args_end(&a, "dwconv2d", err))) return st;
     return mcl_cl_set_range(b, L, 3, 2, cpad / 16, ((size_t)p->out_w + (size_t)tx - 1) / (size_t)tx,
                             (size_t)p->batch * (((size_t)p->out_h + (size_t)ry - 1) / (size_t)ry),
