@@ -15,6 +15,7 @@ accepted for "width".  Needs matplotlib (pip install matplotlib).
 import argparse
 import csv
 import sys
+import textwrap
 from collections import defaultdict
 
 
@@ -96,7 +97,11 @@ def main():
         ax.set_title(f"device: {dev}")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle(args.title + "  (labels: input resolution)")
+    # Wrapped to the figure's width: a one-device figure is narrow, and a title wider than the
+    # canvas is cut off at both ends.
+    width_chars = int(11 * 6.5 * len(devices))
+    fig.suptitle(textwrap.fill(args.title, width_chars) + "\n(point labels: input resolution)",
+                 fontsize=11)
     fig.tight_layout()
     fig.savefig(args.output, dpi=110)
     print(f"wrote {args.output} ({len(rows)} points, devices: {', '.join(devices)})")
