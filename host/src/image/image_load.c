@@ -6,6 +6,7 @@
  * an application that embeds its own copy of stb_image does not clash with ours. */
 #include "mobilecl.h"
 #include "error.h"
+#include "image/stb_config.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -17,7 +18,6 @@
 /* Larger files are refused before reading: a 16384x16384 RGB image is 768 MiB raw, but no
  * BMP/JPEG/PNG the engine is meant for comes near 256 MiB on disk. */
 #define MCL_IMAGE_MAX_FILE_BYTES ((size_t)256 << 20)
-#define MCL_IMAGE_MAX_SIDE 16384
 #define MCL_IMAGE_MAX_PIXELS ((long long)1 << 27)
 
 #define STB_IMAGE_IMPLEMENTATION
@@ -33,29 +33,9 @@
 /* Library code never aborts: stb asserts on corrupt JPEG Huffman data (found by fuzzing) and
  * then carries on with values it keeps in range; the image is refused or decoded as garbage. */
 #define STBI_ASSERT(x) ((void)0)
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#if defined(__clang__)
-#pragma clang diagnostic ignored "-Wunknown-warning-option"
-#endif
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#pragma GCC diagnostic ignored "-Wmissing-prototypes"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wtype-limits"
-#endif
+#include "image/stb_warnings_off.h"
 #include <stb_image.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-/* With STB_IMAGE_STATIC, stb declares static functions for the formats compiled out (GIF)
- * and never defines them; GCC reports that at the end of the file, after the pop above. */
-#pragma GCC diagnostic ignored "-Wunused-function"
-#endif
+#include "image/stb_warnings_on.h"
 
 /* Reads the whole file into a malloc'ed buffer of *size bytes (at least 1). */
 static mcl_status read_file(const char *path, uint8_t **data, size_t *size, mcl_error *err)

@@ -1,6 +1,7 @@
 /* PNG encoding through stb_image_write, into a temporary file renamed into place. */
 #include "image/image_write.h"
 #include "error.h"
+#include "image/stb_config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,35 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Same bound as the decoder (image_load.c): the CLI never writes anything larger. */
-#define MCL_IMAGE_MAX_SIDE 16384
-
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
 #define STBI_WRITE_NO_STDIO
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#if defined(__clang__)
-#pragma clang diagnostic ignored "-Wunknown-warning-option"
-#endif
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#pragma GCC diagnostic ignored "-Wmissing-prototypes"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wtype-limits"
-#endif
+#include "image/stb_warnings_off.h"
 #include <stb_image_write.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-/* STB_IMAGE_WRITE_STATIC makes the unused writers (TGA, JPEG, HDR) static and unused; GCC
- * reports them at the end of the file, after the pop above. */
-#pragma GCC diagnostic ignored "-Wunused-function"
-#endif
+#include "image/stb_warnings_on.h"
 
 typedef struct png_sink {
     FILE *f;
