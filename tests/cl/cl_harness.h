@@ -184,4 +184,42 @@ static inline size_t th_out_count(const mcl_conv_params *p)
     return (size_t)p->batch * (size_t)p->out_h * (size_t)p->out_w * (size_t)p->out_c;
 }
 
+/* The one-op graph most kernel tests use: input x (in_rank dims in_d) -> op -> output y
+ * (out_rank dims out_d), both activations in the arena with gap floats around them.  The
+ * caller sets the op's parameters on the returned op, then calls th_check(). */
+static inline mcl_op *th_unary(th_graph *t, size_t gap, mcl_op_kind kind, int in_rank,
+                               const int *in_d, int out_rank, const int *out_d)
+{
+    th_init(t, gap);
+    const int xi = th_tensor(t, in_rank, in_d, NULL);
+    const int yi = th_tensor(t, out_rank, out_d, NULL);
+    mcl_op *op = th_op(t, kind, 1, &xi, yi);
+    th_io(t, 1, &xi, yi);
+    return op;
+}
+
+/* Runs a one-input graph on the OpenCL backend (own pointwise kernel), compares its n outputs
+ * with want (computed independently by the caller) within tol_abs / tol_rel, and releases
+ * the graph. */
+static inline void th_check(th_graph *t, const char *what, const float *in, const float *want,
+                            size_t n, float tol_abs, float tol_rel)
+{
+    float *got = malloc((n ? n : 1) * sizeof *got);
+    assert_non_null(got);
+    const float *inputs[1] = {in};
+    th_run(t, MCL_POINTWISE_KERNEL, inputs, got);
+    const int bad = mcl_test_compare(what, want, got, n, tol_abs, tol_rel);
+    free(got);
+    mcl_graph_release(&t->g);
+    assert_int_equal(bad, 0);
+}
+
+/* malloc that fails the test instead of returning NULL. */
+static inline float *th_floats(size_t n)
+{
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    assert_non_null(p);
+    return p;
+}
+
 #endif

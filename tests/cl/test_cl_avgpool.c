@@ -27,27 +27,17 @@ static void run_case(const pool_case *c, uint64_t seed)
     const size_t nin = th_in_count(&p), nout = th_out_count(&p);
     /* Values up to 8 so that the ReLU6 cases clamp some averages. */
     float *in = mcl_test_random_array(&r, nin, -4.0f, 8.0f);
-    float *ref = malloc(nout * sizeof *ref), *got = malloc(nout * sizeof *got);
-    assert_non_null(ref);
-    assert_non_null(got);
-    th_graph t;
-    th_init(&t, 3);
-    const int xi = th_nhwc(&t, c->batch, c->h, c->w, c->c, NULL);
-    const int yi = th_nhwc(&t, c->batch, p.out_h, p.out_w, c->c, NULL);
-    mcl_op *op = th_op(&t, MCL_OP_AVGPOOL, 1, &xi, yi);
-    op->conv = p;
-    th_io(&t, 1, &xi, yi);
-    const float *inputs[1] = {in};
-    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+    float *ref = th_floats(nout);
     mcl_cpu_avgpool(&p, in, ref);
+    th_graph t;
+    const int din[4] = {c->batch, c->h, c->w, c->c}, dout[4] = {c->batch, p.out_h, p.out_w, c->c};
+    th_unary(&t, 3, MCL_OP_AVGPOOL, 4, din, 4, dout)->conv = p;
     char what[96];
     snprintf(what, sizeof what, "avgpool %dx%dx%dx%d k%d s%d", c->batch, c->h, c->w, c->c, c->k,
              c->stride);
-    assert_int_equal(mcl_test_compare(what, ref, got, nout, MCL_TOL_ABS, MCL_TOL_REL), 0);
-    mcl_graph_release(&t.g);
+    th_check(&t, what, in, ref, nout, MCL_TOL_ABS, MCL_TOL_REL);
     free(in);
     free(ref);
-    free(got);
 }
 
 static void test_random_cases(void **state)
@@ -66,18 +56,10 @@ static void test_hand_computed(void **state)
     const float in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     const float want[9] = {3, 3.5f, 4, 4.5f, 5, 5.5f, 6, 6.5f, 7};
     th_graph t;
-    th_init(&t, 0);
-    const int xi = th_nhwc(&t, 1, 3, 3, 1, NULL);
-    const int yi = th_nhwc(&t, 1, 3, 3, 1, NULL);
-    mcl_op *op = th_op(&t, MCL_OP_AVGPOOL, 1, &xi, yi);
-    op->conv = th_conv_params(1, 3, 3, 1, 1, 3, 3, 1, 1, MCL_PADDING_SAME);
-    th_io(&t, 1, &xi, yi);
-    const float *inputs[1] = {in};
-    float got[9];
-    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
-    assert_int_equal(mcl_test_compare("avgpool hand", want, got, 9, MCL_TOL_ABS, MCL_TOL_REL),
-                     0);
-    mcl_graph_release(&t.g);
+    const int d[4] = {1, 3, 3, 1};
+    th_unary(&t, 0, MCL_OP_AVGPOOL, 4, d, 4, d)->conv =
+        th_conv_params(1, 3, 3, 1, 1, 3, 3, 1, 1, MCL_PADDING_SAME);
+    th_check(&t, "avgpool hand", in, want, 9, MCL_TOL_ABS, MCL_TOL_REL);
 }
 
 int main(void)

@@ -8,26 +8,16 @@ static void run_case(int rows, int cols, float lo, float hi, uint64_t seed)
     mcl_rng_seed(&r, seed);
     const size_t n = (size_t)rows * (size_t)cols;
     float *in = mcl_test_random_array(&r, n, lo, hi);
-    float *ref = malloc(n * sizeof *ref), *got = malloc(n * sizeof *got);
-    assert_non_null(ref);
-    assert_non_null(got);
-    th_graph t;
-    th_init(&t, 3);
-    const int d[2] = {rows, cols};
-    const int xi = th_tensor(&t, 2, d, NULL);
-    const int yi = th_tensor(&t, 2, d, NULL);
-    th_op(&t, MCL_OP_LOGISTIC, 1, &xi, yi);
-    th_io(&t, 1, &xi, yi);
-    const float *inputs[1] = {in};
-    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+    float *ref = th_floats(n);
     mcl_cpu_logistic(n, in, ref);
+    th_graph t;
+    const int d[2] = {rows, cols};
+    th_unary(&t, 3, MCL_OP_LOGISTIC, 2, d, 2, d);
     char what[64];
     snprintf(what, sizeof what, "logistic %dx%d in [%g, %g]", rows, cols, lo, hi);
-    assert_int_equal(mcl_test_compare(what, ref, got, n, MCL_TOL_ABS, MCL_TOL_REL), 0);
-    mcl_graph_release(&t.g);
+    th_check(&t, what, in, ref, n, MCL_TOL_ABS, MCL_TOL_REL);
     free(in);
     free(ref);
-    free(got);
 }
 
 static void test_random_cases(void **state)
@@ -49,18 +39,9 @@ static void test_hand_computed(void **state)
     const float in[3] = {0.0f, logf(3.0f), -logf(3.0f)};
     const float want[3] = {0.5f, 0.75f, 0.25f};
     th_graph t;
-    th_init(&t, 0);
     const int d[2] = {1, 3};
-    const int xi = th_tensor(&t, 2, d, NULL);
-    const int yi = th_tensor(&t, 2, d, NULL);
-    th_op(&t, MCL_OP_LOGISTIC, 1, &xi, yi);
-    th_io(&t, 1, &xi, yi);
-    const float *inputs[1] = {in};
-    float got[3];
-    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
-    assert_int_equal(mcl_test_compare("logistic hand", want, got, 3, MCL_TOL_ABS, MCL_TOL_REL),
-                     0);
-    mcl_graph_release(&t.g);
+    th_unary(&t, 0, MCL_OP_LOGISTIC, 2, d, 2, d);
+    th_check(&t, "logistic hand", in, want, 3, MCL_TOL_ABS, MCL_TOL_REL);
 }
 
 int main(void)

@@ -25,29 +25,21 @@ static void run_case(const resize_case *c, uint64_t seed)
     const size_t nin = (size_t)c->batch * c->in_h * c->in_w * c->c;
     const size_t nout = (size_t)c->batch * c->out_h * c->out_w * c->c;
     float *in = mcl_test_random_array(&r, nin, -5.0f, 5.0f);
-    float *ref = malloc(nout * sizeof *ref), *got = malloc(nout * sizeof *got);
-    assert_non_null(ref);
-    assert_non_null(got);
-    th_graph t;
-    th_init(&t, 5);
-    const int xi = th_nhwc(&t, c->batch, c->in_h, c->in_w, c->c, NULL);
-    const int yi = th_nhwc(&t, c->batch, c->out_h, c->out_w, c->c, NULL);
-    mcl_op *op = th_op(&t, MCL_OP_RESIZE_BILINEAR, 1, &xi, yi);
-    op->align_corners = c->align_corners;
-    op->half_pixel_centers = c->half_pixel;
-    th_io(&t, 1, &xi, yi);
-    const float *inputs[1] = {in};
-    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
+    float *ref = th_floats(nout);
     mcl_cpu_resize_bilinear(c->batch, c->in_h, c->in_w, c->c, in, c->out_h, c->out_w,
                             c->align_corners, c->half_pixel, ref);
+    th_graph t;
+    const int din[4] = {c->batch, c->in_h, c->in_w, c->c};
+    const int dout[4] = {c->batch, c->out_h, c->out_w, c->c};
+    mcl_op *op = th_unary(&t, 5, MCL_OP_RESIZE_BILINEAR, 4, din, 4, dout);
+    op->align_corners = c->align_corners;
+    op->half_pixel_centers = c->half_pixel;
     char what[96];
     snprintf(what, sizeof what, "resize %dx%dx%dx%d -> %dx%d ac%d hp%d", c->batch, c->in_h,
              c->in_w, c->c, c->out_h, c->out_w, c->align_corners, c->half_pixel);
-    assert_int_equal(mcl_test_compare(what, ref, got, nout, MCL_TOL_ABS, MCL_TOL_REL), 0);
-    mcl_graph_release(&t.g);
+    th_check(&t, what, in, ref, nout, MCL_TOL_ABS, MCL_TOL_REL);
     free(in);
     free(ref);
-    free(got);
 }
 
 static void test_random_cases(void **state)
@@ -61,20 +53,11 @@ static void run_hand(int in_h, int in_w, const float *in, int out_h, int out_w, 
                      const float *want)
 {
     th_graph t;
-    th_init(&t, 0);
-    const int xi = th_nhwc(&t, 1, in_h, in_w, 1, NULL);
-    const int yi = th_nhwc(&t, 1, out_h, out_w, 1, NULL);
-    mcl_op *op = th_op(&t, MCL_OP_RESIZE_BILINEAR, 1, &xi, yi);
+    const int din[4] = {1, in_h, in_w, 1}, dout[4] = {1, out_h, out_w, 1};
+    mcl_op *op = th_unary(&t, 0, MCL_OP_RESIZE_BILINEAR, 4, din, 4, dout);
     op->align_corners = ac;
     op->half_pixel_centers = hp;
-    th_io(&t, 1, &xi, yi);
-    const float *inputs[1] = {in};
-    float got[16];
-    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
-    assert_int_equal(mcl_test_compare("resize hand", want, got, (size_t)(out_h * out_w),
-                                      MCL_TOL_ABS, MCL_TOL_REL),
-                     0);
-    mcl_graph_release(&t.g);
+    th_check(&t, "resize hand", in, want, (size_t)(out_h * out_w), MCL_TOL_ABS, MCL_TOL_REL);
 }
 
 /* Hand-computed.  align_corners 2x2 {0,2;4,6} -> 3x3: scale 1/2, the corners kept, the
