@@ -5,6 +5,7 @@
 #include "test_util.h"
 
 #include <float.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +93,10 @@ static void run_conv(const conv_case *cc, mcl_cpu_isa isa, uint64_t seed)
     mcl_epilogue ep = epilogue_of(&p);
     for (int b = 0; b < p.batch; b++) {
         /* Split rows and blocks unevenly, as the plan's tasks do. */
-        mcl_im2col(&p, in, b, 0, pixels, col);
+        /* In two calls, the second starting inside an output row. */
+        const int part = pixels / 3;
+        mcl_im2col(isa, &p, in, b, 0, part, col);
+        mcl_im2col(isa, &p, in, b, part, pixels - part, col + (size_t)part * k);
         size_t o = (size_t)b * pixels * p.out_c;
         int half = pixels / 2, bhalf = pk.blocks / 2;
         mcl_gemm_rows(isa, &pk, col, (size_t)k, half, 0, bhalf, got + o, (size_t)p.out_c,
@@ -105,6 +109,19 @@ static void run_conv(const conv_case *cc, mcl_cpu_isa isa, uint64_t seed)
                       &ep);
     }
     char what[160];
+    /* The plan's path: mcl_conv_pixels (input read in place where it can) in uneven chunks. */
+    float *got2 = malloc(n_out * sizeof *got2);
+    assert_true(got2 != NULL);
+    for (int b = 0; b < p.batch; b++) {
+        size_t o = (size_t)b * pixels * p.out_c;
+        for (int pix = 0; pix < pixels; pix += 23) {
+            int cnt = pixels - pix < 23 ? pixels - pix : 23;
+            mcl_conv_pixels(isa, &pk, &p, in, b, pix, cnt, col, got2 + o + (size_t)pix * p.out_c,
+                            res ? res + o + (size_t)pix * p.out_c : NULL, &ep);
+        }
+    }
+    assert_memory_equal(got, got2, n_out * sizeof *got);
+    free(got2);
     snprintf(what, sizeof what, "conv isa%d b%d %dx%dx%d->%d k%d s%d d%d%s%s", (int)isa,
              cc->batch, cc->h, cc->w, cc->ic, cc->oc, cc->k, cc->stride, cc->dil,
              cc->relu6 ? " relu6" : "", cc->residual ? " +res" : "");
@@ -131,6 +148,12 @@ static void test_conv_shapes(void **state)
         {1, 8, 8, 3, 16, 3, 2, 1, 1, 0},     /* even size stride 2: pad 0 before, 1 after */
         {1, 9, 7, 5, 19, 3, 1, 2, 0, 1},     /* dilated 3x3 */
         {2, 6, 5, 4, 7, 5, 2, 1, 1, 1},
+        {2, 11, 17, 3, 64, 3, 2, 1, 1, 1},  /* stem-like, read in place: odd sizes, batch 2 */
+        {1, 14, 14, 3, 32, 3, 2, 1, 1, 0},  /* even: the last row and column pad after */
+        {1, 10, 12, 4, 32, 3, 1, 1, 0, 1},  /* 3x3 stride 1 in place */
+        {1, 9, 8, 5, 32, 3, 1, 2, 0, 0},    /* dilated: im2col only */
+        {1, 13, 9, 70, 24, 1, 1, 1, 1, 1},  /* N = 24: a full block with the half one */
+        {1, 5, 7, 96, 40, 1, 1, 1, 0, 1},   /* N = 40: a pair, then the half block alone */
     };
     mcl_cpu_isa isas[2] = {MCL_ISA_GENERIC, mcl_cpu_detect_isa()};
     for (int s = 0; s < 2; s++)
@@ -157,10 +180,13 @@ static void run_dw(const dw_case *dc, mcl_cpu_isa isa, uint64_t seed)
     float *ref = malloc(n_out * sizeof *ref), *got = malloc(n_out * sizeof *got);
     assert_true(ref && got);
     mcl_cpu_dwconv2d(&p, in, w, bias, res, ref);
+    /* Rows split unevenly; the lower rows' channels split at a multiple of 16 too. */
+    const int csplit = p.out_c > 16 ? 16 * ((p.out_c / 16 + 1) / 2) : p.out_c;
     for (int b = 0; b < p.batch; b++) {
         int mid = p.out_h / 3;
-        mcl_dwconv_rows(isa, &p, in, w, bias, res, got, b, 0, mid);
-        mcl_dwconv_rows(isa, &p, in, w, bias, res, got, b, mid, p.out_h);
+        mcl_dwconv_rows(isa, &p, in, w, bias, res, got, b, 0, mid, 0, p.out_c);
+        mcl_dwconv_rows(isa, &p, in, w, bias, res, got, b, mid, p.out_h, 0, csplit);
+        mcl_dwconv_rows(isa, &p, in, w, bias, res, got, b, mid, p.out_h, csplit, p.out_c);
     }
     char what[160];
     snprintf(what, sizeof what, "dw isa%d b%d %dx%dx%d k%d s%d d%d%s%s", (int)isa, dc->batch,
@@ -189,6 +215,10 @@ static void test_dw_shapes(void **state)
         {1, 17, 19, 40, 3, 2, 1, 1, 1}, /* stride-2 interior tiles, channel tail */
         {1, 10, 21, 16, 3, 1, 1, 0, 0}, /* stride-1 tiles of 8, 4 and 1 */
         {1, 7, 7, 960, 3, 1, 1, 1, 1},  /* MobileNetV2's last depthwise layer */
+        {1, 19, 23, 40, 3, 1, 2, 1, 1}, /* dilated tiles of 8, 4, 1 and a channel tail */
+        {2, 13, 37, 21, 3, 2, 1, 0, 1}, /* stride-2 tiles of 8, 4, 1 */
+        {1, 5, 6, 33, 3, 1, 2, 1, 0},   /* dilated: no interior column at all */
+        {1, 15, 9, 24, 3, 3, 1, 1, 0},  /* stride 3: the bounds-checked path only */
     };
     mcl_cpu_isa isas[2] = {MCL_ISA_GENERIC, mcl_cpu_detect_isa()};
     for (int s = 0; s < 2; s++)
@@ -243,7 +273,7 @@ static void test_resize_matches_reference(void **state)
             float *ref = malloc(n_out * sizeof *ref), *got = malloc(n_out * sizeof *got);
             assert_true(ref && got);
             mcl_cpu_resize_bilinear(z[0], z[1], z[2], c, in, z[3], z[4], ac, hp, ref);
-            mcl_resize_plan rp = {z[0], z[1], z[2], c, z[3], z[4], ac, hp, NULL, NULL, NULL};
+            mcl_resize_plan rp = {z[0], z[1], z[2], c, z[3], z[4], ac, hp, NULL, NULL, NULL, NULL};
             assert_int_equal(mcl_resize_plan_init(&rp, NULL), MCL_OK);
             const int rows = z[0] * z[3], mid = rows / 3;
             mcl_resize_rows(&rp, in, got, 0, mid);
@@ -251,6 +281,53 @@ static void test_resize_matches_reference(void **state)
             assert_memory_equal(ref, got, n_out * sizeof *ref);
             mcl_resize_plan_release(&rp);
             free(in);
+            free(ref);
+            free(got);
+        }
+}
+
+/* The fused resize + arg max gives the labels of the reference resize then the reference arg
+ * max exactly, on both instruction sets: pixel groups of 16 and tails, shrinking and growing,
+ * every mode, ties (inputs on a coarse grid make equal maxima common) and NaNs. */
+static void test_resize_argmax_matches_reference(void **state)
+{
+    static const int sizes[][6] = {/* batch, in_h, in_w, out_h, out_w, c */
+                                   {1, 33, 33, 129, 67, 21}, {2, 5, 7, 11, 3, 1},
+                                   {1, 9, 4, 9, 4, 16},      {1, 3, 5, 17, 13, 17},
+                                   {1, 6, 5, 1, 1, 33},      {1, 4, 4, 9, 9, 64},
+                                   {1, 3, 70, 2, 20, 5},     /* shrinking 3.5x: scalar groups */
+                                   {2, 4, 40, 5, 37, 2}};
+    mcl_cpu_isa isas[2] = {MCL_ISA_GENERIC, mcl_cpu_detect_isa()};
+    mcl_rng rng;
+    mcl_rng_seed(&rng, 950);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        for (int mode = 0; mode < 3; mode++) {
+            const int *z = sizes[i];
+            const int c = z[5], ac = mode == 1, hp = mode == 2;
+            size_t n_in = (size_t)z[0] * z[1] * z[2] * c, n_out = (size_t)z[0] * z[3] * z[4] * c;
+            size_t pixels = n_out / (size_t)c;
+            float *in = mcl_test_random_array(&rng, n_in, -3.0f, 3.0f);
+            for (size_t k = 0; k < n_in; k++) in[k] = (float)(int)in[k];
+            if (mode == 2 && n_in > 3) in[n_in / 2] = NAN;
+            float *scores = malloc(n_out * sizeof *scores);
+            float *ref = malloc(pixels * sizeof *ref), *got = malloc(pixels * sizeof *got);
+            assert_true(scores && ref && got);
+            mcl_cpu_resize_bilinear(z[0], z[1], z[2], c, in, z[3], z[4], ac, hp, scores);
+            mcl_cpu_argmax_channels((int)pixels, c, scores, ref);
+            mcl_resize_plan rp = {z[0], z[1], z[2], c, z[3], z[4], ac, hp, NULL, NULL, NULL, NULL};
+            assert_int_equal(mcl_resize_plan_init(&rp, NULL), MCL_OK);
+            assert_int_equal(mcl_resize_argmax_init(&rp, NULL), MCL_OK);
+            mcl_resize_argmax_prepare(&rp, in);
+            const int rows = z[0] * z[3], mid = rows / 3;
+            for (int s = 0; s < 2; s++) {
+                memset(got, 0xff, pixels * sizeof *got);
+                mcl_resize_argmax_rows(isas[s], &rp, in, got, 0, mid);
+                mcl_resize_argmax_rows(isas[s], &rp, in, got, mid, rows);
+                assert_memory_equal(ref, got, pixels * sizeof *ref);
+            }
+            mcl_resize_plan_release(&rp);
+            free(in);
+            free(scores);
             free(ref);
             free(got);
         }
@@ -327,6 +404,62 @@ static void test_plan_segmentation_model(void **state)
     mcl_model_free(m);
 }
 
+/* Built networks at odd sizes whose expansions are large enough for the fused pointwise +
+ * depthwise bands of AVX-512 (stride 2 on 81x81x144, 129x129x96, 65x65x144; stride 1 on
+ * 65x65x144), through the plan with 1 and 3 threads against the reference backend (the
+ * DeepLab build's label map holds 8 classes, so agreement is not trivial). */
+static void test_plan_fused_pointwise_depthwise(void **state)
+{
+    /* The half-width DeepLab: there the memory plan puts a fused pair's output on the first
+     * op's input, which the plan must notice (fusing anyway corrupted 4% of the labels). */
+    static const char *const archs[] = {"mobilenet_v2:1.4:161", "deeplabv3_mnv2:257",
+                                        "deeplabv3_mnv2:513:0.5"};
+    for (size_t a = 0; a < sizeof archs / sizeof archs[0]; a++) {
+        mcl_model *m = NULL;
+        assert_int_equal(mcl_model_build(archs[a], &m, NULL), MCL_OK);
+        const mcl_graph *g = &m->graph;
+        const mcl_tensor *tin = &g->tensors[g->inputs[0]], *tout = &g->tensors[g->outputs[0]];
+        float *ref = calloc(g->arena_floats, sizeof(float));
+        float *got = calloc(g->arena_floats, sizeof(float));
+        assert_true(ref && got);
+        mcl_rng rng;
+        mcl_rng_seed(&rng, 13 + a);
+        mcl_rng_fill(&rng, ref + tin->arena_offset, tin->count, -1.0f, 1.0f);
+        assert_int_equal(mcl_cpu_run_graph(g, 0, ref, NULL), MCL_OK);
+        /* 1 and 3 threads with this CPU's kernels, then 2 threads on the portable ones (a plan
+         * reads MOBILECL_CPU_ISA when it is created). */
+        for (int run = 0; run < 3; run++) {
+            const int threads = run == 0 ? 1 : run == 1 ? 3 : 2;
+            const char *was = getenv("MOBILECL_CPU_ISA");
+            char saved[32] = "";
+            if (was) snprintf(saved, sizeof saved, "%s", was);
+            if (run == 2) setenv("MOBILECL_CPU_ISA", "generic", 1);
+            memcpy(got + tin->arena_offset, ref + tin->arena_offset, tin->count * sizeof(float));
+            mcl_cpu_plan *plan = NULL;
+            assert_int_equal(mcl_cpu_plan_create(g, threads, &plan, NULL), MCL_OK);
+            if (was) setenv("MOBILECL_CPU_ISA", saved, 1);
+            else unsetenv("MOBILECL_CPU_ISA");
+            assert_int_equal(mcl_cpu_plan_run(plan, 0, got, NULL, NULL), MCL_OK);
+            mcl_cpu_plan_free(plan);
+            if (a == 0) { /* class probabilities; then a label map */
+                assert_int_equal(mcl_test_compare(archs[a], ref + tout->arena_offset,
+                                                  got + tout->arena_offset, tout->count, 1e-5f,
+                                                  1e-3f),
+                                 0);
+            } else {
+                size_t differ = 0;
+                for (size_t i = 0; i < tout->count; i++)
+                    differ += ref[tout->arena_offset + i] != got[tout->arena_offset + i];
+                if (differ * 1000 > tout->count)
+                    fail_msg("%s: %zu of %zu labels differ", archs[a], differ, tout->count);
+            }
+        }
+        free(ref);
+        free(got);
+        mcl_model_free(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,7 +468,9 @@ int main(void)
         cmocka_unit_test(test_thread_pool_runs_every_task_once),
         cmocka_unit_test(test_plan_whole_model),
         cmocka_unit_test(test_resize_matches_reference),
+        cmocka_unit_test(test_resize_argmax_matches_reference),
         cmocka_unit_test(test_plan_segmentation_model),
+        cmocka_unit_test(test_plan_fused_pointwise_depthwise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,13 +48,23 @@ void mcl_gemm_rows(mcl_cpu_isa isa, const mcl_packed_gemm *pk, const float *a, s
 
 /* im2col of output pixels [pix0, pix0 + count) of image `batch` of a convolution: row r of col
  * holds the kh * kw * in_c inputs of pixel pix0 + r in OHWI order, zeros where padded. */
-void mcl_im2col(const mcl_conv_params *p, const float *in, int batch, int pix0, int count,
-                float *col);
+void mcl_im2col(mcl_cpu_isa isa, const mcl_conv_params *p, const float *in, int batch, int pix0,
+                int count, float *col);
 
-/* Depthwise convolution (depth multiplier 1), output rows [oy0, oy1) of image `batch`. */
+/* Output pixels [pix0, pix0 + count) of image `batch` of a convolution with packed weights
+ * pk (OHWI as [n][kh * kw * in_c]), written from out on (row stride n, residual alike).  On
+ * AVX-512, with undilated rows and n a multiple of 32, the pixels whose taps all lie inside the
+ * image read the input in place; the others (and every pixel elsewhere) go through im2col in
+ * col (count * k floats).  The same sums either way. */
+void mcl_conv_pixels(mcl_cpu_isa isa, const mcl_packed_gemm *pk, const mcl_conv_params *p,
+                     const float *in, int batch, int pix0, int count, float *col, float *out,
+                     const float *residual, const mcl_epilogue *ep);
+
+/* Depthwise convolution (depth multiplier 1), output rows [oy0, oy1) of image `batch`,
+ * channels [ch0, ch1) (ch0 a multiple of 16; small layers split channels between threads). */
 void mcl_dwconv_rows(mcl_cpu_isa isa, const mcl_conv_params *p, const float *in, const float *w,
                      const float *bias, const float *residual, float *out, int batch, int oy0,
-                     int oy1);
+                     int oy1, int ch0, int ch1);
 
 /* RESIZE_BILINEAR with TFLite's semantics (as mcl_cpu_resize_bilinear, bit for bit), output
  * rows [row0, row1) of batch * out_h, with the horizontal source table precomputed once per op
@@ -63,10 +73,23 @@ typedef struct mcl_resize_plan {
     int batch, in_h, in_w, c, out_h, out_w, align_corners, half_pixel_centers;
     int *x0, *x1;
     float *fx;
+    float *cols; /* mcl_resize_argmax_init: the input transposed, [batch][in_h][c][in_w + 32] */
 } mcl_resize_plan;
 
 mcl_status mcl_resize_plan_init(mcl_resize_plan *rp, mcl_error *err);
 void mcl_resize_plan_release(mcl_resize_plan *rp);
 void mcl_resize_rows(const mcl_resize_plan *rp, const float *in, float *out, int row0, int row1);
+
+/* RESIZE_BILINEAR then ARG_MAX over the channels in one pass: labels[r * out_w + x] is the
+ * arg max of the resized values mcl_resize_rows would store (the same bits, so the same label;
+ * the first of equal maxima, as mcl_cpu_argmax_channels), without storing them.  DeepLab's
+ * 513x513x21 tail thus never writes and rereads its 22 MB of class scores.  The AVX-512 path
+ * reads the input transposed: mcl_resize_argmax_init once (after mcl_resize_plan_init), then
+ * per run mcl_resize_argmax_prepare(in) before the rows; without the table the portable path
+ * runs. */
+mcl_status mcl_resize_argmax_init(mcl_resize_plan *rp, mcl_error *err);
+void mcl_resize_argmax_prepare(const mcl_resize_plan *rp, const float *in);
+void mcl_resize_argmax_rows(mcl_cpu_isa isa, const mcl_resize_plan *rp, const float *in,
+                            float *labels, int row0, int row1);
 
 #endif

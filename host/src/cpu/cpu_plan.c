@@ -10,12 +10,21 @@
 #include "cpu_backend.h"
 #include "cpu_ops.h"
 #include "cpu_fast.h"
+#include "cpu_fuse.h"
 #include "thread_pool.h"
 
 /* Output pixels per task of a matrix-product op: a multiple of the 7-row register tile. */
 #define ROW_CHUNK 56
-/* Packed 16-channel blocks per task. */
+/* Packed 16-channel blocks per task, at most. */
 #define BLOCK_GROUP 4
+/* With several threads, an op is cut into at least this many tasks per thread where it can be
+ * (tasks are claimed one at a time, so a thread finishes at most one task after another): a
+ * 7x7x320 layer as 5 tasks of 4 blocks ran 3 on one thread and 2 on the other. */
+#define TASKS_PER_THREAD 8
+/* ... but no smaller than this many multiply-adds where the layer allows: claiming a task costs
+ * ~0.1-0.25 us when two threads contend for the ticket, and MobileNetV2's 112x112x32 -> 16
+ * layer as 224 tasks of 29K multiply-adds (0.3 us each) ran no faster on 2 threads than on 1. */
+#define MIN_TASK_MACS (1 << 18)
 
 typedef enum {
     K_REFERENCE = 0,
@@ -36,13 +45,21 @@ typedef struct {
     mcl_packed_gemm pk;
     mcl_resize_plan resize;
     int rows;              /* matrix-product rows: pixels (per image for im2col) or batch */
-    int row_chunks, groups;
+    int chunk;             /* matrix-product rows per task (a multiple of ROW_CHUNK) */
+    int row_chunks, groups, block_group;
+    int dw_rows;           /* depthwise: output rows per task */
+    int ch_step, ch_groups; /* depthwise: channels per task, tasks per output row */
     int channels;          /* arg max: values per pixel */
+    int argmax_fused;      /* resize: also computes the next op's ARG_MAX (which it skips) */
+    int band;              /* pointwise: also runs the next (depthwise) op, this many of its
+                            * output rows per task; 0: not fused */
+    int fused_away;        /* done by the op before it, unless the run starts here */
 } plan_op;
 
 struct mcl_cpu_plan {
     const mcl_graph *g;
     mcl_cpu_isa isa;
+    int threads;
     mcl_thread_pool *pool;
     plan_op *ops;
     float *scratch;        /* threads * scratch_floats, for im2col */
@@ -57,6 +74,9 @@ typedef struct {
     const float *in, *res, *bias, *w;
     float *out;
     mcl_epilogue ep;
+    const mcl_op *dw;      /* fused depthwise op, its weights, bias, residual and output */
+    const float *dw_w, *dw_bias, *dw_res;
+    float *dw_out;
 } task_ctx;
 
 static int is_pointwise(const mcl_conv_params *p)
@@ -72,6 +92,36 @@ static const float *tensor_data(const mcl_graph *g, const mcl_op *op, int j)
 
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
+static int tasks_wanted(const mcl_cpu_plan *plan)
+{
+    return plan->threads > 1 ? TASKS_PER_THREAD * plan->threads : 1;
+}
+
+/* Units (rows) per task from `unit` up, doubling while a task does fewer than MIN_TASK_MACS
+ * and the doubled size still leaves the tasks wanted (`parallel` tasks per row range). */
+static int task_rows(const mcl_cpu_plan *plan, int total, int unit, double macs_per_row,
+                     int parallel)
+{
+    int rows = unit;
+    /* One thread claims nothing; its tasks keep the sizes measured best there. */
+    if (plan->threads == 1) return unit;
+    while (rows < total && (double)rows * macs_per_row < MIN_TASK_MACS &&
+           ceil_div(total, 2 * rows) * parallel >= tasks_wanted(plan))
+        rows *= 2;
+    return rows;
+}
+
+/* Blocks per task of a matrix product: BLOCK_GROUP, fewer when that leaves too few tasks for
+ * the threads to share evenly. */
+static void split_blocks(const mcl_cpu_plan *plan, plan_op *po)
+{
+    const int want = tasks_wanted(plan);
+    po->block_group = BLOCK_GROUP;
+    while (po->block_group > 1 && po->row_chunks * ceil_div(po->pk.blocks, po->block_group) < want)
+        po->block_group /= 2;
+    po->groups = ceil_div(po->pk.blocks, po->block_group);
+}
+
 static mcl_status plan_one(mcl_cpu_plan *plan, int i, size_t *scratch, mcl_error *err)
 {
     const mcl_graph *g = plan->g;
@@ -86,36 +136,75 @@ static mcl_status plan_one(mcl_cpu_plan *plan, int i, size_t *scratch, mcl_error
         if (is_pointwise(p)) {
             po->kind = K_POINTWISE;
             po->rows = p->batch * p->out_h * p->out_w;
+            /* The portable depthwise kernel is compute-bound: fusing only added the band
+             * overlap there (DeepLab +5%), so only AVX-512 fuses. */
+            po->band = plan->isa == MCL_ISA_AVX512 ? mcl_fuse_dw_band(g, i, plan->threads) : 0;
+            if (po->band) {
+                const mcl_conv_params *q = &g->ops[i + 1].conv;
+                size_t need =
+                    (size_t)mcl_fuse_band_rows(q, po->band) * (size_t)q->in_w * (size_t)q->in_c;
+                if (need > *scratch) *scratch = need;
+            }
         } else {
             po->kind = K_IM2COL;
             po->rows = p->out_h * p->out_w;
-            size_t need = (size_t)ROW_CHUNK * (size_t)k;
+        }
+        const int blocks = po->pk.blocks < BLOCK_GROUP ? po->pk.blocks : BLOCK_GROUP;
+        po->chunk = po->kind == K_IM2COL
+                        ? task_rows(plan, po->rows, ROW_CHUNK, (double)k * p->out_c, p->batch)
+                        : task_rows(plan, po->rows, ROW_CHUNK, (double)k * MCL_GEMM_BLOCK * blocks,
+                                    ceil_div(po->pk.blocks, BLOCK_GROUP));
+        if (po->kind == K_IM2COL) {
+            size_t need = (size_t)po->chunk * (size_t)k;
             if (need > *scratch) *scratch = need;
         }
-        po->row_chunks = ceil_div(po->rows, ROW_CHUNK);
-        po->groups = po->kind == K_IM2COL ? 1 : ceil_div(po->pk.blocks, BLOCK_GROUP);
-        if (po->kind == K_IM2COL) po->row_chunks *= p->batch;
+        po->row_chunks = ceil_div(po->rows, po->chunk);
+        if (po->kind == K_IM2COL) {
+            po->groups = 1;
+            po->block_group = po->pk.blocks;
+            po->row_chunks *= p->batch;
+        } else {
+            split_blocks(plan, po);
+        }
     } else if (op->kind == MCL_OP_DWCONV2D && w && p->in_c == p->out_c) {
         po->kind = K_DEPTHWISE;
+        po->fused_away = i > 0 && plan->ops[i - 1].band > 0;
+        /* Bands of rows are the tasks; a layer with few rows splits its channels too. */
+        const double row_macs = (double)p->out_w * p->out_c * p->kernel_h * p->kernel_w;
+        po->dw_rows = task_rows(plan, p->out_h, 1, row_macs, p->batch);
+        const int rows = p->batch * ceil_div(p->out_h, po->dw_rows);
+        const int blocks = ceil_div(p->out_c, MCL_GEMM_BLOCK), want = tasks_wanted(plan);
+        int parts = rows >= want ? 1 : ceil_div(want, rows);
+        if (parts > blocks) parts = blocks;
+        po->ch_step = ceil_div(blocks, parts) * MCL_GEMM_BLOCK;
+        po->ch_groups = ceil_div(p->out_c, po->ch_step);
     } else if (op->kind == MCL_OP_FULLY_CONNECTED && w) {
         const mcl_tensor *wt = &g->tensors[op->inputs[1]];
         mcl_status st = mcl_gemm_pack(w, bias, wt->shape[0], wt->shape[1], &po->pk, err);
         if (st != MCL_OK) return st;
         po->kind = K_FULLY_CONNECTED;
         po->rows = (int)(g->tensors[op->inputs[0]].count / (size_t)wt->shape[1]);
+        po->chunk = ROW_CHUNK;
         po->row_chunks = ceil_div(po->rows, ROW_CHUNK);
-        po->groups = ceil_div(po->pk.blocks, BLOCK_GROUP);
+        split_blocks(plan, po);
     } else if (op->kind == MCL_OP_RESIZE_BILINEAR) {
         int i4[4], o4[4];
         mcl_tensor_nhwc(&g->tensors[op->inputs[0]], i4);
         mcl_tensor_nhwc(&g->tensors[op->outputs[0]], o4);
         mcl_resize_plan rp = {i4[0], i4[1], i4[2], i4[3], o4[1], o4[2], op->align_corners,
-                              op->half_pixel_centers, NULL, NULL, NULL};
+                              op->half_pixel_centers, NULL, NULL, NULL, NULL};
         po->resize = rp;
         mcl_status st = mcl_resize_plan_init(&po->resize, err);
         if (st != MCL_OK) return st;
         po->kind = K_RESIZE;
         po->rows = o4[0] * o4[1];
+        /* The portable fused pass (a serial '>' chain per pixel) is no faster than the two
+         * ops apart, so only AVX-512 fuses: 5.2 -> 1.4 ms for DeepLab's tail on one thread. */
+        po->argmax_fused = plan->isa == MCL_ISA_AVX512 && mcl_fuse_argmax(g, i);
+        if (po->argmax_fused) {
+            st = mcl_resize_argmax_init(&po->resize, err);
+            if (st != MCL_OK) return st;
+        }
     } else if (op->kind == MCL_OP_ARGMAX) {
         /* mcl_cpu_check_graph admits only the innermost axis. */
         int i4[4];
@@ -123,6 +212,7 @@ static mcl_status plan_one(mcl_cpu_plan *plan, int i, size_t *scratch, mcl_error
         po->kind = K_ARGMAX;
         po->rows = (int)(g->tensors[op->inputs[0]].count / (size_t)(i4[3] > 0 ? i4[3] : 1));
         po->channels = i4[3];
+        po->fused_away = i > 0 && plan->ops[i - 1].argmax_fused;
     }
     return mcl_ok(err);
 }
@@ -139,8 +229,9 @@ mcl_status mcl_cpu_plan_create(const mcl_graph *g, int threads, mcl_cpu_plan **o
     mcl_status st = plan->ops ? MCL_OK
                               : mcl_fail(err, MCL_ERR_NOMEM, "out of memory for the CPU plan");
     size_t scratch = 0;
-    for (int i = 0; i < g->num_ops && st == MCL_OK; i++) st = plan_one(plan, i, &scratch, err);
     if (st == MCL_OK) st = mcl_thread_pool_create(threads, &plan->pool, err);
+    if (st == MCL_OK) plan->threads = mcl_thread_pool_threads(plan->pool);
+    for (int i = 0; i < g->num_ops && st == MCL_OK; i++) st = plan_one(plan, i, &scratch, err);
     if (st == MCL_OK && scratch) {
         size_t t = (size_t)mcl_thread_pool_threads(plan->pool);
         if (scratch > SIZE_MAX / sizeof(float) / t) {
@@ -188,13 +279,44 @@ static void gemm_task(void *arg, int task, int thread)
     const task_ctx *c = arg;
     const plan_op *po = c->po;
     const int chunk = task / po->groups, group = task % po->groups;
-    const int r0 = chunk * ROW_CHUNK;
-    const int rows = po->rows - r0 < ROW_CHUNK ? po->rows - r0 : ROW_CHUNK;
-    const int b0 = group * BLOCK_GROUP;
-    const int b1 = b0 + BLOCK_GROUP < po->pk.blocks ? b0 + BLOCK_GROUP : po->pk.blocks;
+    const int r0 = chunk * po->chunk;
+    const int rows = po->rows - r0 < po->chunk ? po->rows - r0 : po->chunk;
+    const int b0 = group * po->block_group;
+    const int b1 = b0 + po->block_group < po->pk.blocks ? b0 + po->block_group : po->pk.blocks;
     const size_t k = (size_t)po->pk.k, n = (size_t)po->pk.n;
     mcl_gemm_rows(c->plan->isa, &po->pk, c->in + (size_t)r0 * k, k, rows, b0, b1,
                   c->out + (size_t)r0 * n, n, c->res ? c->res + (size_t)r0 * n : NULL, &c->ep);
+}
+
+/* One band of a fused pointwise + depthwise pair: the pointwise rows the band reads, into this
+ * thread's scratch, then the depthwise rows from there (its geometry shifted to the scratch's
+ * first row, which is image row `lo`; rows outside the image stay padding). */
+static void pw_dw_task(void *arg, int task, int thread)
+{
+    const task_ctx *c = arg;
+    const plan_op *po = c->po;
+    const mcl_conv_params *q = &c->dw->conv;
+    const int bands = ceil_div(q->out_h, po->band);
+    const int b = task / bands, oy0 = (task % bands) * po->band;
+    const int oy1 = oy0 + po->band < q->out_h ? oy0 + po->band : q->out_h;
+    int lo = oy0 * q->stride_h - q->pad_top, hi = (oy1 - 1) * q->stride_h - q->pad_top + 2;
+    if (lo < 0) lo = 0;
+    if (hi > q->in_h - 1) hi = q->in_h - 1;
+    float *rows = c->plan->scratch + (size_t)thread * c->plan->scratch_floats;
+    const size_t k = (size_t)po->pk.k, n = (size_t)po->pk.n;
+    mcl_conv_params band = *q;
+    band.batch = 1;
+    band.in_h = hi >= lo ? hi - lo + 1 : 0;
+    band.pad_top = q->pad_top + lo;
+    if (band.in_h > 0) {
+        const size_t px0 = ((size_t)b * (size_t)q->in_h + (size_t)lo) * (size_t)q->in_w;
+        mcl_gemm_rows(c->plan->isa, &po->pk, c->in + px0 * k, k, band.in_h * q->in_w, 0,
+                      po->pk.blocks, rows, n, NULL, &c->ep);
+    }
+    const size_t img = (size_t)q->out_h * (size_t)q->out_w * (size_t)q->out_c;
+    mcl_dwconv_rows(c->plan->isa, &band, rows, c->dw_w, c->dw_bias,
+                    c->dw_res ? c->dw_res + (size_t)b * img : NULL, c->dw_out + (size_t)b * img,
+                    0, oy0, oy1, 0, q->out_c);
 }
 
 static void im2col_task(void *arg, int task, int thread)
@@ -202,15 +324,13 @@ static void im2col_task(void *arg, int task, int thread)
     const task_ctx *c = arg;
     const plan_op *po = c->po;
     const mcl_conv_params *p = &c->op->conv;
-    const int per_image = ceil_div(po->rows, ROW_CHUNK);
-    const int batch = task / per_image, r0 = (task % per_image) * ROW_CHUNK;
-    const int rows = po->rows - r0 < ROW_CHUNK ? po->rows - r0 : ROW_CHUNK;
+    const int per_image = ceil_div(po->rows, po->chunk);
+    const int batch = task / per_image, r0 = (task % per_image) * po->chunk;
+    const int rows = po->rows - r0 < po->chunk ? po->rows - r0 : po->chunk;
     float *col = c->plan->scratch + (size_t)thread * c->plan->scratch_floats;
-    mcl_im2col(p, c->in, batch, r0, rows, col);
-    const size_t n = (size_t)po->pk.n;
-    const size_t o0 = ((size_t)batch * (size_t)po->rows + (size_t)r0) * n;
-    mcl_gemm_rows(c->plan->isa, &po->pk, col, (size_t)po->pk.k, rows, 0, po->pk.blocks,
-                  c->out + o0, n, c->res ? c->res + o0 : NULL, &c->ep);
+    const size_t o0 = ((size_t)batch * (size_t)po->rows + (size_t)r0) * (size_t)po->pk.n;
+    mcl_conv_pixels(c->plan->isa, &po->pk, p, c->in, batch, r0, rows, col, c->out + o0,
+                    c->res ? c->res + o0 : NULL, &c->ep);
 }
 
 static void dw_task(void *arg, int task, int thread)
@@ -218,8 +338,14 @@ static void dw_task(void *arg, int task, int thread)
     (void)thread;
     const task_ctx *c = arg;
     const mcl_conv_params *p = &c->op->conv;
-    const int batch = task / p->out_h, oy = task % p->out_h;
-    mcl_dwconv_rows(c->plan->isa, p, c->in, c->w, c->bias, c->res, c->out, batch, oy, oy + 1);
+    const int band = task / c->po->ch_groups, part = task % c->po->ch_groups;
+    const int per_image = ceil_div(p->out_h, c->po->dw_rows);
+    const int batch = band / per_image, oy0 = (band % per_image) * c->po->dw_rows;
+    const int oy1 = oy0 + c->po->dw_rows < p->out_h ? oy0 + c->po->dw_rows : p->out_h;
+    const int ch0 = part * c->po->ch_step;
+    const int ch1 = ch0 + c->po->ch_step < p->out_c ? ch0 + c->po->ch_step : p->out_c;
+    mcl_dwconv_rows(c->plan->isa, p, c->in, c->w, c->bias, c->res, c->out, batch, oy0, oy1, ch0,
+                    ch1);
 }
 
 static void resize_task(void *arg, int task, int thread)
@@ -229,6 +355,15 @@ static void resize_task(void *arg, int task, int thread)
     const int r0 = task * RESIZE_ROWS;
     const int r1 = r0 + RESIZE_ROWS < c->po->rows ? r0 + RESIZE_ROWS : c->po->rows;
     mcl_resize_rows(&c->po->resize, c->in, c->out, r0, r1);
+}
+
+static void resize_argmax_task(void *arg, int task, int thread)
+{
+    (void)thread;
+    const task_ctx *c = arg;
+    const int r0 = task * RESIZE_ROWS;
+    const int r1 = r0 + RESIZE_ROWS < c->po->rows ? r0 + RESIZE_ROWS : c->po->rows;
+    mcl_resize_argmax_rows(c->plan->isa, &c->po->resize, c->in, c->out, r0, r1);
 }
 
 static void argmax_task(void *arg, int task, int thread)
@@ -274,6 +409,16 @@ static mcl_status run_op(mcl_cpu_plan *plan, int i, float *arena, mcl_error *err
         c.ep.res_min = op->conv.res_min;
         c.ep.res_max = op->conv.res_max;
     }
+    if (po->band) {
+        c.dw = &g->ops[i + 1];
+        c.dw_w = tensor_data(g, c.dw, 1);
+        c.dw_bias = tensor_data(g, c.dw, 2);
+        c.dw_res = c.dw->residual >= 0 ? arena + g->tensors[c.dw->residual].arena_offset : NULL;
+        c.dw_out = arena + g->tensors[c.dw->outputs[0]].arena_offset;
+        mcl_thread_pool_run(plan->pool, pw_dw_task, &c,
+                            c.dw->conv.batch * ceil_div(c.dw->conv.out_h, po->band));
+        return MCL_OK;
+    }
     switch (po->kind) {
     case K_POINTWISE:
     case K_FULLY_CONNECTED:
@@ -283,10 +428,19 @@ static mcl_status run_op(mcl_cpu_plan *plan, int i, float *arena, mcl_error *err
         mcl_thread_pool_run(plan->pool, im2col_task, &c, po->row_chunks);
         break;
     case K_DEPTHWISE:
-        mcl_thread_pool_run(plan->pool, dw_task, &c, op->conv.batch * op->conv.out_h);
+        mcl_thread_pool_run(plan->pool, dw_task, &c,
+                            op->conv.batch * ceil_div(op->conv.out_h, po->dw_rows) *
+                                po->ch_groups);
         break;
     case K_RESIZE:
-        mcl_thread_pool_run(plan->pool, resize_task, &c, ceil_div(po->rows, RESIZE_ROWS));
+        if (po->argmax_fused) {
+            c.out = arena + g->tensors[g->ops[i + 1].outputs[0]].arena_offset;
+            mcl_resize_argmax_prepare(&po->resize, c.in);
+            mcl_thread_pool_run(plan->pool, resize_argmax_task, &c,
+                                ceil_div(po->rows, RESIZE_ROWS));
+        } else {
+            mcl_thread_pool_run(plan->pool, resize_task, &c, ceil_div(po->rows, RESIZE_ROWS));
+        }
         break;
     case K_ARGMAX:
         mcl_thread_pool_run(plan->pool, argmax_task, &c, ceil_div(po->rows, ARGMAX_PIXELS));
@@ -302,6 +456,10 @@ mcl_status mcl_cpu_plan_run(mcl_cpu_plan *plan, int first, float *arena, double 
 {
     if (!plan || !arena) return mcl_fail(err, MCL_ERR_ARGUMENT, "CPU plan: NULL argument");
     for (int i = first; i < plan->g->num_ops; i++) {
+        if (plan->ops[i].fused_away && i > first) {
+            if (op_ms) op_ms[i] = 0.0; /* counted in the op it was fused into */
+            continue;
+        }
         const double t0 = op_ms ? now_ms() : 0.0;
         mcl_status st = run_op(plan, i, arena, err);
         if (st != MCL_OK) return st;
