@@ -146,6 +146,18 @@ typedef enum mcl_precision {
     MCL_PRECISION_FP16      /* half storage (vload_half/vstore_half), float math */
 } mcl_precision;
 
+/* Kernel variants and work-group sizes of the OpenCL backend's convolutions (docs/
+ * PERFORMANCE.md, "Tuner").  Tuned choices live in the on-disk cache of the program binaries
+ * (MOBILECL_CACHE_DIR, else ~/.cache/mobilecl; "off" disables it), one file per device, driver
+ * and kernel version; `mobilecl tune` or mcl_tune_model() fills it.  The CPU backend ignores
+ * this. */
+typedef enum mcl_tune {
+    MCL_TUNE_CACHED = 0, /* tuned choices from the cache where present, else heuristics */
+    MCL_TUNE_OFF,        /* built-in heuristics only; the cache is not read */
+    MCL_TUNE_ON          /* as CACHED, and layers the cache lacks are measured at session
+                          * creation (seconds on PoCL) and stored */
+} mcl_tune;
+
 typedef struct mcl_options {
     mcl_device device;
     mcl_pointwise pointwise;
@@ -153,6 +165,7 @@ typedef struct mcl_options {
     int cl_device;     /* index within the platform; -1 = first usable (GPU before CPU) */
     int threads;       /* CPU threads; 0 = one per online processor */
     mcl_precision precision; /* OpenCL storage precision; MCL_PRECISION_FP32 by default */
+    mcl_tune tune;           /* OpenCL variant tuning; MCL_TUNE_CACHED by default */
 } mcl_options;
 
 mcl_options mcl_options_default(void);
@@ -348,6 +361,51 @@ mcl_status mcl_segment_overlay(const mcl_image *image, const mcl_segmentation *s
 mcl_status mcl_session_profile(mcl_session *session, double *op_ms, int count, mcl_error *err);
 /* CPU threads the session's CPU path runs on (mcl_options.threads resolved); 1 on OpenCL. */
 int mcl_session_threads(const mcl_session *session);
+
+/* Where the start-up of a session went, in milliseconds of wall time (`mobilecl bench`'s
+ * breakdown).  The first five are the load of the session's model (0 for a model built by
+ * mcl_model_build); the cl_ fields are 0 on a CPU session, cpu_plan_ms is 0 on OpenCL. */
+typedef struct mcl_startup_times {
+    double read_ms;        /* reading the model file */
+    double parse_ms;       /* the flatbuffer walk and its checks, without dequantize_ms */
+    double dequantize_ms;  /* constants to float (their memory's first touch included) */
+    double passes_ms;      /* graph passes (fusions, shapes, clamps) */
+    double plan_ms;        /* activation memory plan and the layer table */
+    double cl_platform_ms; /* OpenCL platform and device discovery (PoCL loads LLVM here) */
+    double cl_context_ms;  /* context, queue, device arena */
+    double cl_programs_ms; /* cl_programs programs, cl_programs_cached of them from the cache */
+    int cl_programs, cl_programs_cached;
+    double cl_kernels_ms;  /* clCreateKernel */
+    double cl_upload_ms;   /* weights and constants to the device (on a CPU device their
+                            * packing too: it writes straight into the buffers) */
+    double cl_layers_ms;   /* every layer's preparation: the three above, weight packing
+                            * (other devices), arguments and launch sizes */
+    double cl_finish_ms;   /* the pointwise path choice and the final wait */
+    double cpu_plan_ms;    /* CPU weight packing and thread pool */
+    double host_ms;        /* host buffers: inputs, outputs, the host activation arena */
+} mcl_startup_times;
+
+/* Fills *times for session (all zeros for NULL). */
+void mcl_session_startup_times(const mcl_session *session, mcl_startup_times *times);
+
+/* One tuned layer of mcl_tune_model. */
+typedef struct mcl_tune_layer {
+    int layer;          /* row in the layer table (mcl_model_layer_info) */
+    char kernel[16];    /* "conv1x1", "dwconv2d" or "conv2d" */
+    char heuristic[48]; /* the built-in choice, e.g. "tile 7 wg 4" */
+    char tuned[48];     /* the fastest one measured */
+    double heuristic_ms, tuned_ms; /* one launch of the layer alone (best of a few batches) */
+} mcl_tune_layer;
+
+/* Measures every tunable convolution of model on the OpenCL device options selects (all of
+ * them, cached or not; options->tune is ignored), stores the fastest choices in the tuning
+ * cache, then times whole inferences with the heuristic and the tuned choices, alternated:
+ * network_ms[0] and [1] are their medians.  layers has room for `capacity` rows
+ * (mcl_model_num_layers is enough); *count receives how many were written.  Seconds to
+ * minutes on PoCL with a cold compiler cache.  MCL_ERR_OPENCL without a working device. */
+mcl_status mcl_tune_model(const mcl_model *model, const mcl_options *options,
+                          mcl_tune_layer *layers, int capacity, int *count,
+                          double network_ms[2], mcl_error *err);
 
 /* ---------------------------------------------------------------- detection */
 

@@ -1,7 +1,14 @@
 #include "graph.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int in_const_pool(const mcl_graph *g, const float *p)
+{
+    const uintptr_t a = (uintptr_t)p, lo = (uintptr_t)g->const_pool;
+    return g->const_pool && a >= lo && a - lo < g->const_pool_floats * sizeof(float);
+}
 
 void mcl_graph_release(mcl_graph *g)
 {
@@ -9,13 +16,14 @@ void mcl_graph_release(mcl_graph *g)
     if (g->tensors) {
         for (int i = 0; i < g->num_tensors; i++) {
             free(g->tensors[i].name);
-            free(g->tensors[i].data);
+            if (!in_const_pool(g, g->tensors[i].data)) free(g->tensors[i].data);
             free(g->tensors[i].data_i64);
         }
     }
     free(g->tensors);
     free(g->ops);
     free(g->file);
+    free(g->const_pool);
     memset(g, 0, sizeof *g);
 }
 

@@ -121,6 +121,10 @@ typedef struct mcl_graph {
     int num_device_outputs;
     uint8_t *file;             /* owned copy of the model file (custom_options point here) */
     size_t file_size;
+    /* One owned block holding the float data of the constant tensors the TFLite reader
+     * filled (NULL otherwise): mcl_graph_release frees it, not the tensors' data inside it. */
+    float *const_pool;
+    size_t const_pool_floats;
 } mcl_graph;
 
 /* Frees everything the graph owns (not the struct itself). */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bigalloc.h"
+#include "clock.h"
 #include "error.h"
 #include "memplan.h"
 #include "passes.h"
@@ -107,9 +109,13 @@ mcl_status mcl_model_finish(mcl_model *m, mcl_error *err)
     }
     for (int i = 0; i < g->num_inputs; i++) fill_info(&g->tensors[g->inputs[i]], &m->inputs[i]);
     for (int i = 0; i < g->num_outputs; i++) fill_info(&g->tensors[g->outputs[i]], &m->outputs[i]);
+    const double t0 = mcl_now_ms();
     mcl_status st = mcl_graph_run_passes(g, err);
+    const double t1 = mcl_now_ms();
     if (st == MCL_OK) st = mcl_plan_memory(g, err);
     if (st == MCL_OK) st = build_tables(m, err);
+    m->load_times.passes_ms = t1 - t0;
+    m->load_times.plan_ms = mcl_now_ms() - t1;
     return st;
 }
 
@@ -118,27 +124,28 @@ mcl_status mcl_model_load_memory(const void *data, size_t size, mcl_model **mode
     return mcl_model_load_memory_edit(data, size, NULL, model, err);
 }
 
-mcl_status mcl_model_load_memory_edit(const void *data, size_t size, mcl_model_edit edit,
-                                      mcl_model **model, mcl_error *err)
+/* The model of the file bytes in data, which stay the caller's: the graph keeps no pointer
+ * into them (mcl_tflite_read_borrowed), so neither a file buffer nor a copy of the caller's
+ * bytes outlives the load. */
+static mcl_status load_borrowed(const void *data, size_t size, mcl_model_edit edit,
+                                double read_ms, mcl_model **model, mcl_error *err)
 {
     if (!model || (!data && size)) return mcl_fail(err, MCL_ERR_ARGUMENT, "model: NULL argument");
     *model = NULL;
     if (size > MCL_MAX_MODEL_BYTES)
         return mcl_fail(err, MCL_ERR_MODEL, "model: %zu bytes is larger than the 1 GiB limit", size);
     mcl_model *m = calloc(1, sizeof *m);
-    uint8_t *copy = malloc(size ? size : 1);
-    if (!m || !copy) {
-        free(m);
-        free(copy);
-        return mcl_fail(err, MCL_ERR_NOMEM, "out of memory loading a %zu-byte model", size);
-    }
-    if (size) memcpy(copy, data, size);
-    mcl_status st = mcl_tflite_read(copy, size, &m->graph, err);
+    if (!m) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory loading a %zu-byte model", size);
+    double deq_ms = 0.0;
+    const double t0 = mcl_now_ms();
+    mcl_status st = mcl_tflite_read_borrowed(data, size, &m->graph, &deq_ms, err);
     if (st != MCL_OK) {
-        free(copy);
         free(m);
         return st;
     }
+    m->load_times.read_ms = read_ms;
+    m->load_times.dequantize_ms = deq_ms;
+    m->load_times.parse_ms = mcl_now_ms() - t0 - deq_ms;
     if (edit) st = edit(m, err);
     if (st == MCL_OK) st = mcl_model_finish(m, err);
     if (st != MCL_OK) {
@@ -147,6 +154,12 @@ mcl_status mcl_model_load_memory_edit(const void *data, size_t size, mcl_model_e
     }
     *model = m;
     return mcl_ok(err);
+}
+
+mcl_status mcl_model_load_memory_edit(const void *data, size_t size, mcl_model_edit edit,
+                                      mcl_model **model, mcl_error *err)
+{
+    return load_borrowed(data, size, edit, 0.0, model, err);
 }
 
 mcl_status mcl_model_load_file(const char *path, mcl_model **model, mcl_error *err)
@@ -159,6 +172,7 @@ mcl_status mcl_model_load_file_edit(const char *path, mcl_model_edit edit, mcl_m
 {
     if (!path || !model) return mcl_fail(err, MCL_ERR_ARGUMENT, "model: NULL argument");
     *model = NULL;
+    const double t0 = mcl_now_ms();
     FILE *f = fopen(path, "rb");
     if (!f) return mcl_fail(err, MCL_ERR_IO, "%s: %s", path, strerror(errno));
     /* fopen() opens a folder too, and ftell() then reports LONG_MAX as its size. */
@@ -178,7 +192,8 @@ mcl_status mcl_model_load_file_edit(const char *path, mcl_model_edit edit, mcl_m
         return mcl_fail(err, MCL_ERR_MODEL, "%s: %ld bytes is larger than the 1 GiB limit", path,
                         size);
     }
-    uint8_t *buf = malloc(size ? (size_t)size : 1);
+    /* Read once into a block that lives only while it is parsed. */
+    uint8_t *buf = mcl_big_alloc((size_t)size);
     if (!buf) {
         fclose(f);
         return mcl_fail(err, MCL_ERR_NOMEM, "%s: out of memory for %ld bytes", path, size);
@@ -189,7 +204,7 @@ mcl_status mcl_model_load_file_edit(const char *path, mcl_model_edit edit, mcl_m
         free(buf);
         return mcl_fail(err, MCL_ERR_IO, "%s: read %zu of %ld bytes", path, got, size);
     }
-    mcl_status st = mcl_model_load_memory_edit(buf, got, edit, model, err);
+    mcl_status st = load_borrowed(buf, got, edit, mcl_now_ms() - t0, model, err);
     free(buf);
     if (st != MCL_OK && err) {
         /* Prefix the file name so the one error line says which file. */

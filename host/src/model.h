@@ -12,6 +12,8 @@ struct mcl_model {
     mcl_layer_info *layers;
     int num_layers;
     int64_t params, madds;
+    /* How long loading took (mcl_session_startup_times): the model fields only. */
+    mcl_startup_times load_times;
     /* Set when mcl_model_load_segmenter_file left the graph's trailing RESIZE_BILINEAR to the
      * host: the geometry of that resize, which mcl_segment composes with the photo's own
      * resize (host/src/post/segment.c). */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigalloc.h"
+#include "clock.h"
 #include "dequantize.h"
 #include "error.h"
 #include "flatbuffer.h"
@@ -140,6 +142,9 @@ typedef struct reader {
     mcl_fb_vector buffers;
     mcl_fb_vector opcodes;
     size_t const_elements; /* dequantized so far, against MAX_CONST_ELEMENTS */
+    size_t num_tensors;
+    size_t pool_used; /* floats of g->const_pool handed out */
+    double dequantize_ms;
     mcl_graph *g;
     mcl_error *err;
 } reader;
@@ -282,6 +287,55 @@ static mcl_status read_quantization(reader *r, const mcl_fb_table *tt, mcl_tenso
     return MCL_OK;
 }
 
+/* Room for n floats, 64-byte aligned, in the graph's constant pool: one block for all the
+ * weights instead of a few hundred allocations, so that their first touch is a few huge-page
+ * faults rather than one fault per 4 kB (bigalloc.h).  The pool is sized on the first call
+ * for the most the file can need (every float takes at least one byte of a buffer, plus the
+ * alignment); a tensor that does not fit (buffers shared between tensors) gets its own
+ * malloc, which mcl_graph_release tells apart. */
+static float *pool_floats(reader *r, size_t n)
+{
+    mcl_graph *g = r->g;
+    if (!g->const_pool && r->size <= (SIZE_MAX / sizeof(float) - 16) / 2) {
+        size_t cap = r->size + 16;
+        if (r->num_tensors <= (SIZE_MAX / sizeof(float) - cap) / 16) cap += 16 * r->num_tensors;
+        g->const_pool = mcl_big_alloc(cap * sizeof(float));
+        if (g->const_pool) g->const_pool_floats = cap;
+        r->pool_used = 0;
+    }
+    const size_t need = (n + 15) / 16 * 16;
+    if (g->const_pool && need >= n && need <= g->const_pool_floats - r->pool_used) {
+        float *p = g->const_pool + r->pool_used;
+        r->pool_used += need;
+        return p;
+    }
+    return malloc(n * sizeof(float));
+}
+
+/* t->data from a float32 or quantized constant. */
+static mcl_status fill_floats(reader *r, mcl_tensor *t, const uint8_t *raw, const quant_info *q)
+{
+    t->data = pool_floats(r, t->count);
+    if (!t->data)
+        return mcl_fail(r->err, MCL_ERR_NOMEM, "out of memory for %zu floats", t->count);
+    if (t->dtype == MCL_DTYPE_FLOAT32) {
+        mcl_copy_f32_le(raw, t->count, t->data);
+        return MCL_OK;
+    }
+    size_t outer = 1, channels = 1, inner = 1;
+    if (q->num > 1) {
+        for (int d = 0; d < q->dimension; d++) outer *= (size_t)t->shape[d];
+        channels = (size_t)t->shape[q->dimension];
+        for (int d = q->dimension + 1; d < t->rank; d++) inner *= (size_t)t->shape[d];
+    } else {
+        inner = t->count;
+    }
+    if (mcl_dequantize(raw, t->dtype, outer, channels, inner, q->scale, q->zero_point,
+                       t->data) != MCL_OK)
+        return mcl_fail(r->err, MCL_ERR_INTERNAL, "dequantization refused its arguments");
+    return MCL_OK;
+}
+
 /* Fills tensor->data or tensor->data_i64 from the raw constant bytes. */
 static mcl_status read_constant(reader *r, mcl_tensor *t, const uint8_t *raw, size_t len,
                                 const quant_info *q)
@@ -302,25 +356,10 @@ static mcl_status read_constant(reader *r, mcl_tensor *t, const uint8_t *raw, si
     int dequantize = q->num > 0 && (t->dtype == MCL_DTYPE_UINT8 || t->dtype == MCL_DTYPE_INT8 ||
                                     t->dtype == MCL_DTYPE_INT32);
     if (t->dtype == MCL_DTYPE_FLOAT32 || dequantize) {
-        t->data = malloc(t->count * sizeof *t->data);
-        if (!t->data)
-            return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for %zu floats", t->count);
-        if (t->dtype == MCL_DTYPE_FLOAT32) {
-            mcl_copy_f32_le(raw, t->count, t->data);
-            return MCL_OK;
-        }
-        size_t outer = 1, channels = 1, inner = 1;
-        if (q->num > 1) {
-            for (int d = 0; d < q->dimension; d++) outer *= (size_t)t->shape[d];
-            channels = (size_t)t->shape[q->dimension];
-            for (int d = q->dimension + 1; d < t->rank; d++) inner *= (size_t)t->shape[d];
-        } else {
-            inner = t->count;
-        }
-        if (mcl_dequantize(raw, t->dtype, outer, channels, inner, q->scale, q->zero_point,
-                           t->data) != MCL_OK)
-            return mcl_fail(err, MCL_ERR_INTERNAL, "dequantization refused its arguments");
-        return MCL_OK;
+        const double t0 = mcl_now_ms();
+        mcl_status st = fill_floats(r, t, raw, q);
+        r->dequantize_ms += mcl_now_ms() - t0;
+        return st;
     }
     /* Integer constants without a scale: shapes, axes, sizes. */
     t->data_i64 = malloc(t->count * sizeof *t->data_i64);
@@ -802,6 +841,7 @@ static mcl_status read_model(reader *r)
                         ops.len);
     if (ops.len == 0) return mcl_fail(err, MCL_ERR_MODEL, "the graph has no ops");
 
+    r->num_tensors = tensors.len;
     g->tensors = calloc(tensors.len ? tensors.len : 1, sizeof *g->tensors);
     g->ops = calloc(ops.len, sizeof *g->ops);
     if (!g->tensors || !g->ops)
@@ -827,8 +867,10 @@ static mcl_status read_model(reader *r)
     return MCL_OK;
 }
 
-mcl_status mcl_tflite_read(uint8_t *file, size_t size, mcl_graph *g, mcl_error *err)
+static mcl_status read_into(const uint8_t *file, size_t size, mcl_graph *g,
+                            double *dequantize_ms, mcl_error *err)
 {
+    if (dequantize_ms) *dequantize_ms = 0.0;
     if (!g) return mcl_fail(err, MCL_ERR_ARGUMENT, "tflite: NULL graph");
     memset(g, 0, sizeof *g);
     if (!file && size) return mcl_fail(err, MCL_ERR_ARGUMENT, "tflite: NULL file");
@@ -841,12 +883,51 @@ mcl_status mcl_tflite_read(uint8_t *file, size_t size, mcl_graph *g, mcl_error *
     r.g = g;
     r.err = err;
     mcl_status st = read_model(&r);
+    if (dequantize_ms) *dequantize_ms = r.dequantize_ms;
     if (st != MCL_OK) {
         g->file = NULL; /* still the caller's */
         mcl_graph_release(g);
-        return st;
     }
+    return st;
+}
+
+mcl_status mcl_tflite_read(uint8_t *file, size_t size, mcl_graph *g, mcl_error *err)
+{
+    mcl_status st = read_into(file, size, g, NULL, err);
+    if (st != MCL_OK) return st;
     g->file = file;
     g->file_size = size;
+    return mcl_ok(err);
+}
+
+mcl_status mcl_tflite_read_borrowed(const uint8_t *file, size_t size, mcl_graph *g,
+                                    double *dequantize_ms, mcl_error *err)
+{
+    mcl_status st = read_into(file, size, g, dequantize_ms, err);
+    if (st != MCL_OK) return st;
+    /* The custom options are the only bytes the graph reads from the file after parsing:
+     * they move into one owned block (g->file), so the caller may free the file. */
+    size_t total = 0;
+    for (int i = 0; i < g->num_ops; i++) {
+        if (!g->ops[i].custom_options_size) g->ops[i].custom_options = NULL;
+        total += g->ops[i].custom_options_size; /* each lies within the file: no overflow */
+    }
+    if (total) {
+        g->file = malloc(total);
+        if (!g->file) {
+            mcl_graph_release(g);
+            return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for %zu bytes of custom options",
+                            total);
+        }
+        size_t at = 0;
+        for (int i = 0; i < g->num_ops; i++) {
+            mcl_op *op = &g->ops[i];
+            if (!op->custom_options_size) continue;
+            memcpy(g->file + at, op->custom_options, op->custom_options_size);
+            op->custom_options = g->file + at;
+            at += op->custom_options_size;
+        }
+        g->file_size = total;
+    }
     return mcl_ok(err);
 }

@@ -21,4 +21,10 @@
  * still owns file and g is left released/zeroed.  file must come from malloc. */
 mcl_status mcl_tflite_read(uint8_t *file, size_t size, mcl_graph *g, mcl_error *err);
 
+/* The same without taking the file: on success the graph holds no pointer into it (the
+ * custom options are copied into an owned g->file), so the caller frees it at once.
+ * *dequantize_ms (may be NULL) receives the time spent filling the constants' floats. */
+mcl_status mcl_tflite_read_borrowed(const uint8_t *file, size_t size, mcl_graph *g,
+                                    double *dequantize_ms, mcl_error *err);
+
 #endif

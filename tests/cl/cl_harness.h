@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cl/cl_backend.h"
+#include "cl/cl_layer.h"
 #include "cpu/cpu_ops.h"
 #include "graph.h"
 #include "test_util.h"
@@ -220,6 +221,37 @@ static inline float *th_floats(size_t n)
     float *p = malloc((n ? n : 1) * sizeof *p);
     assert_non_null(p);
     return p;
+}
+
+/* Creates the backend for t with the heuristics (no tuning), re-prepares op 0 with the
+ * variant choice c (checking that it used the tile and rows asked for), runs once. */
+static inline void th_run_choice(th_graph *t, const mcl_cl_choice *c, const float *const *inputs,
+                                 float *output)
+{
+    mcl_options opt = mcl_options_default();
+    opt.device = MCL_DEVICE_CL;
+    opt.pointwise = MCL_POINTWISE_KERNEL;
+    opt.tune = MCL_TUNE_OFF;
+    t->g.host_from = t->g.num_ops;
+    t->g.num_device_outputs = 1;
+    t->g.device_outputs[0] = t->g.outputs[0];
+    mcl_cl_backend *b = NULL;
+    mcl_error err;
+    if (mcl_cl_backend_create(&t->g, &opt, &b, &err) != MCL_OK)
+        fail_msg("mcl_cl_backend_create: %s", err.message);
+    mcl_cl_layer L;
+    memset(&L, 0, sizeof L);
+    L.choice = *c;
+    if (mcl_cl_layer_prepare(b, &t->g, 0, MCL_POINTWISE_KERNEL, &L, &err) != MCL_OK)
+        fail_msg("prepare tile %d rows %d wg %d: %s", c->tile, c->rows, c->wg, err.message);
+    if (c->tile) assert_int_equal(L.used.tile, c->tile);
+    if (c->rows) assert_int_equal(L.used.rows, c->rows);
+    mcl_cl_layer_release(&b->layers[0]);
+    b->layers[0] = L;
+    float *outs[1] = {output};
+    mcl_status st = mcl_cl_backend_run(b, inputs, outs, &err);
+    mcl_cl_backend_free(b);
+    if (st != MCL_OK) fail_msg("mcl_cl_backend_run: %s", err.message);
 }
 
 #endif

@@ -16,16 +16,18 @@ static const resize_case cases[] = {
     {2, 9, 11, 5, 4, 5, 0, 1}, /* shrinking */
     {2, 9, 11, 5, 4, 5, 1, 0},
     {1, 4, 6, 17, 7, 1, 0, 0}, /* one output column */
+    {1, 6, 5, 8, 11, 12, 0, 1}, /* channels a multiple of 4: no scalar tail */
 };
 
-static void run_case(const resize_case *c, uint64_t seed)
+/* layout: the kernel's choice.tile (1 one value per work-item, 2 one pixel per work-item). */
+static void run_case(const resize_case *c, int layout, uint64_t seed)
 {
     mcl_rng r;
     mcl_rng_seed(&r, seed);
     const size_t nin = (size_t)c->batch * c->in_h * c->in_w * c->c;
     const size_t nout = (size_t)c->batch * c->out_h * c->out_w * c->c;
     float *in = mcl_test_random_array(&r, nin, -5.0f, 5.0f);
-    float *ref = th_floats(nout);
+    float *ref = th_floats(nout), *got = th_floats(nout);
     mcl_cpu_resize_bilinear(c->batch, c->in_h, c->in_w, c->c, in, c->out_h, c->out_w,
                             c->align_corners, c->half_pixel, ref);
     th_graph t;
@@ -34,19 +36,26 @@ static void run_case(const resize_case *c, uint64_t seed)
     mcl_op *op = th_unary(&t, 5, MCL_OP_RESIZE_BILINEAR, 4, din, 4, dout);
     op->align_corners = c->align_corners;
     op->half_pixel_centers = c->half_pixel;
-    char what[96];
-    snprintf(what, sizeof what, "resize %dx%dx%dx%d -> %dx%d ac%d hp%d", c->batch, c->in_h,
-             c->in_w, c->c, c->out_h, c->out_w, c->align_corners, c->half_pixel);
-    th_check(&t, what, in, ref, nout, MCL_TOL_ABS, MCL_TOL_REL);
+    const mcl_cl_choice choice = {layout, 0, 0};
+    const float *inputs[1] = {in};
+    th_run_choice(&t, &choice, inputs, got);
+    char what[112];
+    snprintf(what, sizeof what, "resize layout %d %dx%dx%dx%d -> %dx%d ac%d hp%d", layout,
+             c->batch, c->in_h, c->in_w, c->c, c->out_h, c->out_w, c->align_corners,
+             c->half_pixel);
+    assert_int_equal(mcl_test_compare(what, ref, got, nout, MCL_TOL_ABS, MCL_TOL_REL), 0);
+    mcl_graph_release(&t.g);
     free(in);
     free(ref);
+    free(got);
 }
 
 static void test_random_cases(void **state)
 {
     (void)state;
     if (!mcl_test_have_cl()) skip();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i], 700 + i);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int layout = 1; layout <= 2; layout++) run_case(&cases[i], layout, 700 + i);
 }
 
 static void run_hand(int in_h, int in_w, const float *in, int out_h, int out_w, int ac, int hp,

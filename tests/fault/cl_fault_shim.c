@@ -31,7 +31,8 @@
     X(clGetPlatformIDs) X(clGetPlatformInfo) X(clGetDeviceIDs) X(clGetDeviceInfo)              \
     X(clCreateContext) X(clGetContextInfo) X(clReleaseContext) X(clCreateCommandQueue)         \
     X(clReleaseCommandQueue) X(clCreateBuffer) X(clCreateSubBuffer) X(clCreateImage)           \
-    X(clRetainMemObject) X(clReleaseMemObject) X(clCreateProgramWithSource)                    \
+    X(clRetainMemObject) X(clReleaseMemObject) X(clSetMemObjectDestructorCallback)             \
+    X(clCreateProgramWithSource)                                                               \
     X(clCreateProgramWithBinary) X(clBuildProgram) X(clGetProgramInfo)                         \
     X(clGetProgramBuildInfo) X(clReleaseProgram) X(clCreateKernel) X(clSetKernelArg)           \
     X(clGetKernelInfo) X(clGetKernelWorkGroupInfo) X(clReleaseKernel) X(clWaitForEvents)       \
@@ -183,6 +184,8 @@ FAIL_OBJECT(cl_mem, clCreateImage, CL_MEM_OBJECT_ALLOCATION_FAILURE,
             (c, flags, format, desc, host, errcode_ret))
 FAIL_STATUS(cl_int, clRetainMemObject, CL_OUT_OF_HOST_MEMORY, (cl_mem m), (m))
 FAIL_RELEASE(clReleaseMemObject, cl_mem)
+FAIL_STATUS(cl_int, clSetMemObjectDestructorCallback, CL_OUT_OF_HOST_MEMORY,
+            (cl_mem m, void(CL_CALLBACK *notify)(cl_mem, void *), void *user), (m, notify, user))
 FAIL_OBJECT(cl_program, clCreateProgramWithSource, CL_OUT_OF_HOST_MEMORY,
             (cl_context c, cl_uint n, const char **strings, const size_t *lengths,
              cl_int *errcode_ret),

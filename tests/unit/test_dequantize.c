@@ -5,6 +5,35 @@
 #include "dequantize.h"
 #include "test_util.h"
 
+/* Every 8-bit value against the definition w = scale * (q - zero_point), the difference
+ * taken exactly (in double) and rounded to float once, for zero points on both sides of the
+ * 2^24 - 256 bound where the implementation switches from int32 to double arithmetic. */
+static void test_8bit_all_values_match_definition(void **state)
+{
+    (void)state;
+    const int64_t zps[] = {0, 1, 128, -128, 255, 100003, -100003, 16776959, -16776959,
+                           16776960, -16776960, 16777215, INT32_MAX, INT32_MIN};
+    const float scales[] = {0.1f, 3.0517578e-05f, 1.7f, 0.0078125f};
+    uint8_t q[256];
+    for (int i = 0; i < 256; i++) q[i] = (uint8_t)i;
+    float out[256];
+    for (size_t z = 0; z < sizeof zps / sizeof zps[0]; z++)
+        for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++)
+            for (int is_signed = 0; is_signed < 2; is_signed++) {
+                const mcl_dtype dt = is_signed ? MCL_DTYPE_INT8 : MCL_DTYPE_UINT8;
+                assert_int_equal(mcl_dequantize(q, dt, 1, 1, 256, &scales[k], &zps[z], out),
+                                 MCL_OK);
+                for (int i = 0; i < 256; i++) {
+                    const double v = is_signed ? (double)(int8_t)q[i] : (double)q[i];
+                    const float expect = scales[k] * (float)(v - (double)zps[z]);
+                    if (memcmp(&out[i], &expect, sizeof expect) != 0)
+                        fail_msg("q %d zp %lld scale %g %s: %.9g, expected %.9g", i,
+                                 (long long)zps[z], (double)scales[k],
+                                 is_signed ? "int8" : "uint8", (double)out[i], (double)expect);
+                }
+            }
+}
+
 static void test_dtype_sizes(void **state)
 {
     (void)state;
@@ -171,6 +200,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dtype_sizes),
+        cmocka_unit_test(test_8bit_all_values_match_definition),
         cmocka_unit_test(test_uint8_per_tensor),
         cmocka_unit_test(test_uint8_scale_not_power_of_two),
         cmocka_unit_test(test_int8_per_tensor_no_zero_point),

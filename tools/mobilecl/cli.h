@@ -13,6 +13,7 @@ int mcl_cmd_classify(int argc, char **argv);
 int mcl_cmd_bench(int argc, char **argv);
 int mcl_cmd_segment(int argc, char **argv);
 int mcl_cmd_detect(int argc, char **argv);
+int mcl_cmd_tune(int argc, char **argv);
 
 /* Prints "mobilecl: <message>" on stderr, one line; returns 1. */
 int mcl_cli_error(const char *fmt, ...);
@@ -30,6 +31,8 @@ int mcl_cli_parse_device(const char *value, mcl_device *device);
 int mcl_cli_parse_pointwise(const char *value, mcl_pointwise *pointwise);
 /* --precision fp32|fp16 (OpenCL storage precision). */
 int mcl_cli_parse_precision(const char *value, mcl_precision *precision);
+/* --tune cached|off|on (OpenCL variant tuning; defined in cmd_tune.c). */
+int mcl_cli_parse_tune(const char *value, mcl_tune *tune);
 
 /* Prints the session's notice (a fallback to the CPU, at creation or during a run) once each
  * time it changes; `shown` (size bytes, initially "") remembers the last one printed. */

@@ -1,6 +1,7 @@
 /* mobilecl bench: load + plan time, cold and warm start, first run, latency statistics, peak
  * memory, a per-op profile, and a width x resolution sweep (docs/PERFORMANCE.md). */
 #define _XOPEN_SOURCE 700 /* nftw, mkdtemp, setenv */
+#include <CL/cl.h>
 #include <errno.h>
 #include <ftw.h>
 #include <inttypes.h>
@@ -24,7 +25,15 @@ typedef struct {
 
 typedef struct {
     double load_ms, session_ms, first_run_ms;
+    mcl_startup_times parts; /* where load_ms and session_ms went */
+    double rss_mb;           /* peak RSS of the process after the first run */
 } start_times;
+
+/* The OpenCL floor: what a process that only finds the platform and the device and makes a
+ * context costs (PoCL loads LLVM in clGetPlatformIDs). */
+typedef struct {
+    double platform_ms, device_ms, context_ms, rss_mb;
+} floor_times;
 
 typedef struct {
     double median, min, p90, mean;
@@ -33,7 +42,8 @@ typedef struct {
 static const char usage_text[] =
     "usage: mobilecl bench (--model F | --arch NAME) [--device auto|cpu|cl] [--threads N]\n"
     "                      [--runs N] [--warmup N] [--precision fp32|fp16]\n"
-    "                      [--pointwise auto|kernel|clblast] [--profile] [--no-startup] [--json]\n"
+    "                      [--pointwise auto|kernel|clblast] [--tune cached|off|on]\n"
+    "                      [--profile] [--no-startup | --no-cold] [--json]\n"
     "       mobilecl bench --sweep WIDTHS RESOLUTIONS --csv F [--device ...] [--threads N]\n"
     "                      [--runs N] [--warmup N]\n"
     "  WIDTHS, RESOLUTIONS: comma lists, e.g. --sweep 0.35,0.5,1.0 128,224 (MobileNetV2 built\n"
@@ -54,13 +64,14 @@ static int parse(int argc, char **argv, bench_args *a)
         } else if (!strcmp(o, "--json")) a->json = 1;
         else if (!strcmp(o, "--profile")) a->profile = 1;
         else if (!strcmp(o, "--no-startup")) a->startup = 0;
+        else if (!strcmp(o, "--no-cold")) a->startup = 2; /* warm start and floor only */
         else if (!strcmp(o, "--sweep")) {
             if (!(a->widths = mcl_cli_value(argc, argv, &i))) return 2;
             if (!(a->resolutions = mcl_cli_value(argc, argv, &i))) return 2;
         } else if (!strcmp(o, "--model") || !strcmp(o, "--arch") || !strcmp(o, "--device") ||
                    !strcmp(o, "--threads") || !strcmp(o, "--runs") || !strcmp(o, "--warmup") ||
                    !strcmp(o, "--precision") || !strcmp(o, "--pointwise") ||
-                   !strcmp(o, "--csv")) {
+                   !strcmp(o, "--tune") || !strcmp(o, "--csv")) {
             if (!(v = mcl_cli_value(argc, argv, &i))) return 2;
             if (!strcmp(o, "--model")) a->model = v;
             else if (!strcmp(o, "--arch")) a->arch = v;
@@ -69,6 +80,8 @@ static int parse(int argc, char **argv, bench_args *a)
                 if (mcl_cli_parse_device(v, &a->opt.device)) return 2;
             } else if (!strcmp(o, "--pointwise")) {
                 if (mcl_cli_parse_pointwise(v, &a->opt.pointwise)) return 2;
+            } else if (!strcmp(o, "--tune")) {
+                if (mcl_cli_parse_tune(v, &a->opt.tune)) return 2;
             } else if (!strcmp(o, "--threads")) {
                 if ((a->opt.threads = mcl_cli_int(o, v, 0, 64)) < 0) return 2;
             } else if (!strcmp(o, "--runs")) {
@@ -147,10 +160,13 @@ static mcl_status start(const bench_args *a, const char *arch, start_times *t, m
     t->load_ms = t1 - t0;
     t->session_ms = t2 - t1;
     t->first_run_ms = t4 - t3;
+    mcl_session_startup_times(*s, &t->parts);
     return st;
 }
 
 /* ------------------------------------------------------------------ start-up in a child */
+
+static double peak_rss_mb(void);
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -199,6 +215,7 @@ static int child_start(const bench_args *a, int cold, start_times *t)
         mcl_model *m = NULL;
         mcl_session *s = NULL;
         int ok = start(a, a->arch, &ct, &m, &s, NULL) == MCL_OK;
+        ct.rss_mb = peak_rss_mb();
         mcl_session_free(s);
         mcl_model_free(m);
         ssize_t w = ok ? write(fd[1], &ct, sizeof ct) : 0;
@@ -215,6 +232,69 @@ static int child_start(const bench_args *a, int cold, start_times *t)
         remove_tree(pocl_dir);
     }
     return got == (ssize_t)sizeof *t && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* The floor in a forked child, like child_start: clGetPlatformIDs + clGetDeviceIDs +
+ * clCreateContext on the first device of the first platform, and the child's peak RSS.
+ * Returns 0 on success. */
+static int child_floor(floor_times *t)
+{
+    int fd[2];
+    if (pipe(fd) != 0) return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        floor_times ft = {0, 0, 0, 0};
+        cl_platform_id platform;
+        cl_device_id device;
+        cl_uint n = 0;
+        cl_int rc = CL_SUCCESS;
+        double t0 = mcl_cli_now_ms();
+        int ok = clGetPlatformIDs(1, &platform, &n) == CL_SUCCESS && n > 0;
+        double t1 = mcl_cli_now_ms();
+        ok = ok && clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 1, &device, &n) == CL_SUCCESS;
+        double t2 = mcl_cli_now_ms();
+        cl_context ctx = ok ? clCreateContext(NULL, 1, &device, NULL, NULL, &rc) : NULL;
+        double t3 = mcl_cli_now_ms();
+        ok = ok && ctx && rc == CL_SUCCESS;
+        ft.platform_ms = t1 - t0;
+        ft.device_ms = t2 - t1;
+        ft.context_ms = t3 - t2;
+        ft.rss_mb = peak_rss_mb();
+        if (ctx) clReleaseContext(ctx);
+        ssize_t w = ok ? write(fd[1], &ft, sizeof ft) : 0;
+        _exit(w == (ssize_t)sizeof ft ? 0 : 1);
+    }
+    close(fd[1]);
+    ssize_t got = read(fd[0], t, sizeof *t);
+    close(fd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return got == (ssize_t)sizeof *t && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static double start_total(const start_times *t) { return t->load_ms + t->session_ms; }
+
+/* Three warm starts; *t receives the one with the median load + session time. */
+static int warm_median(const bench_args *a, start_times *t)
+{
+    start_times w[3];
+    for (int i = 0; i < 3; i++)
+        if (child_start(a, 0, &w[i]) != 0) return -1;
+    int lo = 0, hi = 0;
+    for (int i = 1; i < 3; i++) {
+        if (start_total(&w[i]) < start_total(&w[lo])) lo = i;
+        if (start_total(&w[i]) >= start_total(&w[hi])) hi = i;
+    }
+    *t = w[lo == hi ? 0 : 3 - lo - hi];
+    return 0;
 }
 
 /* ------------------------------------------------------------------ timing */
@@ -368,17 +448,65 @@ static void print_profile_json(const op_row *rows, int n, double total)
     printf("]");
 }
 
+/* ------------------------------------------------------------------ start-up breakdown */
+
+/* The pieces of a start not measured on their own (weight packing, arguments, launch
+ * sizes of the OpenCL layers). */
+static double layers_other_ms(const mcl_startup_times *p)
+{
+    double v = p->cl_layers_ms - p->cl_programs_ms - p->cl_kernels_ms - p->cl_upload_ms;
+    return v > 0 ? v : 0.0;
+}
+
+static void print_parts_text(const start_times *t)
+{
+    const mcl_startup_times *p = &t->parts;
+    printf("  load     %.2f ms: read %.2f, parse %.2f, dequantize %.2f, passes %.2f, plan %.2f\n",
+           t->load_ms, p->read_ms, p->parse_ms, p->dequantize_ms, p->passes_ms, p->plan_ms);
+    if (p->cl_platform_ms > 0)
+        printf("  session  %.2f ms: OpenCL platform+device %.2f, context %.2f, %d programs "
+               "(%d from the cache) %.2f, kernels %.2f, weight packing+upload %.2f, other "
+               "layer set-up %.2f, finish %.2f, host buffers %.2f\n",
+               t->session_ms, p->cl_platform_ms, p->cl_context_ms, p->cl_programs,
+               p->cl_programs_cached, p->cl_programs_ms, p->cl_kernels_ms, p->cl_upload_ms,
+               layers_other_ms(p), p->cl_finish_ms, p->host_ms);
+    else
+        printf("  session  %.2f ms: CPU weight packing + thread pool %.2f, host buffers %.2f\n",
+               t->session_ms, p->cpu_plan_ms, p->host_ms);
+}
+
+static void print_parts_json(const char *key, const start_times *t)
+{
+    const mcl_startup_times *p = &t->parts;
+    printf(", \"%s\": {\"read_ms\": %.3f, \"parse_ms\": %.3f, \"dequantize_ms\": %.3f, "
+           "\"passes_ms\": %.3f, \"plan_ms\": %.3f, \"cl_platform_ms\": %.3f, "
+           "\"cl_context_ms\": %.3f, \"cl_programs_ms\": %.3f, \"cl_programs\": %d, "
+           "\"cl_programs_cached\": %d, \"cl_kernels_ms\": %.3f, \"cl_upload_ms\": %.3f, "
+           "\"cl_layers_other_ms\": %.3f, \"cl_finish_ms\": %.3f, \"cpu_plan_ms\": %.3f, "
+           "\"host_ms\": %.3f}",
+           key, p->read_ms, p->parse_ms, p->dequantize_ms, p->passes_ms, p->plan_ms,
+           p->cl_platform_ms, p->cl_context_ms, p->cl_programs_ms, p->cl_programs,
+           p->cl_programs_cached, p->cl_kernels_ms, p->cl_upload_ms, layers_other_ms(p),
+           p->cl_finish_ms, p->cpu_plan_ms, p->host_ms);
+}
+
 /* ------------------------------------------------------------------ one benchmark */
 
 static int bench_one(const bench_args *a)
 {
-    start_times cold = {0}, warm = {0};
-    int have_cold = 0, have_warm = 0;
+    start_times cold, warm;
+    floor_times fl;
+    memset(&cold, 0, sizeof cold);
+    memset(&warm, 0, sizeof warm);
+    memset(&fl, 0, sizeof fl);
+    int have_cold = 0, have_warm = 0, have_floor = 0;
     if (a->startup) {
         /* Cold: empty caches.  Warm: a first child fills the caches (if they were empty),
-         * the second one is measured. */
-        have_cold = child_start(a, 1, &cold) == 0;
-        have_warm = child_start(a, 0, &warm) == 0 && child_start(a, 0, &warm) == 0;
+         * the next three are measured and the median start kept (one start swings by 20-50%
+         * on a loaded machine). */
+        have_cold = a->startup == 1 && child_start(a, 1, &cold) == 0;
+        have_warm = child_start(a, 0, &warm) == 0 && warm_median(a, &warm) == 0;
+        if (a->opt.device != MCL_DEVICE_CPU) have_floor = child_floor(&fl) == 0;
     }
     start_times t;
     mcl_model *m = NULL;
@@ -422,9 +550,16 @@ static int bench_one(const bench_args *a)
         if (have_cold)
             printf(", \"cold_start_ms\": %.3f, \"cold_first_run_ms\": %.3f",
                    cold.load_ms + cold.session_ms, cold.first_run_ms);
-        if (have_warm)
-            printf(", \"warm_start_ms\": %.3f, \"warm_first_run_ms\": %.3f",
-                   warm.load_ms + warm.session_ms, warm.first_run_ms);
+        if (have_warm) {
+            printf(", \"warm_start_ms\": %.3f, \"warm_first_run_ms\": %.3f, "
+                   "\"warm_rss_mb\": %.1f",
+                   warm.load_ms + warm.session_ms, warm.first_run_ms, warm.rss_mb);
+            print_parts_json("warm_parts", &warm);
+        }
+        print_parts_json("init_parts", &t);
+        if (have_floor)
+            printf(", \"platform_ms\": %.3f, \"platform_rss_mb\": %.1f",
+                   fl.platform_ms + fl.device_ms + fl.context_ms, fl.rss_mb);
         if (rows) print_profile_json(rows, n_rows, prof_total);
         printf("}\n");
     } else {
@@ -437,9 +572,19 @@ static int bench_one(const bench_args *a)
         if (have_cold)
             printf("cold start %.2f ms to a ready session (empty caches), first run %.2f ms\n",
                    cold.load_ms + cold.session_ms, cold.first_run_ms);
-        if (have_warm)
-            printf("warm start %.2f ms to a ready session (caches filled), first run %.2f ms\n",
-                   warm.load_ms + warm.session_ms, warm.first_run_ms);
+        if (have_warm) {
+            printf("warm start %.2f ms to a ready session (caches filled), first run %.2f ms, "
+                   "peak RSS %.1f MB\n",
+                   warm.load_ms + warm.session_ms, warm.first_run_ms, warm.rss_mb);
+            print_parts_text(&warm);
+        } else {
+            print_parts_text(&t);
+        }
+        if (have_floor)
+            printf("floor      %.2f ms: clGetPlatformIDs %.2f + clGetDeviceIDs %.2f + "
+                   "clCreateContext %.2f in a bare process, peak RSS %.1f MB\n",
+                   fl.platform_ms + fl.device_ms + fl.context_ms, fl.platform_ms, fl.device_ms,
+                   fl.context_ms, fl.rss_mb);
         printf("runs       %d after %d warm-up: median %.3f ms, min %.3f, p90 %.3f, mean %.3f\n",
                a->runs, a->warmup, st.median, st.min, st.p90, st.mean);
         printf("peak RSS   %.1f MB\n", rss);

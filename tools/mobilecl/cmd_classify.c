@@ -21,11 +21,11 @@ static int parse(int argc, char **argv, classify_args *a, int *first_image)
         else if (!strcmp(o, "--help")) {
             puts("usage: mobilecl classify --model F [--labels F] [--top K] "
                  "[--device auto|cpu|cl] [--pointwise auto|kernel|clblast] "
-                 "[--precision fp32|fp16] [--json] IMAGE...");
+                 "[--precision fp32|fp16] [--tune cached|off|on] [--json] IMAGE...");
             exit(0);
         } else if (!strcmp(o, "--model") || !strcmp(o, "--labels") || !strcmp(o, "--top") ||
                    !strcmp(o, "--device") || !strcmp(o, "--pointwise") ||
-                   !strcmp(o, "--precision")) {
+                   !strcmp(o, "--precision") || !strcmp(o, "--tune")) {
             if (!(v = mcl_cli_value(argc, argv, &i))) return 2;
             if (!strcmp(o, "--model")) a->model = v;
             else if (!strcmp(o, "--labels")) a->labels = v;
@@ -35,6 +35,8 @@ static int parse(int argc, char **argv, classify_args *a, int *first_image)
                 if (mcl_cli_parse_device(v, &a->opt.device)) return 2;
             } else if (!strcmp(o, "--precision")) {
                 if (mcl_cli_parse_precision(v, &a->opt.precision)) return 2;
+            } else if (!strcmp(o, "--tune")) {
+                if (mcl_cli_parse_tune(v, &a->opt.tune)) return 2;
             } else if (mcl_cli_parse_pointwise(v, &a->opt.pointwise)) return 2;
         } else {
             mcl_cli_error("classify: unknown option '%s'", o);

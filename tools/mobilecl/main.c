@@ -20,7 +20,10 @@ static int usage(FILE *out)
           "  detect --model F [--labels F] [--device auto|cpu|cl] [--score-threshold T]\n"
           "         [--out O.png] [--json] IMAGE...   objects and boxes (docs/DETECTION.md)\n"
           "  bench (--model F | --arch NAME) [--device auto|cpu|cl] [--threads N]\n"
-          "        [--runs N] [--warmup N] [--profile] [--json]  latency, start-up, memory\n"
+          "        [--runs N] [--warmup N] [--tune cached|off|on] [--profile] [--json]\n"
+          "                                           latency, start-up, memory\n"
+          "  tune (--model F | --arch NAME) [--device cl]\n"
+          "                                           tune OpenCL kernels, cache the choices\n"
           "  version                                  print the version\n"
           "\n"
           "Run 'mobilecl COMMAND --help' for a command's options.  See README.md.\n",
@@ -43,6 +46,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "bench")) return mcl_cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "segment")) return mcl_cmd_segment(argc - 2, argv + 2);
     if (!strcmp(cmd, "detect")) return mcl_cmd_detect(argc - 2, argv + 2);
+    if (!strcmp(cmd, "tune")) return mcl_cmd_tune(argc - 2, argv + 2);
     mcl_cli_error("unknown command '%s'", cmd);
     return usage(stderr);
 }

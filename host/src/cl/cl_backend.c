@@ -13,11 +13,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "../clock.h"
 #include "cl_device.h"
 #include "cl_errors.h"
 #include "cl_gemm_clblast.h"
 #include "cl_half.h"
 #include "cl_layer.h"
+#include "cl_store.h"
+#include "cl_tune.h"
 
 /* ---------------------------------------------------------------- running */
 
@@ -210,6 +213,12 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
     mcl_cl_backend *b = calloc(1, sizeof *b);
     if (!b) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for the OpenCL backend");
     b->fp16 = options && options->precision == MCL_PRECISION_FP16;
+    b->tune_mode = options ? (int)options->tune : MCL_TUNE_CACHED;
+    if (b->tune_mode < MCL_TUNE_CACHED || b->tune_mode > MCL_TUNE_ON) {
+        const int mode = b->tune_mode;
+        free(b);
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "unknown tune mode %d", mode);
+    }
     if (options && options->precision != MCL_PRECISION_FP32 && !b->fp16) {
         free(b);
         return mcl_fail(err, MCL_ERR_ARGUMENT, "unknown precision %d", (int)options->precision);
@@ -218,11 +227,14 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
     int pi = 0, di = 0;
     mcl_cl_device_info info;
     cl_int rc;
+    double t0 = mcl_now_ms();
     st = mcl_cl_device_pick(want_platform, want_device, &platform, &b->device, &pi, &di, err);
     if (st == MCL_OK) st = mcl_cl_device_describe(platform, b->device, pi, di, &info, err);
     if (st) goto fail;
     snprintf(b->name, sizeof b->name, "%s (%s)", info.device_name, info.platform_name);
     b->is_cpu = mcl_cl_device_is_cpu(b->device);
+    b->times.cl_platform_ms = mcl_now_ms() - t0;
+    t0 = mcl_now_ms();
 
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)platform, 0};
     b->context = clCreateContext(props, 1, &b->device, NULL, NULL, &rc);
@@ -254,8 +266,12 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
         goto fail;
     }
 
+    b->times.cl_context_ms = mcl_now_ms() - t0;
+    t0 = mcl_now_ms();
     if ((st = check_fp16_ops(b, g, err))) goto fail;
     if ((st = choose_pointwise(b, g, pointwise, err))) goto fail;
+    b->times.cl_finish_ms = mcl_now_ms() - t0;
+    t0 = mcl_now_ms();
 
     /* Ops from g->host_from on are host post-processing, run by the session on the CPU. */
     if (g->host_from > 0) {
@@ -267,8 +283,11 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
     }
     for (int i = 0; i < g->host_from; i++) {
         b->num_layers = i + 1;
-        if ((st = mcl_cl_layer_prepare(b, g, i, b->pointwise, &b->layers[i], err))) goto fail;
+        if ((st = mcl_cl_tune_prepare(b, g, i, &b->layers[i], err))) goto fail;
     }
+    mcl_cl_tune_finish(b);
+    b->times.cl_layers_ms = mcl_now_ms() - t0;
+    t0 = mcl_now_ms();
     if ((st = ensure_gemm_temp(b, err))) goto fail;
 
     b->num_inputs = g->num_inputs;
@@ -296,6 +315,7 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
         st = mcl_cl_fail(err, rc, "clFinish");
         goto fail;
     }
+    b->times.cl_finish_ms += mcl_now_ms() - t0;
     *backend = b;
     return mcl_ok(err);
 
@@ -376,6 +396,20 @@ mcl_status mcl_cl_backend_profile(mcl_cl_backend *b, const float *const *inputs,
 
 const char *mcl_cl_backend_device_name(const mcl_cl_backend *b) { return b ? b->name : ""; }
 
+void mcl_cl_backend_startup_times(const mcl_cl_backend *b, mcl_startup_times *t)
+{
+    if (!b) return;
+    t->cl_platform_ms = b->times.cl_platform_ms;
+    t->cl_context_ms = b->times.cl_context_ms;
+    t->cl_programs_ms = b->times.cl_programs_ms;
+    t->cl_programs = b->times.cl_programs;
+    t->cl_programs_cached = b->times.cl_programs_cached;
+    t->cl_kernels_ms = b->times.cl_kernels_ms;
+    t->cl_upload_ms = b->times.cl_upload_ms;
+    t->cl_layers_ms = b->times.cl_layers_ms;
+    t->cl_finish_ms = b->times.cl_finish_ms;
+}
+
 mcl_pointwise mcl_cl_backend_pointwise_path(const mcl_cl_backend *b)
 {
     return b ? b->pointwise : MCL_POINTWISE_KERNEL;
@@ -387,10 +421,12 @@ void mcl_cl_backend_free(mcl_cl_backend *b)
     if (b->queue) clFinish(b->queue);
     for (int i = 0; i < b->num_layers; i++) mcl_cl_layer_release(&b->layers[i]);
     free(b->layers);
+    mcl_cl_tuner_free(b->tuner);
     for (int i = 0; i < b->num_programs; i++) clReleaseProgram(b->programs[i].program);
     free(b->programs);
     if (b->gemm_temp) clReleaseMemObject(b->gemm_temp);
     if (b->arena) clReleaseMemObject(b->arena);
+    mcl_cl_store_free(b->store); /* after the layers: each buffer holds its chunk anyway */
     for (int i = 0; i < 3 * MCL_MAX_GRAPH_IO; i++) free(b->stage[i]);
     if (b->queue) clReleaseCommandQueue(b->queue);
     if (b->context) clReleaseContext(b->context);

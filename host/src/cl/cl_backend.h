@@ -34,6 +34,9 @@ mcl_status mcl_cl_backend_profile(mcl_cl_backend *b, const float *const *inputs,
 /* "<device name> (<platform name>)" */
 const char *mcl_cl_backend_device_name(const mcl_cl_backend *b);
 
+/* Copies the cl_ fields of the creation's start-up breakdown into *t (others untouched). */
+void mcl_cl_backend_startup_times(const mcl_cl_backend *b, mcl_startup_times *t);
+
 void mcl_cl_backend_free(mcl_cl_backend *b);
 
 /* The path pointwise (1x1 stride 1) convolutions take: MCL_POINTWISE_KERNEL or

@@ -78,13 +78,19 @@ const char *mcl_cl_cache_dir(char *buf, size_t size)
     return buf;
 }
 
-static int entry_path(const mcl_cl_cache_key *key, char *buf, size_t size)
+int mcl_cl_cache_file_path(const mcl_cl_cache_key *key, const char *suffix, char *buf,
+                           size_t size)
 {
     char dir[3072];
     if (!mcl_cl_cache_dir(dir, sizeof dir)[0]) return -1;
-    int n = snprintf(buf, size, "%s/%016llx%016llx.clbin", dir, (unsigned long long)key->h[0],
-                     (unsigned long long)key->h[1]);
+    int n = snprintf(buf, size, "%s/%016llx%016llx%s", dir, (unsigned long long)key->h[0],
+                     (unsigned long long)key->h[1], suffix);
     return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int entry_path(const mcl_cl_cache_key *key, char *buf, size_t size)
+{
+    return mcl_cl_cache_file_path(key, ".clbin", buf, size);
 }
 
 static void put64(unsigned char *p, uint64_t v)
@@ -150,7 +156,7 @@ cl_program mcl_cl_cache_load(cl_context context, cl_device_id device, const mcl_
 }
 
 /* mkdir -p with 0700 for the folders it creates. */
-static int make_dirs(const char *dir)
+int mcl_cl_cache_make_dirs(const char *dir)
 {
     char buf[4096];
     size_t n = strlen(dir);
@@ -200,7 +206,8 @@ void mcl_cl_cache_store(cl_program program, cl_device_id device, const mcl_cl_ca
     int n = snprintf(temp, sizeof temp, "%s.tmp.%ld.%u", path, (long)getpid(),
                      atomic_fetch_add(&temp_counter, 1u));
     FILE *f = NULL;
-    if (n > 0 && (size_t)n < sizeof temp && make_dirs(dir) == 0) f = fopen(temp, "wb");
+    if (n > 0 && (size_t)n < sizeof temp && mcl_cl_cache_make_dirs(dir) == 0)
+        f = fopen(temp, "wb");
     if (f) {
         int ok = fwrite(hdr, 1, sizeof hdr, f) == sizeof hdr && fwrite(bin, 1, size, f) == size;
         ok = fclose(f) == 0 && ok;

@@ -47,4 +47,12 @@ void mcl_cl_cache_store(cl_program program, cl_device_id device, const mcl_cl_ca
  * and docs). */
 const char *mcl_cl_cache_dir(char *buf, size_t size);
 
+/* <cache dir>/<32 hex digits of key><suffix> (other files kept next to the programs, e.g. the
+ * tuning cache of cl_tune.h); -1 when the cache is disabled or the path does not fit. */
+int mcl_cl_cache_file_path(const mcl_cl_cache_key *key, const char *suffix, char *buf,
+                           size_t size);
+
+/* mkdir -p with mode 0700 for the folders it creates; 0 on success. */
+int mcl_cl_cache_make_dirs(const char *dir);
+
 #endif

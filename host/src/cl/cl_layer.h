@@ -19,8 +19,19 @@ typedef struct mcl_cl_program_entry {
     cl_program program;
 } mcl_cl_program_entry;
 
+/* A kernel variant and launch shape of one layer (chosen by cl_tune.c).  0 in a field means
+ * the built-in heuristic. */
+typedef struct mcl_cl_choice {
+    int tile; /* conv1x1: pixels per work-item (TP); dwconv2d: output pixels per item (TX) */
+    int rows; /* dwconv2d: output rows per work-item (RY) */
+    int wg;   /* CPU device: work-items per group along the layer's group dimension; GPU:
+               * the work-group size budget mcl_cl_set_range spreads over the dimensions */
+} mcl_cl_choice;
+
 typedef struct mcl_cl_layer {
     int op; /* index in g->ops, for error messages */
+    mcl_cl_choice choice; /* asked for by the caller before preparing (0s: heuristics) */
+    mcl_cl_choice used;   /* what the preparation resolved it to (reproduces the launch) */
     const char *kernel_name;
     cl_kernel kernel; /* the op's kernel; for a GEMM layer its epilogue */
     cl_uint dims;
@@ -55,12 +66,16 @@ struct mcl_cl_backend {
     mcl_cl_io_slot inputs[MCL_MAX_GRAPH_IO], outputs[2 * MCL_MAX_GRAPH_IO];
     int num_inputs, num_outputs;
     char name[300];
+    int tune_mode;                 /* mcl_options.tune */
+    struct mcl_cl_tuner *tuner;    /* the tuning cache and counters (cl_tune.h), or NULL */
+    mcl_startup_times times;       /* the cl_ fields of mcl_session_startup_times */
+    struct mcl_cl_store *store;    /* CPU devices: host memory of the uploads (cl_store.h) */
 };
 
 /* 1 for a convolution that is a plain 1x1 stride 1 without padding (a GEMM). */
 int mcl_cl_is_pointwise(const mcl_conv_params *p);
 
-/* Prepares op i of g as layer L (zeroed by the caller): builds or reuses the program, packs
+/* Prepares op i of g as layer L (zeroed by the caller but for L->choice): builds or reuses the program, packs
  * and uploads the weights, creates the kernel and sets its arguments.  pointwise picks the
  * path of 1x1 convolutions (MCL_POINTWISE_KERNEL or MCL_POINTWISE_CLBLAST).  On failure L may
  * hold partial resources: mcl_cl_layer_release frees them. */
@@ -93,10 +108,17 @@ mcl_status mcl_cl_args_end(const mcl_cl_argset *a, const char *kernel, mcl_error
 /* A read-only device copy of `count` values, as halves when b->fp16 (the kernels' FLT). */
 mcl_status mcl_cl_upload(mcl_cl_backend *b, const float *data, size_t count, const char *what,
                          cl_mem *out, mcl_error *err);
+/* The same for `count` floats that fill(dst, ctx) writes (packed weights): packed in place
+ * on CPU devices, through a temporary elsewhere. */
+mcl_status mcl_cl_upload_fill(mcl_cl_backend *b, size_t count,
+                              void (*fill)(float *dst, const void *ctx), const void *ctx,
+                              const char *what, cl_mem *out, mcl_error *err);
 mcl_status mcl_cl_get_program(mcl_cl_backend *b, const char *file, const char *options,
                               cl_program *out, mcl_error *err);
 mcl_status mcl_cl_make_kernel(mcl_cl_backend *b, mcl_cl_layer *L, const char *file,
                               const char *options, const char *name, mcl_error *err);
+/* Global and local size of L for `items` work-items per dimension; L->choice.wg overrides
+ * the heuristic local size, L->used.wg records the one taken. */
 mcl_status mcl_cl_set_range(mcl_cl_backend *b, mcl_cl_layer *L, cl_uint dims, cl_uint group_dim,
                             size_t i0, size_t i1, size_t i2, mcl_error *err);
 mcl_status mcl_cl_bind_operand(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L, int slot,
@@ -127,6 +149,8 @@ mcl_status mcl_cl_check_conv(const mcl_graph *g, const mcl_cl_layer *L, const mc
 /* ---------------------------------------------------------------- per-op preparations
  * Each fills the zeroed layer L for op (g->ops[L->op]): kernel, arguments, launch size. */
 
+/* The heuristic pixel tile of conv1x1.cl for a layer of `pixels` pixels. */
+int mcl_cl_conv1x1_tile(size_t pixels);
 mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                   mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,

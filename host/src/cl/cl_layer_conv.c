@@ -9,14 +9,38 @@
 #include "cl_layer.h"
 #include "cl_program.h"
 
-/* Pixels per work-item of conv1x1.cl (its TP) and of conv2d.cl (its TX). */
-#define CONV1X1_TILE 7
-#define CONV2D_TILE  4
+/* Pixels per work-item of conv2d.cl (its TX). */
+#define CONV2D_TILE 4
+
+/* Pixels per work-item of conv1x1.cl (its TP): 7 (divides every MobileNetV2 pixel count;
+ * PITFALLS.md), and the matrix-vector variant TP = 1 for a layer of at most 4 pixels (the
+ * classifier), where a 7-pixel tile would compute the same pixel up to 7 times. */
+int mcl_cl_conv1x1_tile(size_t pixels) { return pixels <= 4 ? 1 : 7; }
 
 int mcl_cl_is_pointwise(const mcl_conv_params *p)
 {
     return p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
            p->pad_top == 0 && p->pad_left == 0 && p->out_h == p->in_h && p->out_w == p->in_w;
+}
+
+typedef struct conv_pack {
+    const float *w; /* OHWI: [oc][rows] */
+    size_t oc, rows, cpad;
+} conv_pack;
+
+/* [oc][rows] -> [rows][cpad], zero padded.  A transpose in strips of 16 output channels: each
+ * row gets one contiguous 64-byte write from 16 sequential read streams (column by column,
+ * every write missed the cache: 3x slower). */
+static void fill_conv_weights(float *pk, const void *ctx)
+{
+    const conv_pack *c = ctx;
+    for (size_t r = 0; r < c->rows && c->cpad > c->oc; r++)
+        memset(pk + r * c->cpad + c->oc, 0, (c->cpad - c->oc) * sizeof *pk);
+    for (size_t o0 = 0; o0 < c->oc; o0 += 16) {
+        const size_t o1 = c->oc - o0 < 16 ? c->oc : o0 + 16;
+        for (size_t r = 0; r < c->rows; r++) /* r = (ky*kw + kx)*in_c + ci, as in OHWI */
+            for (size_t o = o0; o < o1; o++) pk[r * c->cpad + o] = c->w[o * c->rows + r];
+    }
 }
 
 static mcl_status pack_conv_weights(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L,
@@ -37,14 +61,8 @@ static mcl_status pack_conv_weights(mcl_cl_backend *b, const mcl_graph *g, mcl_c
     mcl_status st;
     const mcl_tensor *t = mcl_cl_const_tensor(g, L, tensor, wcount, "filter", err, &st);
     if (!t) return st;
-    float *pk = calloc(n ? n : 1, sizeof *pk);
-    if (!pk) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory packing op %d", L->op);
-    for (size_t o = 0; o < oc; o++)
-        for (size_t r = 0; r < rows; r++) /* r = (ky*kw + kx)*in_c + ci, as in OHWI */
-            pk[r * cpad + o] = t->data[o * rows + r];
-    st = mcl_cl_upload(b, pk, n, "conv weights", &L->weights, err);
-    free(pk);
-    return st;
+    const conv_pack cp = {t->data, oc, rows, cpad};
+    return mcl_cl_upload_fill(b, n, fill_conv_weights, &cp, "conv weights", &L->weights, err);
 }
 
 /* Output stage arguments shared by conv1x1, conv2d and dwconv2d. */
@@ -120,16 +138,22 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     const mcl_conv_params *p = &op->conv;
     const size_t pixels = (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w;
     const int nb = (p->out_c + 15) / 16;
+    const int tp = L->choice.tile ? L->choice.tile : mcl_cl_conv1x1_tile(pixels);
+    if (tp < 1 || tp > 8)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: conv1x1 tile %d not in 1..8", L->op, tp);
+    char opts[32];
+    snprintf(opts, sizeof opts, "-DTP=%d", tp);
+    L->used.tile = tp;
     mcl_cl_argset a;
     int out_off = 0;
-    mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", "", "conv1x1", &a, &out_off, err);
+    mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", opts, "conv1x1", &a, &out_off, err);
     if (st) return st;
     mcl_cl_arg_int(&a, (int)pixels);
     mcl_cl_arg_int(&a, p->in_c);
     mcl_cl_arg_int(&a, p->out_c);
     args_conv_tail(&a, store_aligned(out_off, p->out_c), p);
     if ((st = mcl_cl_args_end(&a, "conv1x1", err))) return st;
-    return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, (pixels + CONV1X1_TILE - 1) / CONV1X1_TILE, 1,
+    return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, (pixels + (size_t)tp - 1) / (size_t)tp, 1,
                             err);
 }
 
@@ -303,7 +327,13 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
     st = mcl_cl_upload(b, pk, n, "depthwise weights", &L->weights, err);
     free(pk);
     if (st) return st;
-    const int tx = dw_tile(p), ry = dw_rows(p);
+    const int tx = L->choice.tile ? L->choice.tile : dw_tile(p);
+    const int ry = L->choice.rows ? L->choice.rows : dw_rows(p);
+    if (tx < 1 || tx > 8 || ry < 1 || ry > 2)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: depthwise tile %d x %d rows not in "
+                        "1..8 x 1..2", L->op, tx, ry);
+    L->used.tile = tx;
+    L->used.rows = ry;
     char opts[160];
     snprintf(opts, sizeof opts, "-DKH=%d -DKW=%d -DSH=%d -DSW=%d -DDH=%d -DDW=%d -DTX=%d -DRY=%d",
              p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, tx,

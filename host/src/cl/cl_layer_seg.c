@@ -89,9 +89,14 @@ mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
                         L->op);
     const size_t in_count = g->tensors[op->inputs[0]].count;
     const size_t out_count = g->tensors[op->outputs[0]].count;
+    /* Layout (resize_bilinear.cl): choice.tile 1 = one value per work-item, 2 = one pixel per
+     * work-item; 0 = by device: pixels on CPU devices, values elsewhere. */
+    const int per_pixel = L->choice.tile ? L->choice.tile == 2 : b->is_cpu;
+    L->used.tile = per_pixel ? 2 : 1;
     mcl_cl_argset a;
-    mcl_status st = mcl_cl_bind_unary(b, g, op, L, in_count, out_count,
-                                      "resize_bilinear.cl", "resize_bilinear", &a, err);
+    mcl_status st = mcl_cl_bind_unary(b, g, op, L, in_count, out_count, "resize_bilinear.cl",
+                                      per_pixel ? "resize_bilinear_pixel" : "resize_bilinear",
+                                      &a, err);
     if (st) return st;
     const int geo[] = {s[0], s[1], s[2], s[3], o[1], o[2]};
     for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) mcl_cl_arg_int(&a, geo[i]);
@@ -100,7 +105,13 @@ mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
     mcl_cl_arg_int(&a, op->half_pixel_centers);
     mcl_cl_arg_float(&a, op->act_min);
     mcl_cl_arg_float(&a, op->act_max);
-    if ((st = mcl_cl_args_end(&a, "resize_bilinear", err))) return st;
+    if ((st = mcl_cl_args_end(&a, L->kernel_name, err))) return st;
+    if (per_pixel) {
+        /* 16 pixels of a row per work-group: PoCL's per-group cost spread over 16 pixels
+         * instead of 4 values. */
+        if (!L->choice.wg) L->choice.wg = 16;
+        return mcl_cl_set_range(b, L, 2, 0, (size_t)o[2], (size_t)o[0] * (size_t)o[1], 1, err);
+    }
     return mcl_cl_set_range(b, L, 3, 0, (size_t)o[3], (size_t)o[2], (size_t)o[0] * (size_t)o[1],
                             err);
 }

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../clock.h"
 #include "cl_errors.h"
 #include "cl_half.h"
 #include "cl_layer.h"
 #include "cl_program.h"
+#include "cl_store.h"
 
 int mcl_cl_mul_size(size_t a, size_t b, size_t *out)
 {
@@ -51,7 +53,21 @@ mcl_status mcl_cl_args_end(const mcl_cl_argset *a, const char *kernel, mcl_error
     return mcl_ok(err);
 }
 
-/* A read-only device copy of `count` floats (as halves with fp16 storage). */
+typedef struct upload_src {
+    const float *data;
+    size_t count;
+    int fp16;
+} upload_src;
+
+static void fill_upload(void *dst, const void *ctx)
+{
+    const upload_src *u = ctx;
+    if (u->fp16) mcl_cl_floats_to_halves(u->data, dst, u->count);
+    else memcpy(dst, u->data, u->count * sizeof(float));
+}
+
+/* A read-only device copy of `count` floats (as halves with fp16 storage).  On a CPU device
+ * the buffer uses host memory of b->store in place (cl_store.h); elsewhere the driver copies. */
 mcl_status mcl_cl_upload(mcl_cl_backend *b, const float *data, size_t count, const char *what,
                          cl_mem *out, mcl_error *err)
 {
@@ -64,19 +80,63 @@ mcl_status mcl_cl_upload(mcl_cl_backend *b, const float *data, size_t count, con
                         "indexing",
                         what, count);
     static const float zero = 0.0f;
-    const void *src = count ? (const void *)data : (const void *)&zero;
-    uint16_t *halves = NULL;
-    if (b->fp16) {
-        bytes /= 2;
-        halves = malloc(bytes);
-        if (!halves) return mcl_fail(err, MCL_ERR_NOMEM, "%s: out of memory for halves", what);
-        mcl_cl_floats_to_halves(count ? data : &zero, halves, count ? count : 1);
-        src = halves;
-    }
+    const upload_src u = {count ? data : &zero, count ? count : 1, b->fp16};
+    if (b->fp16) bytes /= 2;
     cl_int rc;
-    *out = clCreateBuffer(b->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes,
-                          (void *)src, &rc);
-    free(halves);
+    const double t0 = mcl_now_ms();
+    if (b->is_cpu) {
+        *out = mcl_cl_store_buffer(&b->store, b->context, bytes, fill_upload, &u, &rc);
+    } else {
+        void *halves = NULL;
+        if (b->fp16 && !(halves = malloc(bytes)))
+            return mcl_fail(err, MCL_ERR_NOMEM, "%s: out of memory for halves", what);
+        if (halves) fill_upload(halves, &u);
+        *out = clCreateBuffer(b->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes,
+                              halves ? halves : (void *)u.data, &rc);
+        free(halves);
+    }
+    b->times.cl_upload_ms += mcl_now_ms() - t0;
+    if (rc != CL_SUCCESS) {
+        *out = NULL;
+        return mcl_cl_fail(err, rc, "clCreateBuffer(%s, %zu bytes)", what, bytes);
+    }
+    return mcl_ok(err);
+}
+
+typedef struct fill_adapter {
+    void (*fill)(float *dst, const void *ctx);
+    const void *ctx;
+} fill_adapter;
+
+static void fill_through(void *dst, const void *ctx)
+{
+    const fill_adapter *f = ctx;
+    f->fill(dst, f->ctx);
+}
+
+/* mcl_cl_upload of `count` floats that fill() writes: on a CPU device with fp32 storage they
+ * are written straight into the buffer's memory (cl_store.h), without a temporary whose first
+ * touch cost as much as the packing itself. */
+mcl_status mcl_cl_upload_fill(mcl_cl_backend *b, size_t count,
+                              void (*fill)(float *dst, const void *ctx), const void *ctx,
+                              const char *what, cl_mem *out, mcl_error *err)
+{
+    size_t bytes;
+    if (!mcl_cl_mul_size(count, sizeof(float), &bytes))
+        return mcl_fail(err, MCL_ERR_NOMEM, "%s: size overflows", what);
+    if (!b->is_cpu || b->fp16 || count == 0 || count > (size_t)INT_MAX) {
+        float *tmp = malloc(count ? bytes : sizeof(float));
+        if (!tmp) return mcl_fail(err, MCL_ERR_NOMEM, "%s: out of memory", what);
+        if (count) fill(tmp, ctx);
+        mcl_status st = mcl_cl_upload(b, tmp, count, what, out, err);
+        free(tmp);
+        return st;
+    }
+    const fill_adapter f = {fill, ctx};
+    cl_int rc;
+    const double t0 = mcl_now_ms();
+    *out = mcl_cl_store_buffer(&b->store, b->context, bytes, fill_through, &f, &rc);
+    b->times.cl_upload_ms += mcl_now_ms() - t0;
     if (rc != CL_SUCCESS) {
         *out = NULL;
         return mcl_cl_fail(err, rc, "clCreateBuffer(%s, %zu bytes)", what, bytes);
@@ -106,7 +166,13 @@ mcl_status mcl_cl_get_program(mcl_cl_backend *b, const char *file, const char *o
     char opts[sizeof b->programs[0].options + 32];
     snprintf(opts, sizeof opts, "%s%s", b->fp16 ? "-DMCL_FP16_STORAGE " : "", options);
     cl_program prog = NULL;
-    mcl_status st = mcl_cl_program_build(b->context, b->device, file, opts, &prog, err);
+    int cached = 0;
+    const double t0 = mcl_now_ms();
+    mcl_status st =
+        mcl_cl_program_build_ex(b->context, b->device, file, opts, &prog, &cached, err);
+    b->times.cl_programs_ms += mcl_now_ms() - t0;
+    b->times.cl_programs++;
+    b->times.cl_programs_cached += cached;
     if (st != MCL_OK) return st;
     mcl_cl_program_entry *e = &b->programs[b->num_programs++];
     e->file = file;
@@ -123,7 +189,9 @@ mcl_status mcl_cl_make_kernel(mcl_cl_backend *b, mcl_cl_layer *L, const char *fi
     mcl_status st = mcl_cl_get_program(b, file, options, &prog, err);
     if (st != MCL_OK) return st;
     cl_int rc;
+    const double t0 = mcl_now_ms();
     L->kernel = clCreateKernel(prog, name, &rc);
+    b->times.cl_kernels_ms += mcl_now_ms() - t0;
     if (rc != CL_SUCCESS) {
         L->kernel = NULL;
         return mcl_cl_fail(err, rc, "clCreateKernel(%s)", name);
@@ -158,15 +226,21 @@ mcl_status mcl_cl_set_range(mcl_cl_backend *b, mcl_cl_layer *L, cl_uint dims, cl
     if (rc != CL_SUCCESS)
         return mcl_cl_fail(err, rc, "clGetDeviceInfo(CL_DEVICE_MAX_WORK_ITEM_SIZES)");
 
+    if (L->choice.wg < 0 || L->choice.wg > 4096 || group_dim >= dims)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "%s: bad work-group choice %d", L->kernel_name,
+                        L->choice.wg);
     size_t local[3] = {1, 1, 1};
     if (b->is_cpu) {
         const size_t total = items[0] * items[1] * items[2];
         size_t want = 4;
         while (want > 1 && total / want < 16)
             want /= 2;
+        if (L->choice.wg) want = (size_t)L->choice.wg;
         local[group_dim] = want < items[group_dim] ? want : items[group_dim];
+        L->used.wg = (int)local[group_dim];
     } else {
-        size_t budget = 64;
+        size_t budget = L->choice.wg ? (size_t)L->choice.wg : 64;
+        L->used.wg = (int)budget;
         for (cl_uint d = 0; d < dims; d++) {
             size_t l = 1;
             while (l * 2 <= budget && l * 2 <= items[d])

@@ -126,7 +126,15 @@ static mcl_status build_failure(cl_program program, cl_device_id device, cl_int 
 mcl_status mcl_cl_program_build(cl_context context, cl_device_id device, const char *file,
                                 const char *options, cl_program *program, mcl_error *err)
 {
+    return mcl_cl_program_build_ex(context, device, file, options, program, NULL, err);
+}
+
+mcl_status mcl_cl_program_build_ex(cl_context context, cl_device_id device, const char *file,
+                                   const char *options, cl_program *program, int *from_cache,
+                                   mcl_error *err)
+{
     *program = NULL;
+    if (from_cache) *from_cache = 0;
     source_text common, body;
     mcl_status st = load_source("common.h", &common, err);
     if (st != MCL_OK) return st;
@@ -160,6 +168,7 @@ mcl_status mcl_cl_program_build(cl_context context, cl_device_id device, const c
         free(common.owned);
         free(body.owned);
         *program = cached;
+        if (from_cache) *from_cache = 1;
         return mcl_ok(err);
     }
     cl_int rc;

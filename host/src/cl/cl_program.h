@@ -15,5 +15,10 @@
  * build log>)"; an unknown file name is MCL_ERR_INTERNAL. */
 mcl_status mcl_cl_program_build(cl_context context, cl_device_id device, const char *file,
                                 const char *options, cl_program *program, mcl_error *err);
+/* The same; *from_cache (may be NULL) is set to 1 when the program came from the on-disk
+ * binary cache rather than the compiler. */
+mcl_status mcl_cl_program_build_ex(cl_context context, cl_device_id device, const char *file,
+                                   const char *options, cl_program *program, int *from_cache,
+                                   mcl_error *err);
 
 #endif
