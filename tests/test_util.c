@@ -128,3 +128,27 @@ int mcl_test_run_cli(const char *args, char *out, size_t out_size, char *err, si
     assert_true(status != -1 && WIFEXITED(status));
     return WEXITSTATUS(status);
 }
+
+uint8_t *mcl_test_read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot open %s", path);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n >= 0);
+    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+    uint8_t *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    buf[n] = 0;
+    *size = (size_t)n;
+    return buf;
+}
+
+uint8_t *mcl_test_read_data(const char *rel, size_t *size)
+{
+    char path[4096];
+    if (!mcl_test_data_path(path, sizeof path, rel)) return NULL;
+    return mcl_test_read_file(path, size);
+}

@@ -43,6 +43,13 @@ int mcl_test_have_cl(void);
  * command could not be run. */
 int mcl_test_run_cli(const char *args, char *out, size_t out_size, char *err, size_t err_size);
 
+/* The whole file at path, NUL-terminated after its *size bytes (malloc'ed; the caller frees
+ * it); fails the test when it cannot be read. */
+uint8_t *mcl_test_read_file(const char *path, size_t *size);
+/* The same for the real-data file data_dir/rel; NULL when it is missing (see
+ * mcl_test_data_path: a failure in CI, a skip elsewhere). */
+uint8_t *mcl_test_read_data(const char *rel, size_t *size);
+
 /* True when running in CI (CI=true). */
 int mcl_test_in_ci(void);
 

@@ -109,28 +109,47 @@ static inline void th_io(th_graph *t, int num_inputs, const int *inputs, int out
     t->g.device_outputs[0] = output;
 }
 
-/* Creates the backend, runs once, frees it; fails the test with the backend's message. */
-static inline void th_run(th_graph *t, mcl_pointwise pointwise, const float *const *inputs,
-                          float *output)
+/* The options of every kernel test: OpenCL, the heuristics' kernel choices (no tuning cache:
+ * a developer's cache must not change what a test runs). */
+static inline mcl_options th_options(mcl_pointwise pointwise)
 {
-    mcl_options opt;
-    memset(&opt, 0, sizeof opt);
+    mcl_options opt = mcl_options_default();
     opt.device = MCL_DEVICE_CL;
     opt.pointwise = pointwise;
-    opt.cl_platform = -1;
-    opt.cl_device = -1;
+    opt.tune = MCL_TUNE_OFF;
+    return opt;
+}
+
+/* Creates the OpenCL backend of t's graph; fails the test with the backend's message. */
+static inline mcl_cl_backend *th_backend(th_graph *t, const mcl_options *opt)
+{
     /* What the passes would set: no host post-processing, the output handed back. */
     t->g.host_from = t->g.num_ops;
     t->g.num_device_outputs = 1;
     t->g.device_outputs[0] = t->g.outputs[0];
     mcl_cl_backend *b = NULL;
     mcl_error err;
-    mcl_status st = mcl_cl_backend_create(&t->g, &opt, &b, &err);
-    if (st != MCL_OK) fail_msg("mcl_cl_backend_create: %s", err.message);
+    if (mcl_cl_backend_create(&t->g, opt, &b, &err) != MCL_OK)
+        fail_msg("mcl_cl_backend_create: %s", err.message);
+    return b;
+}
+
+/* Runs b once into output and frees it; fails the test with the backend's message. */
+static inline void th_backend_run(mcl_cl_backend *b, const float *const *inputs, float *output)
+{
+    mcl_error err;
     float *outs[1] = {output};
-    st = mcl_cl_backend_run(b, inputs, outs, &err);
+    mcl_status st = mcl_cl_backend_run(b, inputs, outs, &err);
     mcl_cl_backend_free(b);
     if (st != MCL_OK) fail_msg("mcl_cl_backend_run: %s", err.message);
+}
+
+/* Creates the backend, runs once, frees it. */
+static inline void th_run(th_graph *t, mcl_pointwise pointwise, const float *const *inputs,
+                          float *output)
+{
+    const mcl_options opt = th_options(pointwise);
+    th_backend_run(th_backend(t, &opt), inputs, output);
 }
 
 /* TFLite output size and leading padding for one spatial dimension (the trailing padding is
@@ -228,30 +247,88 @@ static inline float *th_floats(size_t n)
 static inline void th_run_choice(th_graph *t, const mcl_cl_choice *c, const float *const *inputs,
                                  float *output)
 {
-    mcl_options opt = mcl_options_default();
-    opt.device = MCL_DEVICE_CL;
-    opt.pointwise = MCL_POINTWISE_KERNEL;
-    opt.tune = MCL_TUNE_OFF;
-    t->g.host_from = t->g.num_ops;
-    t->g.num_device_outputs = 1;
-    t->g.device_outputs[0] = t->g.outputs[0];
-    mcl_cl_backend *b = NULL;
-    mcl_error err;
-    if (mcl_cl_backend_create(&t->g, &opt, &b, &err) != MCL_OK)
-        fail_msg("mcl_cl_backend_create: %s", err.message);
+    const mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
+    mcl_cl_backend *b = th_backend(t, &opt);
     mcl_cl_layer L;
     memset(&L, 0, sizeof L);
     L.choice = *c;
+    mcl_error err;
     if (mcl_cl_layer_prepare(b, &t->g, 0, MCL_POINTWISE_KERNEL, &L, &err) != MCL_OK)
         fail_msg("prepare tile %d rows %d wg %d: %s", c->tile, c->rows, c->wg, err.message);
     if (c->tile) assert_int_equal(L.used.tile, c->tile);
     if (c->rows) assert_int_equal(L.used.rows, c->rows);
     mcl_cl_layer_release(&b->layers[0]);
     b->layers[0] = L;
-    float *outs[1] = {output};
-    mcl_status st = mcl_cl_backend_run(b, inputs, outs, &err);
-    mcl_cl_backend_free(b);
-    if (st != MCL_OK) fail_msg("mcl_cl_backend_run: %s", err.message);
+    th_backend_run(b, inputs, output);
+}
+
+
+/* One convolution test: CONV_2D or DEPTHWISE_CONV_2D with geometry p (clamps included) on
+ * random input, weights, bias (when bias) and residual (when residual), run on the OpenCL
+ * backend and compared with the CPU reference op (mcl_cpu_conv2d / mcl_cpu_dwconv2d). */
+typedef struct th_conv_test {
+    mcl_op_kind kind;
+    mcl_conv_params p;
+    int bias, residual;
+    size_t gap;                  /* th_init's gap between arena tensors */
+    int align16;                 /* arena tensors on multiples of 16 floats */
+    mcl_pointwise pointwise;     /* the backend's pointwise path (choice NULL) */
+    const mcl_cl_choice *choice; /* non-NULL: run this kernel variant (th_run_choice) */
+    float atol, rtol;            /* 0: MCL_TOL_ABS / MCL_TOL_REL */
+} th_conv_test;
+
+static inline void th_conv_check(const th_conv_test *c, const char *what, uint64_t seed)
+{
+    const mcl_conv_params *p = &c->p;
+    const int dw = c->kind == MCL_OP_DWCONV2D;
+    mcl_rng r;
+    mcl_rng_seed(&r, seed);
+    const size_t nin = th_in_count(p), nout = th_out_count(p);
+    const size_t nw = (size_t)p->kernel_h * (size_t)p->kernel_w * (size_t)p->out_c *
+                      (dw ? 1 : (size_t)p->in_c);
+    float *in = mcl_test_random_array(&r, nin, -1.0f, 1.0f);
+    float *w = mcl_test_random_array(&r, nw, -1.0f, 1.0f);
+    float *bias = mcl_test_random_array(&r, (size_t)p->out_c, -1.0f, 1.0f);
+    float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
+    float *ref = th_floats(nout), *got = th_floats(nout);
+
+    th_graph t;
+    th_init(&t, c->gap);
+    t.align16 = c->align16;
+    const int xi = th_nhwc(&t, p->batch, p->in_h, p->in_w, p->in_c, NULL);
+    const int wd[4] = {dw ? 1 : p->out_c, p->kernel_h, p->kernel_w, dw ? p->out_c : p->in_c};
+    const int wi = th_tensor(&t, 4, wd, w);
+    const int bi = th_tensor(&t, 1, &p->out_c, bias);
+    const int ri = c->residual ? th_nhwc(&t, p->batch, p->out_h, p->out_w, p->out_c, NULL) : -1;
+    const int yi = th_nhwc(&t, p->batch, p->out_h, p->out_w, p->out_c, NULL);
+    const int ins[3] = {xi, wi, bi};
+    mcl_op *op = th_op(&t, c->kind, c->bias ? 3 : 2, ins, yi);
+    op->conv = *p;
+    op->residual = c->residual ? ri : MCL_NO_TENSOR;
+    const int gin[2] = {xi, ri};
+    th_io(&t, c->residual ? 2 : 1, gin, yi);
+    const float *inputs[2] = {in, res};
+    if (c->choice)
+        th_run_choice(&t, c->choice, inputs, got);
+    else
+        th_run(&t, c->pointwise, inputs, got);
+
+    const float *b = c->bias ? bias : NULL, *rs = c->residual ? res : NULL;
+    if (dw)
+        mcl_cpu_dwconv2d(p, in, w, b, rs, ref);
+    else
+        mcl_cpu_conv2d(p, in, w, b, rs, ref);
+    const float atol = c->atol > 0.0f ? c->atol : MCL_TOL_ABS;
+    const float rtol = c->rtol > 0.0f ? c->rtol : MCL_TOL_REL;
+    assert_int_equal(mcl_test_compare(what, ref, got, nout, atol, rtol), 0);
+
+    mcl_graph_release(&t.g);
+    free(in);
+    free(w);
+    free(bias);
+    free(res);
+    free(ref);
+    free(got);
 }
 
 #endif

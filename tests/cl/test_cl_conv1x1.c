@@ -26,65 +26,26 @@ static const pw_case cases[] = {
 
 static void run_case(const pw_case *c, mcl_pointwise pw, uint64_t seed)
 {
-    mcl_rng r;
-    mcl_rng_seed(&r, seed);
-    mcl_conv_params p = th_conv_params(c->batch, c->h, c->w, c->in_c, c->out_c, 1, 1, 1, 1,
-                                       MCL_PADDING_VALID);
+    th_conv_test t = {MCL_OP_CONV2D,
+                      th_conv_params(c->batch, c->h, c->w, c->in_c, c->out_c, 1, 1, 1, 1,
+                                     MCL_PADDING_VALID),
+                      c->bias, c->residual, c->gap, c->align16, pw, NULL, 0.0f, 0.0f};
     if (c->relu6) {
-        p.act_min = 0.0f;
-        p.act_max = 6.0f;
+        t.p.act_min = 0.0f;
+        t.p.act_max = 6.0f;
     }
     if (c->residual) {
-        p.res_min = -1.0f;
-        p.res_max = 1.5f;
+        t.p.res_min = -1.0f;
+        t.p.res_max = 1.5f;
     }
-    const size_t nin = th_in_count(&p), nout = th_out_count(&p);
-    const size_t nw = (size_t)c->out_c * (size_t)c->in_c;
-    float *in = mcl_test_random_array(&r, nin, -1.0f, 1.0f);
-    float *w = mcl_test_random_array(&r, nw, -1.0f, 1.0f);
-    float *bias = mcl_test_random_array(&r, (size_t)c->out_c, -1.0f, 1.0f);
-    float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
-    float *ref = malloc(nout * sizeof *ref);
-    float *got = malloc(nout * sizeof *got);
-    assert_non_null(ref);
-    assert_non_null(got);
-
-    th_graph t;
-    th_init(&t, c->gap);
-    t.align16 = c->align16;
-    const int xi = th_nhwc(&t, c->batch, c->h, c->w, c->in_c, NULL);
-    const int wd[4] = {c->out_c, 1, 1, c->in_c};
-    const int wi = th_tensor(&t, 4, wd, w);
-    const int bi = c->bias ? th_tensor(&t, 1, &c->out_c, bias) : MCL_NO_TENSOR;
-    const int ri = c->residual ? th_nhwc(&t, c->batch, c->h, c->w, c->out_c, NULL) : -1;
-    const int yi = th_nhwc(&t, c->batch, c->h, c->w, c->out_c, NULL);
-    const int ins[3] = {xi, wi, bi};
-    mcl_op *op = th_op(&t, MCL_OP_CONV2D, 3, ins, yi);
-    op->conv = p;
-    op->residual = c->residual ? ri : MCL_NO_TENSOR;
-    const int gin[2] = {xi, ri};
-    th_io(&t, c->residual ? 2 : 1, gin, yi);
-    const float *inputs[2] = {in, res};
-    th_run(&t, pw, inputs, got);
-
-    mcl_cpu_conv2d(&p, in, w, c->bias ? bias : NULL, c->residual ? res : NULL, ref);
     /* Dot products of hundreds of terms are summed in a different order by the kernel (and by
      * CLBlast) than by the reference: the rounding error grows with the sum of |terms|, not
      * with |result|, so long reductions get 1e-4 (absolute and relative). */
-    const float tol = c->in_c >= 256 ? 1e-4f : MCL_TOL_REL;
-    const float atol = c->in_c >= 256 ? 1e-4f : MCL_TOL_ABS;
+    if (c->in_c >= 256) t.atol = t.rtol = 1e-4f;
     char what[128];
     snprintf(what, sizeof what, "conv1x1 %s %dx%dx%dx%d->%d", pw == MCL_POINTWISE_CLBLAST ?
              "clblast" : "kernel", c->batch, c->h, c->w, c->in_c, c->out_c);
-    assert_int_equal(mcl_test_compare(what, ref, got, nout, atol, tol), 0);
-
-    mcl_graph_release(&t.g);
-    free(in);
-    free(w);
-    free(bias);
-    free(res);
-    free(ref);
-    free(got);
+    th_conv_check(&t, what, seed);
 }
 
 static void test_kernel_path(void **state)

@@ -30,63 +30,24 @@ static const dw_case cases[] = {
 
 static void run_case(const dw_case *c, uint64_t seed)
 {
-    mcl_rng r;
-    mcl_rng_seed(&r, seed);
-    const int out_c = c->in_c * c->multiplier;
-    mcl_conv_params p = th_conv_params(c->batch, c->h, c->w, c->in_c, out_c, c->k, c->k,
-                                       c->stride, c->dilation, c->padding);
-    p.depth_multiplier = c->multiplier;
+    th_conv_test t = {MCL_OP_DWCONV2D,
+                      th_conv_params(c->batch, c->h, c->w, c->in_c, c->in_c * c->multiplier,
+                                     c->k, c->k, c->stride, c->dilation, c->padding),
+                      c->bias, c->residual, c->gap, c->align16, MCL_POINTWISE_KERNEL, NULL,
+                      0.0f, 0.0f};
     if (c->relu6) {
-        p.act_min = 0.0f;
-        p.act_max = 6.0f;
+        t.p.act_min = 0.0f;
+        t.p.act_max = 6.0f;
     }
     if (c->residual) {
-        p.res_min = -1.0f;
-        p.res_max = 1.0f;
+        t.p.res_min = -1.0f;
+        t.p.res_max = 1.0f;
     }
-    const size_t nin = th_in_count(&p), nout = th_out_count(&p);
-    const size_t nw = (size_t)c->k * (size_t)c->k * (size_t)out_c;
-    float *in = mcl_test_random_array(&r, nin, -1.0f, 1.0f);
-    float *w = mcl_test_random_array(&r, nw, -1.0f, 1.0f);
-    float *bias = mcl_test_random_array(&r, (size_t)out_c, -1.0f, 1.0f);
-    float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
-    float *ref = malloc(nout * sizeof *ref);
-    float *got = malloc(nout * sizeof *got);
-    assert_non_null(ref);
-    assert_non_null(got);
-
-    th_graph t;
-    th_init(&t, c->gap);
-    t.align16 = c->align16;
-    const int xi = th_nhwc(&t, c->batch, c->h, c->w, c->in_c, NULL);
-    const int wd[4] = {1, c->k, c->k, out_c};
-    const int wi = th_tensor(&t, 4, wd, w);
-    const int bi = th_tensor(&t, 1, &out_c, bias);
-    const int ri = c->residual ? th_nhwc(&t, c->batch, p.out_h, p.out_w, out_c, NULL) : -1;
-    const int yi = th_nhwc(&t, c->batch, p.out_h, p.out_w, out_c, NULL);
-    const int ins[3] = {xi, wi, bi};
-    mcl_op *op = th_op(&t, MCL_OP_DWCONV2D, c->bias ? 3 : 2, ins, yi);
-    op->conv = p;
-    op->residual = c->residual ? ri : MCL_NO_TENSOR;
-    const int gin[2] = {xi, ri};
-    th_io(&t, c->residual ? 2 : 1, gin, yi);
-    const float *inputs[2] = {in, res};
-    th_run(&t, MCL_POINTWISE_KERNEL, inputs, got);
-
-    mcl_cpu_dwconv2d(&p, in, w, c->bias ? bias : NULL, c->residual ? res : NULL, ref);
     char what[128];
     snprintf(what, sizeof what, "dwconv2d %dx%dx%dx%d m%d k%d s%d d%d %s", c->batch, c->h, c->w,
              c->in_c, c->multiplier, c->k, c->stride, c->dilation,
              c->padding == MCL_PADDING_SAME ? "SAME" : "VALID");
-    assert_int_equal(mcl_test_compare(what, ref, got, nout, MCL_TOL_ABS, MCL_TOL_REL), 0);
-
-    mcl_graph_release(&t.g);
-    free(in);
-    free(w);
-    free(bias);
-    free(res);
-    free(ref);
-    free(got);
+    th_conv_check(&t, what, seed);
 }
 
 static void test_random_cases(void **state)

@@ -58,21 +58,9 @@ static void check_fp16(const char *what, const float *ref, const float *got, siz
 /* th_run with fp16 storage. */
 static void run16(th_graph *t, mcl_pointwise pointwise, const float *const *inputs, float *out)
 {
-    mcl_options opt = mcl_options_default();
-    opt.device = MCL_DEVICE_CL;
-    opt.pointwise = pointwise;
+    mcl_options opt = th_options(pointwise);
     opt.precision = MCL_PRECISION_FP16;
-    t->g.host_from = t->g.num_ops;
-    t->g.num_device_outputs = 1;
-    t->g.device_outputs[0] = t->g.outputs[0];
-    mcl_cl_backend *b = NULL;
-    mcl_error err;
-    if (mcl_cl_backend_create(&t->g, &opt, &b, &err) != MCL_OK)
-        fail_msg("mcl_cl_backend_create (fp16): %s", err.message);
-    float *outs[1] = {out};
-    mcl_status st = mcl_cl_backend_run(b, inputs, outs, &err);
-    mcl_cl_backend_free(b);
-    if (st != MCL_OK) fail_msg("mcl_cl_backend_run (fp16): %s", err.message);
+    th_backend_run(th_backend(t, &opt), inputs, out);
 }
 
 /* ---------------------------------------------------------------- conversion */

@@ -23,53 +23,21 @@ typedef struct pw_case {
 
 static void pw_check(const pw_case *c, const mcl_cl_choice *choice, uint64_t seed)
 {
-    mcl_rng r;
-    mcl_rng_seed(&r, seed);
-    mcl_conv_params p =
-        th_conv_params(c->batch, c->h, c->w, c->in_c, c->out_c, 1, 1, 1, 1, MCL_PADDING_VALID);
-    p.act_min = 0.0f;
-    p.act_max = 6.0f;
+    th_conv_test t = {MCL_OP_CONV2D,
+                      th_conv_params(c->batch, c->h, c->w, c->in_c, c->out_c, 1, 1, 1, 1,
+                                     MCL_PADDING_VALID),
+                      1, c->residual, 3, 0, MCL_POINTWISE_KERNEL, choice, 0.0f, 0.0f};
+    t.p.act_min = 0.0f;
+    t.p.act_max = 6.0f;
     if (c->residual) {
-        p.res_min = -1.0f;
-        p.res_max = 1.5f;
+        t.p.res_min = -1.0f;
+        t.p.res_max = 1.5f;
     }
-    const size_t nin = th_in_count(&p), nout = th_out_count(&p);
-    float *in = mcl_test_random_array(&r, nin, -1.0f, 1.0f);
-    float *w = mcl_test_random_array(&r, (size_t)c->out_c * (size_t)c->in_c, -1.0f, 1.0f);
-    float *bias = mcl_test_random_array(&r, (size_t)c->out_c, -1.0f, 1.0f);
-    float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
-    float *ref = malloc(nout * sizeof *ref), *got = malloc(nout * sizeof *got);
-    assert_non_null(ref);
-    assert_non_null(got);
-    th_graph t;
-    th_init(&t, 3);
-    const int xi = th_nhwc(&t, c->batch, c->h, c->w, c->in_c, NULL);
-    const int wd[4] = {c->out_c, 1, 1, c->in_c};
-    const int wi = th_tensor(&t, 4, wd, w);
-    const int bi = th_tensor(&t, 1, &c->out_c, bias);
-    const int ri = c->residual ? th_nhwc(&t, c->batch, c->h, c->w, c->out_c, NULL) : -1;
-    const int yi = th_nhwc(&t, c->batch, c->h, c->w, c->out_c, NULL);
-    const int ins[3] = {xi, wi, bi};
-    mcl_op *op = th_op(&t, MCL_OP_CONV2D, 3, ins, yi);
-    op->conv = p;
-    op->residual = c->residual ? ri : MCL_NO_TENSOR;
-    const int gin[2] = {xi, ri};
-    th_io(&t, c->residual ? 2 : 1, gin, yi);
-    const float *inputs[2] = {in, res};
-    th_run_choice(&t, choice, inputs, got);
-    mcl_cpu_conv2d(&p, in, w, bias, c->residual ? res : NULL, ref);
+    if (c->in_c >= 256) t.atol = t.rtol = 1e-4f; /* long reductions: test_cl_conv1x1.c */
     char what[128];
     snprintf(what, sizeof what, "conv1x1 tile %d wg %d %dx%dx%dx%d->%d", choice->tile, choice->wg,
              c->batch, c->h, c->w, c->in_c, c->out_c);
-    const float tol = c->in_c >= 256 ? 1e-4f : MCL_TOL_REL;
-    assert_int_equal(mcl_test_compare(what, ref, got, nout, tol, tol), 0);
-    mcl_graph_release(&t.g);
-    free(in);
-    free(w);
-    free(bias);
-    free(res);
-    free(ref);
-    free(got);
+    th_conv_check(&t, what, seed);
 }
 
 /* Pixel counts 1, 3 (batch 3 of one pixel), 5, 35 and 143 (not multiples of 7, 4 or 8);
@@ -111,52 +79,20 @@ typedef struct dw_case {
 
 static void dw_check(const dw_case *c, const mcl_cl_choice *choice, uint64_t seed)
 {
-    mcl_rng r;
-    mcl_rng_seed(&r, seed);
-    mcl_conv_params p = th_conv_params(c->batch, c->h, c->w, c->c, c->c, 3, 3, c->stride,
-                                       c->dilation, MCL_PADDING_SAME);
-    p.act_min = 0.0f;
-    p.act_max = 6.0f;
+    th_conv_test t = {MCL_OP_DWCONV2D,
+                      th_conv_params(c->batch, c->h, c->w, c->c, c->c, 3, 3, c->stride,
+                                     c->dilation, MCL_PADDING_SAME),
+                      1, c->residual, 1, 0, MCL_POINTWISE_KERNEL, choice, 0.0f, 0.0f};
+    t.p.act_min = 0.0f;
+    t.p.act_max = 6.0f;
     if (c->residual) {
-        p.res_min = -1.0f;
-        p.res_max = 1.0f;
+        t.p.res_min = -1.0f;
+        t.p.res_max = 1.0f;
     }
-    const size_t nin = th_in_count(&p), nout = th_out_count(&p);
-    float *in = mcl_test_random_array(&r, nin, -1.0f, 1.0f);
-    float *w = mcl_test_random_array(&r, 9 * (size_t)c->c, -1.0f, 1.0f);
-    float *bias = mcl_test_random_array(&r, (size_t)c->c, -1.0f, 1.0f);
-    float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
-    float *ref = malloc(nout * sizeof *ref), *got = malloc(nout * sizeof *got);
-    assert_non_null(ref);
-    assert_non_null(got);
-    th_graph t;
-    th_init(&t, 1);
-    const int xi = th_nhwc(&t, c->batch, c->h, c->w, c->c, NULL);
-    const int wd[4] = {1, 3, 3, c->c};
-    const int wi = th_tensor(&t, 4, wd, w);
-    const int bi = th_tensor(&t, 1, &c->c, bias);
-    const int ri = c->residual ? th_nhwc(&t, c->batch, p.out_h, p.out_w, c->c, NULL) : -1;
-    const int yi = th_nhwc(&t, c->batch, p.out_h, p.out_w, c->c, NULL);
-    const int ins[3] = {xi, wi, bi};
-    mcl_op *op = th_op(&t, MCL_OP_DWCONV2D, 3, ins, yi);
-    op->conv = p;
-    op->residual = c->residual ? ri : MCL_NO_TENSOR;
-    const int gin[2] = {xi, ri};
-    th_io(&t, c->residual ? 2 : 1, gin, yi);
-    const float *inputs[2] = {in, res};
-    th_run_choice(&t, choice, inputs, got);
-    mcl_cpu_dwconv2d(&p, in, w, bias, c->residual ? res : NULL, ref);
     char what[128];
     snprintf(what, sizeof what, "dwconv2d tile %d rows %d wg %d %dx%dx%dx%d s%d d%d", choice->tile,
              choice->rows, choice->wg, c->batch, c->h, c->w, c->c, c->stride, c->dilation);
-    assert_int_equal(mcl_test_compare(what, ref, got, nout, MCL_TOL_ABS, MCL_TOL_REL), 0);
-    mcl_graph_release(&t.g);
-    free(in);
-    free(w);
-    free(bias);
-    free(res);
-    free(ref);
-    free(got);
+    th_conv_check(&t, what, seed);
 }
 
 /* Stride 1: every tile x rows variant (widths 11 and 5: partial tiles; odd heights and batch

@@ -105,21 +105,6 @@ static char *write_temp(const char *name, const void *data, size_t size)
     return p;
 }
 
-static uint8_t *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -148,7 +133,7 @@ static void test_truncated_models(void **state)
     (void)state;
     if (!have_data()) return;
     size_t size;
-    uint8_t *bytes = read_file(g_model, &size);
+    uint8_t *bytes = mcl_test_read_file(g_model, &size);
     for (int k = 0; k < 60; k++) {
         /* 20 cuts in the first 4 KB (header, tables), 40 spread over the whole file. */
         size_t cut = k < 20 ? (size_t)k * 211 : (size_t)(k - 20) * (size / 40) + 13;
@@ -169,7 +154,7 @@ static void test_corrupted_models(void **state)
     (void)state;
     if (!have_data()) return;
     size_t size;
-    uint8_t *bytes = read_file(g_model, &size);
+    uint8_t *bytes = mcl_test_read_file(g_model, &size);
     uint8_t *copy = malloc(size);
     assert_non_null(copy);
     mcl_rng rng;

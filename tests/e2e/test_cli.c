@@ -25,21 +25,6 @@ static void write_file(const char *name, const void *data, size_t size, char *pa
     fclose(f);
 }
 
-static char *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
-
 /* A bad model must give exactly one "mobilecl: ..." line on stderr and exit 1. */
 static void expect_one_line_error(const char *args, const char *must_contain)
 {
@@ -60,7 +45,7 @@ static void test_bad_models(void **state)
         !mcl_test_data_path(image, sizeof image, "images/cat.bmp"))
         skip();
     size_t size;
-    char *bytes = read_all(model, &size);
+    char *bytes = (char *)mcl_test_read_file(model, &size);
     const size_t cuts[] = {0, 7, 100, 4096, 100000, 1000000, 3000000};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         write_file("truncated.tflite", bytes, cuts[i] < size ? cuts[i] : size - 1, path, sizeof path);

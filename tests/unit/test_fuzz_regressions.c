@@ -13,22 +13,6 @@
 
 static const char *const targets[] = {"tflite", "image", "labels", "flexbuffer"};
 
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n >= 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    uint8_t *buf = malloc(n ? (size_t)n : 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
-
 static void test_replay_regressions(void **state)
 {
     (void)state;
@@ -51,7 +35,7 @@ static void test_replay_regressions(void **state)
             struct stat st;
             if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
             size_t size = 0;
-            uint8_t *data = read_all(path, &size);
+            uint8_t *data = mcl_test_read_file(path, &size);
             /* Returns 0 (accepted) or 1 (refused cleanly); a crash fails the test run. */
             int r = entry(data, size);
             assert_true(r == 0 || r == 1);

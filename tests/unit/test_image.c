@@ -69,22 +69,6 @@ static void write_bytes(const char *path, const uint8_t *data, size_t n)
     assert_int_equal(fclose(f), 0);
 }
 
-static uint8_t *read_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long len = ftell(f);
-    assert_true(len > 0);
-    rewind(f);
-    uint8_t *buf = malloc((size_t)len);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return buf;
-}
-
 /* ------------------------------------------------------------------ byte writers */
 
 static void put_le16(uint8_t *p, unsigned v) { p[0] = v & 255; p[1] = (v >> 8) & 255; }
@@ -192,7 +176,7 @@ static size_t make_png(uint8_t *out, int w, int h, int color_type, const uint8_t
 static uint8_t *ref_bmp_decode(const char *path, int *w, int *h)
 {
     size_t n = 0;
-    uint8_t *f = read_bytes(path, &n);
+    uint8_t *f = mcl_test_read_file(path, &n);
     assert_true(n > 54 && f[0] == 'B' && f[1] == 'M');
     uint32_t offset = get_le32(f + 10), hsize = get_le32(f + 14);
     int32_t width = (int32_t)get_le32(f + 18), height = (int32_t)get_le32(f + 22);

@@ -9,24 +9,6 @@
 #include "test_util.h"
 #include "tflite_reader.h"
 
-static uint8_t *read_data_file(const char *rel, size_t *size)
-{
-    char path[4096];
-    if (!mcl_test_data_path(path, sizeof path, rel)) return NULL;
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n > 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    uint8_t *buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
-
 static int in_pool(const mcl_graph *g, const float *p)
 {
     const uintptr_t a = (uintptr_t)p, lo = (uintptr_t)g->const_pool;
@@ -39,7 +21,7 @@ static void test_borrowed_read_matches_owned(void **state)
 {
     (void)state;
     size_t size;
-    uint8_t *buf = read_data_file("models/mobilenet_v2_1.0_224_quant.tflite", &size);
+    uint8_t *buf = mcl_test_read_data("models/mobilenet_v2_1.0_224_quant.tflite", &size);
     if (!buf) return;
     uint8_t *copy = malloc(size);
     assert_non_null(copy);
@@ -91,7 +73,7 @@ static void test_borrowed_read_copies_custom_options(void **state)
 {
     (void)state;
     size_t size;
-    uint8_t *buf = read_data_file("models/mobilenet_ssd_v2_coco_quant_postprocess.tflite", &size);
+    uint8_t *buf = mcl_test_read_data("models/mobilenet_ssd_v2_coco_quant_postprocess.tflite", &size);
     if (!buf) return;
     uint8_t *copy = malloc(size);
     assert_non_null(copy);
@@ -128,7 +110,7 @@ static void test_release_tells_pool_from_malloc(void **state)
 {
     (void)state;
     size_t size;
-    uint8_t *buf = read_data_file("models/mobilenet_v2_1.0_224_quant.tflite", &size);
+    uint8_t *buf = mcl_test_read_data("models/mobilenet_v2_1.0_224_quant.tflite", &size);
     if (!buf) return;
     mcl_graph g;
     mcl_error err;
@@ -176,7 +158,7 @@ static void test_load_memory_then_free_bytes(void **state)
     char path[4096];
     if (!mcl_test_data_path(path, sizeof path, "models/mobilenet_v2_1.0_224_quant.tflite")) return;
     size_t size;
-    uint8_t *buf = read_data_file("models/mobilenet_v2_1.0_224_quant.tflite", &size);
+    uint8_t *buf = mcl_test_read_data("models/mobilenet_v2_1.0_224_quant.tflite", &size);
     assert_non_null(buf);
     mcl_model *from_memory = NULL, *from_file = NULL;
     mcl_error err;
@@ -198,7 +180,7 @@ static void test_load_memory_truncated(void **state)
 {
     (void)state;
     size_t size;
-    uint8_t *buf = read_data_file("models/mobilenet_v2_1.0_224_quant.tflite", &size);
+    uint8_t *buf = mcl_test_read_data("models/mobilenet_v2_1.0_224_quant.tflite", &size);
     if (!buf) return;
     const size_t cuts[] = {0, 4, 8, 100, 4096, 100000, 1000000, 3000000, 3588975};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {

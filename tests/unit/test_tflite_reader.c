@@ -52,21 +52,9 @@ static void expect_status(const uint8_t *buf, size_t size, mcl_status code, cons
 
 static uint8_t *load_model(const char *name, size_t *size)
 {
-    char rel[256], path[1024];
+    char rel[256];
     snprintf(rel, sizeof rel, "models/%s", name);
-    if (!mcl_test_data_path(path, sizeof path, rel)) return NULL;
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n > 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    uint8_t *buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
+    return mcl_test_read_data(rel, size);
 }
 
 /* Reads a real model into g; returns 0 (test skipped) when the data is missing. */

@@ -179,9 +179,59 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 
 static void remove_tree(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
-/* Measures one start-up in a forked child, before this process has touched OpenCL (a fork
- * after OpenCL initialised is not safe).  With cold set the child points mobilecl's and PoCL's
- * caches at empty folders: the first start on a new machine.  Returns 0 on success. */
+/* Runs job in a forked child, before this process has touched OpenCL (a fork after OpenCL
+ * initialised is not safe): the child's job fills its copy of out (size bytes), which comes
+ * back through a pipe when the job returns 0.  Returns 0 when out was filled. */
+static int in_child(int (*job)(const void *ctx, void *out), const void *ctx, void *out,
+                    size_t size)
+{
+    int fd[2];
+    if (pipe(fd) != 0) return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        ssize_t w = job(ctx, out) == 0 ? write(fd[1], out, size) : 0;
+        _exit(w == (ssize_t)size ? 0 : 1);
+    }
+    close(fd[1]);
+    ssize_t got = read(fd[0], out, size);
+    close(fd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return got == (ssize_t)size && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+typedef struct start_job_ctx {
+    const bench_args *a;
+    const char *mcl_dir, *pocl_dir; /* NULL: the caches of the environment (warm) */
+} start_job_ctx;
+
+static int start_job(const void *ctx, void *out)
+{
+    const start_job_ctx *c = ctx;
+    if (c->mcl_dir) {
+        setenv("MOBILECL_CACHE_DIR", c->mcl_dir, 1);
+        setenv("POCL_CACHE_DIR", c->pocl_dir, 1);
+    }
+    start_times *t = out;
+    mcl_model *m = NULL;
+    mcl_session *s = NULL;
+    int ok = start(c->a, c->a->arch, t, &m, &s, NULL) == MCL_OK;
+    t->rss_mb = peak_rss_mb();
+    mcl_session_free(s);
+    mcl_model_free(m);
+    return ok ? 0 : -1;
+}
+
+/* Measures one start-up in a fresh process.  With cold set the child points mobilecl's and
+ * PoCL's caches at empty folders: the first start on a new machine.  Returns 0 on success. */
 static int child_start(const bench_args *a, int cold, start_times *t)
 {
     const char *tmp = getenv("TMPDIR");
@@ -196,89 +246,44 @@ static int child_start(const bench_args *a, int cold, start_times *t)
         remove_tree(mcl_dir);
         return -1;
     }
-    int fd[2];
-    if (pipe(fd) != 0) return -1;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        if (cold) {
-            setenv("MOBILECL_CACHE_DIR", mcl_dir, 1);
-            setenv("POCL_CACHE_DIR", pocl_dir, 1);
-        }
-        start_times ct;
-        mcl_model *m = NULL;
-        mcl_session *s = NULL;
-        int ok = start(a, a->arch, &ct, &m, &s, NULL) == MCL_OK;
-        ct.rss_mb = peak_rss_mb();
-        mcl_session_free(s);
-        mcl_model_free(m);
-        ssize_t w = ok ? write(fd[1], &ct, sizeof ct) : 0;
-        _exit(w == (ssize_t)sizeof ct ? 0 : 1);
-    }
-    close(fd[1]);
-    ssize_t got = read(fd[0], t, sizeof *t);
-    close(fd[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    const start_job_ctx ctx = {a, cold ? mcl_dir : NULL, cold ? pocl_dir : NULL};
+    int rc = in_child(start_job, &ctx, t, sizeof *t);
     if (cold) {
         remove_tree(mcl_dir);
         remove_tree(pocl_dir);
     }
-    return got == (ssize_t)sizeof *t && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    return rc;
 }
 
-/* The floor in a forked child, like child_start: clGetPlatformIDs + clGetDeviceIDs +
- * clCreateContext on the first device of the first platform, and the child's peak RSS.
- * Returns 0 on success. */
-static int child_floor(floor_times *t)
+/* The floor: clGetPlatformIDs + clGetDeviceIDs + clCreateContext on the first device of the
+ * first platform, and the process's peak RSS. */
+static int floor_job(const void *ctx, void *out)
 {
-    int fd[2];
-    if (pipe(fd) != 0) return -1;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        floor_times ft = {0, 0, 0, 0};
-        cl_platform_id platform;
-        cl_device_id device;
-        cl_uint n = 0;
-        cl_int rc = CL_SUCCESS;
-        double t0 = mcl_cli_now_ms();
-        int ok = clGetPlatformIDs(1, &platform, &n) == CL_SUCCESS && n > 0;
-        double t1 = mcl_cli_now_ms();
-        ok = ok && clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 1, &device, &n) == CL_SUCCESS;
-        double t2 = mcl_cli_now_ms();
-        cl_context ctx = ok ? clCreateContext(NULL, 1, &device, NULL, NULL, &rc) : NULL;
-        double t3 = mcl_cli_now_ms();
-        ok = ok && ctx && rc == CL_SUCCESS;
-        ft.platform_ms = t1 - t0;
-        ft.device_ms = t2 - t1;
-        ft.context_ms = t3 - t2;
-        ft.rss_mb = peak_rss_mb();
-        if (ctx) clReleaseContext(ctx);
-        ssize_t w = ok ? write(fd[1], &ft, sizeof ft) : 0;
-        _exit(w == (ssize_t)sizeof ft ? 0 : 1);
-    }
-    close(fd[1]);
-    ssize_t got = read(fd[0], t, sizeof *t);
-    close(fd[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return got == (ssize_t)sizeof *t && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    (void)ctx;
+    floor_times *ft = out;
+    *ft = (floor_times){0, 0, 0, 0};
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_uint n = 0;
+    cl_int rc = CL_SUCCESS;
+    double t0 = mcl_cli_now_ms();
+    int ok = clGetPlatformIDs(1, &platform, &n) == CL_SUCCESS && n > 0;
+    double t1 = mcl_cli_now_ms();
+    ok = ok && clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 1, &device, &n) == CL_SUCCESS;
+    double t2 = mcl_cli_now_ms();
+    cl_context cx = ok ? clCreateContext(NULL, 1, &device, NULL, NULL, &rc) : NULL;
+    double t3 = mcl_cli_now_ms();
+    ok = ok && cx && rc == CL_SUCCESS;
+    ft->platform_ms = t1 - t0;
+    ft->device_ms = t2 - t1;
+    ft->context_ms = t3 - t2;
+    ft->rss_mb = peak_rss_mb();
+    if (cx) clReleaseContext(cx);
+    return ok ? 0 : -1;
 }
+
+/* The floor in a fresh process.  Returns 0 on success. */
+static int child_floor(floor_times *t) { return in_child(floor_job, NULL, t, sizeof *t); }
 
 static double start_total(const start_times *t) { return t->load_ms + t->session_ms; }
 

@@ -3,23 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* stb_easy_font is third-party code: its warnings are not ours to fix (as for stb_image). */
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#pragma GCC diagnostic ignored "-Wmissing-prototypes"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wmissing-braces"
-#endif
+#include "image/stb_warnings_off.h"
 #include <stb_easy_font.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include "image/stb_warnings_on.h"
 
 /* stb_easy_font emits 4 vertices of 16 bytes per quad and at most a handful of quads per
  * character: 8 per character is ample for MCL_TEXT_MAX characters. */

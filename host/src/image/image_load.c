@@ -36,6 +36,11 @@
 #include "image/stb_warnings_off.h"
 #include <stb_image.h>
 #include "image/stb_warnings_on.h"
+#if defined(__GNUC__)
+/* stb declares static functions for the formats compiled out (GIF) and never defines or uses them; GCC
+ * reports that at the end of the file, after the pop. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#endif
 
 /* Reads the whole file into a malloc'ed buffer of *size bytes (at least 1). */
 static mcl_status read_file(const char *path, uint8_t **data, size_t *size, mcl_error *err)
