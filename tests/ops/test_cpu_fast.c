@@ -333,6 +333,44 @@ static void test_resize_argmax_matches_reference(void **state)
         }
 }
 
+/* Arenas of g after one run of the reference backend (*ref) and of the plan created with
+ * `threads` threads (*got) on the same random input; per-op times into ms when non-NULL. */
+static void run_plan_and_reference(const mcl_graph *g, int threads, uint64_t seed, float **ref,
+                                   float **got, double *ms)
+{
+    *ref = calloc(g->arena_floats, sizeof(float));
+    *got = calloc(g->arena_floats, sizeof(float));
+    assert_true(*ref && *got);
+    const mcl_tensor *tin = &g->tensors[g->inputs[0]];
+    mcl_rng rng;
+    mcl_rng_seed(&rng, seed);
+    mcl_rng_fill(&rng, *ref + tin->arena_offset, tin->count, -1.0f, 1.0f);
+    memcpy(*got + tin->arena_offset, *ref + tin->arena_offset, tin->count * sizeof(float));
+    assert_int_equal(mcl_cpu_run_graph(g, 0, *ref, NULL), MCL_OK);
+    mcl_cpu_plan *plan = NULL;
+    assert_int_equal(mcl_cpu_plan_create(g, threads, &plan, NULL), MCL_OK);
+    assert_int_equal(mcl_cpu_plan_run(plan, 0, *got, ms, NULL), MCL_OK);
+    mcl_cpu_plan_free(plan);
+}
+
+/* The graph outputs of two runs agree: class probabilities within 1e-5 + 1e-3 |ref|; a label
+ * map (labels set) except where two classes are within rounding of each other, which flip
+ * under a different summation order: more than 0.1% would be a bug. */
+static void check_outputs(const char *what, const mcl_graph *g, const float *ref,
+                          const float *got, int labels)
+{
+    const mcl_tensor *tout = &g->tensors[g->outputs[0]];
+    const float *r = ref + tout->arena_offset, *o = got + tout->arena_offset;
+    if (!labels) {
+        assert_int_equal(mcl_test_compare(what, r, o, tout->count, 1e-5f, 1e-3f), 0);
+        return;
+    }
+    size_t differ = 0;
+    for (size_t i = 0; i < tout->count; i++) differ += r[i] != o[i];
+    if (differ * 1000 > tout->count)
+        fail_msg("%s: %zu of %zu labels differ", what, differ, tout->count);
+}
+
 /* A real model through the plan (2 threads) against the reference backend. */
 static void test_plan_whole_model(void **state)
 {
@@ -344,33 +382,19 @@ static void test_plan_whole_model(void **state)
     mcl_model *m = NULL;
     assert_int_equal(mcl_model_load_file(path, &m, NULL), MCL_OK);
     const mcl_graph *g = &m->graph;
-    float *a = calloc(g->arena_floats, sizeof(float)), *b = calloc(g->arena_floats, sizeof(float));
-    assert_true(a && b);
-    mcl_rng rng;
-    mcl_rng_seed(&rng, 7);
-    const mcl_tensor *tin = &g->tensors[g->inputs[0]];
-    mcl_rng_fill(&rng, a + tin->arena_offset, tin->count, -1.0f, 1.0f);
-    memcpy(b + tin->arena_offset, a + tin->arena_offset, tin->count * sizeof(float));
-    assert_int_equal(mcl_cpu_run_graph(g, 0, a, NULL), MCL_OK);
-    mcl_cpu_plan *plan = NULL;
-    assert_int_equal(mcl_cpu_plan_create(g, 2, &plan, NULL), MCL_OK);
     double *ms = calloc((size_t)g->num_ops, sizeof *ms);
     assert_non_null(ms);
-    assert_int_equal(mcl_cpu_plan_run(plan, 0, b, ms, NULL), MCL_OK);
-    const mcl_tensor *tout = &g->tensors[g->outputs[0]];
-    assert_int_equal(mcl_test_compare("plan vs reference", a + tout->arena_offset,
-                                      b + tout->arena_offset, tout->count, 1e-5f, 1e-3f),
-                     0);
+    float *a, *b;
+    run_plan_and_reference(g, 2, 7, &a, &b, ms);
+    check_outputs("plan vs reference", g, a, b, 0);
     for (int i = 0; i < g->num_ops; i++) assert_true(ms[i] >= 0.0);
-    mcl_cpu_plan_free(plan);
     free(ms);
     free(a);
     free(b);
     mcl_model_free(m);
 }
 
-/* DeepLab (dilated depthwise, resize, arg max) through the plan against the reference: the
- * label maps agree except where two classes are within rounding of each other. */
+/* DeepLab (dilated depthwise, resize, arg max) through the plan against the reference. */
 static void test_plan_segmentation_model(void **state)
 {
     char path[1024];
@@ -380,25 +404,9 @@ static void test_plan_segmentation_model(void **state)
     }
     mcl_model *m = NULL;
     assert_int_equal(mcl_model_load_file(path, &m, NULL), MCL_OK);
-    const mcl_graph *g = &m->graph;
-    float *a = calloc(g->arena_floats, sizeof(float)), *b = calloc(g->arena_floats, sizeof(float));
-    assert_true(a && b);
-    mcl_rng rng;
-    mcl_rng_seed(&rng, 11);
-    const mcl_tensor *tin = &g->tensors[g->inputs[0]];
-    mcl_rng_fill(&rng, a + tin->arena_offset, tin->count, -1.0f, 1.0f);
-    memcpy(b + tin->arena_offset, a + tin->arena_offset, tin->count * sizeof(float));
-    assert_int_equal(mcl_cpu_run_graph(g, 0, a, NULL), MCL_OK);
-    mcl_cpu_plan *plan = NULL;
-    assert_int_equal(mcl_cpu_plan_create(g, 2, &plan, NULL), MCL_OK);
-    assert_int_equal(mcl_cpu_plan_run(plan, 0, b, NULL, NULL), MCL_OK);
-    const mcl_tensor *tout = &g->tensors[g->outputs[0]];
-    size_t differ = 0;
-    for (size_t i = 0; i < tout->count; i++)
-        differ += a[tout->arena_offset + i] != b[tout->arena_offset + i];
-    /* Near-ties flip under a different summation order; more than 0.1% would be a bug. */
-    if (differ * 1000 > tout->count) fail_msg("%zu of %zu labels differ", differ, tout->count);
-    mcl_cpu_plan_free(plan);
+    float *a, *b;
+    run_plan_and_reference(&m->graph, 2, 11, &a, &b, NULL);
+    check_outputs("DeepLab dm05 plan vs reference", &m->graph, a, b, 1);
     free(a);
     free(b);
     mcl_model_free(m);
@@ -418,7 +426,7 @@ static void test_plan_fused_pointwise_depthwise(void **state)
         mcl_model *m = NULL;
         assert_int_equal(mcl_model_build(archs[a], &m, NULL), MCL_OK);
         const mcl_graph *g = &m->graph;
-        const mcl_tensor *tin = &g->tensors[g->inputs[0]], *tout = &g->tensors[g->outputs[0]];
+        const mcl_tensor *tin = &g->tensors[g->inputs[0]];
         float *ref = calloc(g->arena_floats, sizeof(float));
         float *got = calloc(g->arena_floats, sizeof(float));
         assert_true(ref && got);
@@ -441,18 +449,7 @@ static void test_plan_fused_pointwise_depthwise(void **state)
             else unsetenv("MOBILECL_CPU_ISA");
             assert_int_equal(mcl_cpu_plan_run(plan, 0, got, NULL, NULL), MCL_OK);
             mcl_cpu_plan_free(plan);
-            if (a == 0) { /* class probabilities; then a label map */
-                assert_int_equal(mcl_test_compare(archs[a], ref + tout->arena_offset,
-                                                  got + tout->arena_offset, tout->count, 1e-5f,
-                                                  1e-3f),
-                                 0);
-            } else {
-                size_t differ = 0;
-                for (size_t i = 0; i < tout->count; i++)
-                    differ += ref[tout->arena_offset + i] != got[tout->arena_offset + i];
-                if (differ * 1000 > tout->count)
-                    fail_msg("%s: %zu of %zu labels differ", archs[a], differ, tout->count);
-            }
+            check_outputs(archs[a], g, ref, got, a != 0); /* probabilities, then label maps */
         }
         free(ref);
         free(got);

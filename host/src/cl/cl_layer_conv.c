@@ -100,6 +100,24 @@ static mcl_status bind_conv_io(mcl_cl_backend *b, const mcl_graph *g, const mcl_
                                 &io->has_res, err);
 }
 
+/* Starts the argument list of L's kernel with the operands every convolution kernel takes
+ * first, in this order: input, weights, bias, output, residual (+ flag). */
+static mcl_cl_argset conv_args_begin(const mcl_cl_backend *b, const mcl_cl_layer *L,
+                                     const conv_io *io)
+{
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, io->in);
+    mcl_cl_arg_int(&a, io->in_off);
+    mcl_cl_arg_mem(&a, L->weights);
+    mcl_cl_arg_mem(&a, L->bias);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, io->out_off);
+    mcl_cl_arg_mem(&a, io->res);
+    mcl_cl_arg_int(&a, io->res_off);
+    mcl_cl_arg_int(&a, io->has_res);
+    return a;
+}
+
 /* The operands every convolution kernel takes first, in this order: input, packed weights,
  * bias (padded to 16-channel blocks), output, residual (+ flag).  Builds the kernel, packs
  * and uploads the constants, and sets those arguments; returns the output offset for the
@@ -118,17 +136,8 @@ static mcl_status bind_conv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op 
                                  p->out_c, (size_t)nb * 16, err)) ||
         (st = mcl_cl_make_kernel(b, L, file, options, kernel, err)))
         return st;
-    *a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
+    *a = conv_args_begin(b, L, &io);
     *out_off = io.out_off;
-    mcl_cl_arg_mem(a, io.in);
-    mcl_cl_arg_int(a, io.in_off);
-    mcl_cl_arg_mem(a, L->weights);
-    mcl_cl_arg_mem(a, L->bias);
-    mcl_cl_arg_mem(a, b->arena);
-    mcl_cl_arg_int(a, io.out_off);
-    mcl_cl_arg_mem(a, io.res);
-    mcl_cl_arg_int(a, io.res_off);
-    mcl_cl_arg_int(a, io.has_res);
     return MCL_OK;
 }
 
@@ -290,16 +299,7 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
             (st = mcl_cl_upload_bias(b, g, L, bias_t, p->out_c, (size_t)p->out_c, err)) ||
             (st = mcl_cl_make_kernel(b, L, "dwconv2d.cl", "", "dwconv2d_generic", err)))
             return st;
-        a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
-        mcl_cl_arg_mem(&a, io.in);
-        mcl_cl_arg_int(&a, io.in_off);
-        mcl_cl_arg_mem(&a, L->weights);
-        mcl_cl_arg_mem(&a, L->bias);
-        mcl_cl_arg_mem(&a, b->arena);
-        mcl_cl_arg_int(&a, io.out_off);
-        mcl_cl_arg_mem(&a, io.res);
-        mcl_cl_arg_int(&a, io.res_off);
-        mcl_cl_arg_int(&a, io.has_res);
+        a = conv_args_begin(b, L, &io);
         const int geo[] = {p->batch,      p->in_h,     p->in_w,     p->in_c,
                            p->out_h,      p->out_w,    dm,          p->kernel_h,
                            p->kernel_w,   p->stride_h, p->stride_w, p->dilation_h,
@@ -341,16 +341,7 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
     if ((st = mcl_cl_upload_bias(b, g, L, bias_t, p->out_c, cpad, err)) ||
         (st = mcl_cl_make_kernel(b, L, "dwconv2d.cl", opts, "dwconv2d", err)))
         return st;
-    a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, io.in);
-    mcl_cl_arg_int(&a, io.in_off);
-    mcl_cl_arg_mem(&a, L->weights);
-    mcl_cl_arg_mem(&a, L->bias);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, io.out_off);
-    mcl_cl_arg_mem(&a, io.res);
-    mcl_cl_arg_int(&a, io.res_off);
-    mcl_cl_arg_int(&a, io.has_res);
+    a = conv_args_begin(b, L, &io);
     const int geo[] = {p->batch, p->in_h,  p->in_w,    p->in_c,
                        p->out_h, p->out_w, p->pad_top, p->pad_left};
     for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
