@@ -5,6 +5,12 @@
 
 #include "cl_layer.h"
 
+/* Work-items per group on CPU devices for the light kernels here (a few loads per
+ * work-item): mcl_cl_set_range's 4, made for the convolutions' heavy work-items, leaves PoCL
+ * a group per 4 values.  DeepLab 513 on PoCL, groups of 4 -> 16: ARG_MAX over 513x513x21
+ * 2.4-3.2 -> 1.3 ms, the 33x33x512 CONCATENATION 1.5-1.8 -> 1.1 ms; 64 was slower again. */
+#define LIGHT_WG 16
+
 /* Product of a tensor's dims [from, to). */
 static size_t shape_product(const mcl_tensor *t, int from, int to)
 {
@@ -68,6 +74,7 @@ mcl_status mcl_cl_prepare_concat(mcl_cl_backend *b, const mcl_graph *g, const mc
     mcl_cl_arg_raw(&a, sizeof offs, &offs);
     mcl_cl_arg_raw(&a, sizeof starts, &starts);
     if ((st = mcl_cl_args_end(&a, "concat", err))) return st;
+    if (b->is_cpu && !L->choice.wg) L->choice.wg = LIGHT_WG;
     return mcl_cl_set_range(b, L, 2, 0, out_inner, outer, 1, err);
 }
 
@@ -107,9 +114,7 @@ mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
     mcl_cl_arg_float(&a, op->act_max);
     if ((st = mcl_cl_args_end(&a, L->kernel_name, err))) return st;
     if (per_pixel) {
-        /* 16 pixels of a row per work-group: PoCL's per-group cost spread over 16 pixels
-         * instead of 4 values. */
-        if (!L->choice.wg) L->choice.wg = 16;
+        if (!L->choice.wg) L->choice.wg = LIGHT_WG;
         return mcl_cl_set_range(b, L, 2, 0, (size_t)o[2], (size_t)o[0] * (size_t)o[1], 1, err);
     }
     return mcl_cl_set_range(b, L, 3, 0, (size_t)o[3], (size_t)o[2], (size_t)o[0] * (size_t)o[1],
@@ -133,5 +138,6 @@ mcl_status mcl_cl_prepare_argmax(mcl_cl_backend *b, const mcl_graph *g, const mc
     mcl_cl_arg_int(&a, (int)rows);
     mcl_cl_arg_int(&a, c);
     if ((st = mcl_cl_args_end(&a, "argmax", err))) return st;
+    if (b->is_cpu && !L->choice.wg) L->choice.wg = LIGHT_WG;
     return mcl_cl_set_range(b, L, 1, 0, rows, 1, 1, err);
 }
