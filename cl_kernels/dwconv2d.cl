@@ -1,16 +1,21 @@
 /*
  * Depthwise convolution, NHWC.
  *
- * dwconv2d (depth multiplier 1): each work-item computes TX output pixels of one row x 16
- * channels.  Kernel size, stride, dilation and TX are -D constants (KH KW SH SW DH DW TX) so
- * the loops unroll and each input pixel of a kernel row is loaded once into `seg` and reused
- * by every tap and output pixel that needs it (PITFALLS.md: 25x faster than one output per
- * work-item on PoCL).  Tiles that lie inside the image in x and cover 16 real channels take
- * the unguarded path; the others (image borders, the last partial tile, the last partial
- * channel block) load through guards.  (Making every tile branch-free with clamped loads and
- * selects measured 10-20% slower on PoCL.)
+ * dwconv2d (depth multiplier 1): each work-item computes tiles of TX output pixels x RY rows
+ * x 16 channels.  Kernel size, stride, dilation, TX and RY are -D constants (KH KW SH SW DH
+ * DW TX RY) so the loops unroll and each input pixel of a kernel row is loaded once into
+ * `seg` and reused by every tap and output pixel that needs it (PITFALLS.md: 25x faster than
+ * one output per work-item on PoCL).  Tiles that lie inside the image in x and cover 16 real
+ * channels take the unguarded path; the others (image borders, the last partial tile, the
+ * last partial channel block) load through guards.  (Making every tile branch-free with
+ * clamped loads and selects measured 10-20% slower on PoCL.)
+ * WALK (-D 0 or 1): 0, one tile per work-item, global size (nb, ceil(out_w/TX),
+ * batch*ceil(out_h/RY)); 1, each work-item walks its whole row pair tile by tile, global size
+ * (nb, 1, batch*ceil(out_h/RY)) -- the per-item set-up is paid once per row and only the
+ * border tiles and the partial last tile take the guarded path (the host's dw_walk says
+ * where it wins).
  * Weights are repacked by the host as [KH*KW][nb*16] (nb = ceil(c/16), zero padding), the bias
- * as [nb*16].  Global size: (nb, ceil(out_w/TX), batch*ceil(out_h/RY)), each rounded up.
+ * as [nb*16]; each range is rounded up to the work-group size.
  *
  * dwconv2d_generic: any depth multiplier, one output value per work-item, geometry as
  * arguments; TFLite weights [kh][kw][out_c] as is, bias [out_c] (zeros when the op has
@@ -37,6 +42,9 @@
 #ifndef TX
 #define TX 7
 #endif
+#ifndef WALK
+#define WALK 0
+#endif
 #ifndef RY
 #define RY 1
 #endif
@@ -45,10 +53,92 @@
 /* Input rows RY output rows read. */
 #define IROWS ((RY - 1) * SH + (KH - 1) * DH + 1)
 
-/* RY (-D, 1 or 2) output rows per work-item: each input row is loaded once and feeds every
- * (output row, kernel row) pair that reads it -- 4 row loads instead of 6 for 3x3 stride 1
- * with RY = 2 (PITFALLS.md: two rows x 16 channels x a 7-pixel tile is the fast shape on
- * PoCL).  Global size: (nb, ceil(out_w/TX), batch*ceil(out_h/RY)). */
+/* One tile at (n, oy0, ox0, c0) with the kernel's locals in scope (a macro: the
+ * one-tile-per-item kernel calling an inline function instead measured 7-15% slower on PoCL).
+ * RY output rows: each input row is loaded once and feeds every (output row, kernel row)
+ * pair that reads it -- 4 row loads instead of 6 for 3x3 stride 1 with RY = 2 (PITFALLS.md:
+ * two rows x 16 channels x a 7-pixel tile is the fast shape on PoCL).  FAST: the input
+ * segments lie inside the image and all 16 channels are real; FULL: all TX pixels are
+ * inside the output. */
+#define DW_TILE(FAST, FULL) do { \
+    float16 acc[RY][TX];\
+_Pragma("unroll") \
+    for (int r = 0; r < RY; r++)\
+_Pragma("unroll") \
+        for (int j = 0; j < TX; j++) acc[r][j] = b;\
+\
+    const int iy_base = oy0 * SH - pad_top;\
+_Pragma("unroll") \
+    for (int q = 0; q < IROWS; q++) {\
+        const int iy = iy_base + q;\
+        if (iy < 0 || iy >= in_h) continue;\
+        /* Does any (r, ky) pair read input row q?  (Resolved at compile time.) */\
+        bool used = false;\
+_Pragma("unroll") \
+        for (int r = 0; r < RY; r++)\
+_Pragma("unroll") \
+            for (int ky = 0; ky < KH; ky++) used |= r * SH + ky * DH == q;\
+        if (!used) continue;\
+        const int rbase = in_off + ((n * in_h + iy) * in_w) * c + c0;\
+        float16 seg[SEG];\
+        if (FAST) {\
+_Pragma("unroll") \
+            for (int s = 0; s < SEG; s++) seg[s] = LOAD16(in, rbase + (ix0 + s) * c);\
+        } else {\
+_Pragma("unroll") \
+            for (int s = 0; s < SEG; s++) {\
+                const int ix = ix0 + s;\
+                seg[s] = (ix < 0 || ix >= in_w) ? (float16)0.0f\
+                         : nc == 16             ? LOAD16(in, rbase + ix * c)\
+                                                : load16_partial(in, rbase + ix * c, nc);\
+            }\
+        }\
+_Pragma("unroll") \
+        for (int r = 0; r < RY; r++) {\
+_Pragma("unroll") \
+            for (int ky = 0; ky < KH; ky++) {\
+                if (r * SH + ky * DH != q) continue;\
+_Pragma("unroll") \
+                for (int kx = 0; kx < KW; kx++) {\
+                    const float16 wv = LOAD16(w, (ky * KW + kx) * nb * 16 + c0);\
+_Pragma("unroll") \
+                    for (int j = 0; j < TX; j++)\
+                        acc[r][j] = fma(seg[j * SW + kx * DW], wv, acc[r][j]);\
+                }\
+            }\
+        }\
+    }\
+\
+    const int al = aligned && nc == 16;\
+_Pragma("unroll") \
+    for (int r = 0; r < RY; r++) {\
+        const int obase = ((n * out_h + oy0 + r) * out_w + ox0) * c + c0;\
+_Pragma("unroll") \
+        for (int j = 0; j < TX; j++) {\
+            if (oy0 + r < out_h && (FULL || ox0 + j < out_w)) {\
+                const int o = obase + j * c;\
+                conv_store16(acc[r][j], out, out_off + o, nc, al, res, res_off + o, has_res,\
+                             act_min, act_max, res_min, res_max);\
+            }\
+        }\
+    }\
+} while (0)
+
+#if WALK
+/* DW_TILE as a function for the walking kernel: called there with constant flags, this
+ * measured faster than the macro expanded in the loop (small layers up to 25%). */
+static inline void dw_tile(__global const FLT *in, int in_off, __global const FLT *w,
+                           float16 b, __global FLT *out, int out_off, __global const FLT *res,
+                           int res_off, int has_res, int in_h, int in_w, int c, int out_h,
+                           int out_w, int pad_top, int pad_left, int aligned, float act_min,
+                           float act_max, float res_min, float res_max, int n, int oy0,
+                           int ox0, int c0, int nc, int nb, bool fast, bool full)
+{
+    const int ix0 = ox0 * SW - pad_left;
+    DW_TILE(fast, full);
+}
+#endif
+
 __kernel void dwconv2d(__global const FLT *in, int in_off,
                        __global const FLT *w, __global const FLT *bias,
                        __global FLT *out, int out_off,
@@ -58,80 +148,36 @@ __kernel void dwconv2d(__global const FLT *in, int in_off,
                        float act_min, float act_max, float res_min, float res_max)
 {
     const int cb = get_global_id(0);
-    const int ox0 = get_global_id(1) * TX;
+    const int first = WALK ? 0 : (int)get_global_id(1) * TX; /* the first tile's x */
     const int rblocks = (out_h + RY - 1) / RY;
     const int rb = get_global_id(2); /* n * rblocks + row block */
     const int nb = (c + 15) / 16;
-    if (cb >= nb || ox0 >= out_w || rb >= batch * rblocks) return;
+    if (cb >= nb || first >= out_w || rb >= batch * rblocks) return;
     const int n = rb / rblocks;
     const int oy0 = (rb - n * rblocks) * RY;
     const int c0 = cb * 16;
     const int nc = min(16, c - c0);
+    const float16 b = LOAD16(bias, c0);
+#if WALK
+    for (int ox0 = 0; ox0 < out_w; ox0 += TX) {
+        const int ix0 = ox0 * SW - pad_left;
+        /* Constant flags: each path compiled on its own (a run-time flag inside this loop
+         * measured 2x slower). */
+        if (nc == 16 && ix0 >= 0 && ix0 + SEG <= in_w && ox0 + TX <= out_w)
+            dw_tile(in, in_off, w, b, out, out_off, res, res_off, has_res, in_h, in_w, c, out_h,
+                    out_w, pad_top, pad_left, aligned, act_min, act_max, res_min, res_max, n, oy0,
+                    ox0, c0, nc, nb, true, true);
+        else
+            dw_tile(in, in_off, w, b, out, out_off, res, res_off, has_res, in_h, in_w, c, out_h,
+                    out_w, pad_top, pad_left, aligned, act_min, act_max, res_min, res_max, n, oy0,
+                    ox0, c0, nc, nb, false, false);
+    }
+#else
+    const int ox0 = first;
     const int ix0 = ox0 * SW - pad_left;
     const bool fast = nc == 16 && ix0 >= 0 && ix0 + SEG <= in_w;
-
-    float16 acc[RY][TX];
-    const float16 b = LOAD16(bias, c0);
-#pragma unroll
-    for (int r = 0; r < RY; r++)
-#pragma unroll
-        for (int j = 0; j < TX; j++) acc[r][j] = b;
-
-    const int iy_base = oy0 * SH - pad_top;
-#pragma unroll
-    for (int q = 0; q < IROWS; q++) {
-        const int iy = iy_base + q;
-        if (iy < 0 || iy >= in_h) continue;
-        /* Does any (r, ky) pair read input row q?  (Resolved at compile time.) */
-        bool used = false;
-#pragma unroll
-        for (int r = 0; r < RY; r++)
-#pragma unroll
-            for (int ky = 0; ky < KH; ky++) used |= r * SH + ky * DH == q;
-        if (!used) continue;
-        const int rbase = in_off + ((n * in_h + iy) * in_w) * c + c0;
-        float16 seg[SEG];
-        if (fast) {
-#pragma unroll
-            for (int s = 0; s < SEG; s++) seg[s] = LOAD16(in, rbase + (ix0 + s) * c);
-        } else {
-#pragma unroll
-            for (int s = 0; s < SEG; s++) {
-                const int ix = ix0 + s;
-                seg[s] = (ix < 0 || ix >= in_w) ? (float16)0.0f
-                         : nc == 16             ? LOAD16(in, rbase + ix * c)
-                                                : load16_partial(in, rbase + ix * c, nc);
-            }
-        }
-#pragma unroll
-        for (int r = 0; r < RY; r++) {
-#pragma unroll
-            for (int ky = 0; ky < KH; ky++) {
-                if (r * SH + ky * DH != q) continue;
-#pragma unroll
-                for (int kx = 0; kx < KW; kx++) {
-                    const float16 wv = LOAD16(w, (ky * KW + kx) * nb * 16 + c0);
-#pragma unroll
-                    for (int j = 0; j < TX; j++)
-                        acc[r][j] = fma(seg[j * SW + kx * DW], wv, acc[r][j]);
-                }
-            }
-        }
-    }
-
-    const int al = aligned && nc == 16;
-#pragma unroll
-    for (int r = 0; r < RY; r++) {
-        const int obase = ((n * out_h + oy0 + r) * out_w + ox0) * c + c0;
-#pragma unroll
-        for (int j = 0; j < TX; j++) {
-            if (oy0 + r < out_h && ox0 + j < out_w) {
-                const int o = obase + j * c;
-                conv_store16(acc[r][j], out, out_off + o, nc, al, res, res_off + o, has_res,
-                             act_min, act_max, res_min, res_max);
-            }
-        }
-    }
+    DW_TILE(fast, false);
+#endif
 }
 
 __kernel void dwconv2d_generic(__global const FLT *in, int in_off,

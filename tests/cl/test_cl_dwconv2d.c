@@ -57,6 +57,20 @@ static void test_random_cases(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i], 400 + i);
 }
 
+/* On a CPU device the heuristic walks whole rows (dwconv2d.cl WALK); the one-tile-per-item
+ * path (the GPU default) on the cases the variant tests of test_cl_tune.c do not cover:
+ * VALID padding with batch 2, a 5x5 kernel, a 1x1 image. */
+static void test_one_tile_path(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    setenv("MOBILECL_DW_WALK", "0", 1);
+    static const size_t pick[] = {5, 7, 10};
+    for (size_t i = 0; i < sizeof pick / sizeof pick[0]; i++)
+        run_case(&cases[pick[i]], 430 + i);
+    unsetenv("MOBILECL_DW_WALK");
+}
+
 /* Hand-computed: 3x3 single-channel input 1..9, 3x3 filter with 1 at the centre and 2 at the
  * right neighbour, stride 1, SAME: out(y,x) = in(y,x) + 2*in(y,x+1) (0 past the right edge):
  * 1+4, 2+6, 3; 4+10, 5+12, 6; 7+16, 8+18, 9; then ReLU6. */
@@ -93,6 +107,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_random_cases),
+        cmocka_unit_test(test_one_tile_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

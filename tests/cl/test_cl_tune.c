@@ -129,6 +129,64 @@ static void test_dwconv_variants_stride2_dilated(void **state)
         dw_check(&d2, &d2c[k], 960 + k);
 }
 
+/* Row-walking work-items (rows + MCL_DW_WALK, dwconv2d.cl WALK): widths 11, 5 and 16 (a
+ * partial last tile), 23 and 29 (guarded first and last tiles around unguarded ones), odd
+ * heights and batch 2 (a lone last row), 17/33/20 channels (a partial channel block), stride
+ * 2 with odd and even sizes, dilation 2, residuals, work-group sizes 3 and 8.  Nine programs. */
+static void test_dwconv_variants_walk(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    enum { W1 = 1 + MCL_DW_WALK, W2 = 2 + MCL_DW_WALK };
+    static const struct {
+        dw_case c;
+        mcl_cl_choice choice;
+    } k[] = {
+        {{2, 13, 11, 17, 1, 1, 1}, {4, W1, 0}},
+        {{2, 13, 11, 17, 1, 1, 1}, {1, W2, 0}},
+        {{1, 3, 5, 5, 1, 1, 0}, {7, W1, 0}},
+        {{2, 5, 23, 32, 1, 1, 1}, {7, W2, 0}},
+        {{1, 15, 16, 33, 2, 1, 0}, {7, W1, 0}},
+        {{1, 15, 16, 33, 2, 1, 1}, {4, W1, 3}},
+        {{1, 16, 30, 32, 2, 1, 1}, {4, W2, 0}},
+        {{1, 13, 11, 20, 1, 2, 1}, {7, W2, 8}},
+        {{1, 9, 29, 16, 1, 2, 0}, {7, W2, 0}},
+    };
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        dw_check(&k[i].c, &k[i].choice, 970 + i);
+}
+
+/* A rows code past the walking ones (what a newer cache file might hold) is refused by the
+ * preparation, so that mcl_cl_tune_prepare falls back to the heuristic. */
+static void test_dwconv_bad_rows_code(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    th_graph t;
+    th_init(&t, 0);
+    const mcl_conv_params p = th_conv_params(1, 5, 5, 8, 8, 3, 3, 1, 1, MCL_PADDING_SAME);
+    const int xi = th_nhwc(&t, 1, 5, 5, 8, NULL);
+    static float w[72];
+    const int wd[4] = {1, 3, 3, 8};
+    const int wi = th_tensor(&t, 4, wd, w);
+    const int yi = th_nhwc(&t, 1, 5, 5, 8, NULL);
+    const int ins[2] = {xi, wi};
+    mcl_op *op = th_op(&t, MCL_OP_DWCONV2D, 2, ins, yi);
+    op->conv = p;
+    th_io(&t, 1, &xi, yi);
+    const mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
+    mcl_cl_backend *b = th_backend(&t, &opt);
+    mcl_cl_layer L;
+    memset(&L, 0, sizeof L);
+    L.choice = (mcl_cl_choice){7, 3 + MCL_DW_WALK, 0};
+    mcl_error err;
+    assert_int_equal(mcl_cl_layer_prepare(b, &t.g, 0, MCL_POINTWISE_KERNEL, &L, &err),
+                     MCL_ERR_INTERNAL);
+    mcl_cl_layer_release(&L);
+    mcl_cl_backend_free(b);
+    mcl_graph_release(&t.g);
+}
+
 /* ---------------------------------------------------------------- the cache */
 
 static int tunable_layers(const mcl_graph *g)
@@ -446,6 +504,8 @@ int main(void)
         cmocka_unit_test(test_conv1x1_work_groups),
         cmocka_unit_test(test_dwconv_variants_stride1),
         cmocka_unit_test(test_dwconv_variants_stride2_dilated),
+        cmocka_unit_test(test_dwconv_variants_walk),
+        cmocka_unit_test(test_dwconv_bad_rows_code),
         cmocka_unit_test(test_cache_round_trip),
         cmocka_unit_test(test_tune_model_and_cli),
     };

@@ -23,10 +23,15 @@ typedef struct mcl_cl_program_entry {
  * the built-in heuristic. */
 typedef struct mcl_cl_choice {
     int tile; /* conv1x1: pixels per work-item (TP); dwconv2d: output pixels per item (TX) */
-    int rows; /* dwconv2d: output rows per work-item (RY) */
+    int rows; /* dwconv2d: output rows per work-item (RY); RY + MCL_DW_WALK: each work-item
+               * walks its whole row pair in TX-pixel tiles (dwconv2d.cl WALK) */
     int wg;   /* CPU device: work-items per group along the layer's group dimension; GPU:
                * the work-group size budget mcl_cl_set_range spreads over the dimensions */
 } mcl_cl_choice;
+
+/* Added to dwconv2d's choice.rows for row-walking work-items (codes 3, 4; a tuning cache
+ * line of an older build never holds them). */
+#define MCL_DW_WALK 2
 
 typedef struct mcl_cl_layer {
     int op; /* index in g->ops, for error messages */

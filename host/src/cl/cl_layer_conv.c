@@ -251,28 +251,45 @@ mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
                             (size_t)p->batch * (size_t)p->out_h, err);
 }
 
+/* Whether each dwconv2d work-item walks its whole row pair (dwconv2d.cl WALK): on CPU devices
+ * (PoCL, 2 threads, per layer against one tile per item: 112/56-wide rows 4-16% faster,
+ * stride 2 3-24%, dilation 2 (DeepLab's 33x33x960) ~20%, 7-wide rows (with 2 rows) ~10%;
+ * but 14/28-wide stride-1 rows 8-27% slower: two to four tiles, at most two unguarded, for
+ * a half to a quarter of the work-items).  MOBILECL_DW_WALK=0/1 overrides this. */
+static int dw_walk(const mcl_cl_backend *b, const mcl_conv_params *p)
+{
+    const char *env = getenv("MOBILECL_DW_WALK");
+    if (env && (env[0] == '0' || env[0] == '1') && env[1] == '\0') return env[0] == '1';
+    if (!b->is_cpu) return 0;
+    return p->stride_w > 1 || p->dilation_w > 1 || p->out_w <= 7 || p->out_w >= 56;
+}
+
 /* Output pixels per work-item of dwconv2d.cl: 7 (divides MobileNetV2's 112/56/28/14/7),
  * fewer for narrow outputs, and fewer while one kernel row's input segment would need more
  * than 24 float16 registers (large dilations). */
-static int dw_tile(const mcl_conv_params *p)
+static int dw_tile(const mcl_conv_params *p, int walk)
 {
     int tx = p->out_w >= 7 ? 7 : p->out_w >= 4 ? 4 : p->out_w >= 2 ? 2 : 1;
-    /* Stride 2: a 4-pixel tile (9 input pixels per row) measured 5-20% faster than 7 on the
-     * 112x112x96 layer on PoCL (registers: 7 pixels need a 15-pixel segment). */
-    if (p->stride_w == 2 && tx > 4) tx = 4;
+    /* Stride 2, one tile per item: a 4-pixel tile (9 input pixels per row) measured 5-20%
+     * faster than 7 on the 112x112x96 layer on PoCL (registers: 7 pixels need a 15-pixel
+     * segment).  Walking, 7 measured 7-18% faster than 4 on all four stride-2 layers. */
+    if (p->stride_w == 2 && tx > 4 && !walk) tx = 4;
     while (tx > 1 && (tx - 1) * p->stride_w + (p->kernel_w - 1) * p->dilation_w + 1 > 24)
         tx--;
     return tx;
 }
 
 /* Output rows per work-item: 2 when the two rows share input rows (stride 1, undilated
- * rows: 4 input rows instead of 6) and the image has rows to spare for the work-group count,
+ * rows: 4 input rows instead of 6) and the image has rows to spare for the work-group count
+ * (one tile per item) or at least two rows (walking: 7x7x960 measured 6-14% faster with 2),
  * else 1.  Set MOBILECL_DW_ROWS=1 to compare. */
-static int dw_rows(const mcl_conv_params *p)
+static int dw_rows(const mcl_conv_params *p, int walk)
 {
     const char *env = getenv("MOBILECL_DW_ROWS");
     if (env && env[0] == '1' && env[1] == '\0') return 1;
-    return p->stride_h == 1 && p->dilation_h == 1 && p->kernel_h > 1 && p->out_h >= 8 ? 2 : 1;
+    const int min_rows = walk ? 2 : 8;
+    return p->stride_h == 1 && p->dilation_h == 1 && p->kernel_h > 1 && p->out_h >= min_rows ? 2
+                                                                                              : 1;
 }
 
 mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
@@ -327,17 +344,21 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
     st = mcl_cl_upload(b, pk, n, "depthwise weights", &L->weights, err);
     free(pk);
     if (st) return st;
-    const int tx = L->choice.tile ? L->choice.tile : dw_tile(p);
-    const int ry = L->choice.rows ? L->choice.rows : dw_rows(p);
+    /* choice.rows: RY, or RY + MCL_DW_WALK for walking work-items (cl_layer.h). */
+    const int walk = L->choice.rows ? L->choice.rows > MCL_DW_WALK : dw_walk(b, p);
+    const int ry = L->choice.rows ? L->choice.rows - (walk ? MCL_DW_WALK : 0) : dw_rows(p, walk);
+    const int tx = L->choice.tile ? L->choice.tile : dw_tile(p, walk);
+    const int rows = ry + (walk ? MCL_DW_WALK : 0);
     if (tx < 1 || tx > 8 || ry < 1 || ry > 2)
-        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: depthwise tile %d x %d rows not in "
-                        "1..8 x 1..2", L->op, tx, ry);
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: depthwise tile %d x rows code %d not in "
+                        "1..8 x 1..4", L->op, tx, rows);
     L->used.tile = tx;
-    L->used.rows = ry;
+    L->used.rows = rows;
     char opts[160];
-    snprintf(opts, sizeof opts, "-DKH=%d -DKW=%d -DSH=%d -DSW=%d -DDH=%d -DDW=%d -DTX=%d -DRY=%d",
+    snprintf(opts, sizeof opts,
+             "-DKH=%d -DKW=%d -DSH=%d -DSW=%d -DDH=%d -DDW=%d -DTX=%d -DRY=%d -DWALK=%d",
              p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, tx,
-             ry);
+             ry, walk);
     if ((st = mcl_cl_upload_bias(b, g, L, bias_t, p->out_c, cpad, err)) ||
         (st = mcl_cl_make_kernel(b, L, "dwconv2d.cl", opts, "dwconv2d", err)))
         return st;
@@ -348,7 +369,8 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
         mcl_cl_arg_int(&a, geo[i]);
     args_conv_tail(&a, store_aligned(io.out_off, p->out_c), p);
     if ((st = mcl_cl_args_end(&a, "dwconv2d", err))) return st;
-    return mcl_cl_set_range(b, L, 3, 2, cpad / 16, ((size_t)p->out_w + (size_t)tx - 1) / (size_t)tx,
+    const size_t tiles = walk ? 1 : ((size_t)p->out_w + (size_t)tx - 1) / (size_t)tx;
+    return mcl_cl_set_range(b, L, 3, 2, cpad / 16, tiles,
                             (size_t)p->batch * (((size_t)p->out_h + (size_t)ry - 1) / (size_t)ry),
                             err);
 }

@@ -82,7 +82,9 @@ static int layer_key(const mcl_cl_backend *b, const mcl_graph *g, int i, const c
 void mcl_cl_choice_text(const char *kernel, const mcl_cl_choice *c, char *buf, size_t size)
 {
     if (!strcmp(kernel, "dwconv2d"))
-        snprintf(buf, size, "tile %d rows %d wg %d", c->tile, c->rows, c->wg);
+        snprintf(buf, size, "tile %d rows %d%s wg %d", c->tile,
+                 c->rows > MCL_DW_WALK ? c->rows - MCL_DW_WALK : c->rows,
+                 c->rows > MCL_DW_WALK ? " walk" : "", c->wg);
     else if (!strcmp(kernel, "conv1x1"))
         snprintf(buf, size, "tile %d wg %d", c->tile, c->wg);
     else
@@ -158,7 +160,7 @@ static int same_choice(const mcl_cl_choice *a, const mcl_cl_choice *b)
 }
 
 /* The variants (tile, rows) worth trying for op i besides the heuristic's; returns how many
- * were written to v (at most 10). */
+ * were written to v (at most 14). */
 static int variants(const mcl_graph *g, int i, const char *kernel, mcl_cl_choice *v)
 {
     const mcl_conv_params *p = &g->ops[i].conv;
@@ -178,6 +180,15 @@ static int variants(const mcl_graph *g, int i, const char *kernel, mcl_cl_choice
                 continue;
             v[n++] = (mcl_cl_choice){tx, 1, 0};
             if (p->out_h >= 2) v[n++] = (mcl_cl_choice){tx, 2, 0};
+        }
+        /* Row-walking work-items (rows + MCL_DW_WALK) with the two usual tiles. */
+        for (int k = 0; k < 2 && n < 14; k++) {
+            const int tx = tiles[k];
+            if ((tx > p->out_w && tx > 1) ||
+                (tx - 1) * p->stride_w + (p->kernel_w - 1) * p->dilation_w + 1 > 24)
+                continue;
+            v[n++] = (mcl_cl_choice){tx, 1 + MCL_DW_WALK, 0};
+            if (p->out_h >= 2) v[n++] = (mcl_cl_choice){tx, 2 + MCL_DW_WALK, 0};
         }
     }
     return n;
@@ -228,7 +239,7 @@ static int measure(mcl_cl_backend *b, const mcl_graph *g, int i, const char *ker
     log->heuristic_s = log->best_s = t;
     mcl_cl_layer_release(&L);
 
-    mcl_cl_choice v[10];
+    mcl_cl_choice v[14];
     const int nv = variants(g, i, kernel, v);
     for (int k = 0; k < nv && !quick; k++) {
         if (v[k].tile == log->heuristic.tile && v[k].rows == log->heuristic.rows) continue;
