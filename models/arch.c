@@ -133,6 +133,9 @@ static mcl_status build(const char *arch, const mcl_graph *weights, mcl_model **
     if (st == MCL_OK && weights && weighted_ops_from(weights, b.weights_next) > 0)
         st = mcl_fail(err, MCL_ERR_MODEL, "builder: the weights file has %d more weighted "
                       "layers than %s", weighted_ops_from(weights, b.weights_next), arch);
+    /* As a loaded file: emulation applies where the graph carries quantization (weights
+     * taken from a .tflite file). */
+    m->emulate_uint8 = mcl_load_options_default().emulate_uint8;
     if (st == MCL_OK) st = mcl_model_finish(m, err);
     if (st != MCL_OK) {
         mcl_model_free(m);

@@ -87,14 +87,31 @@ typedef struct mcl_tensor_info {
     int zero_point;
 } mcl_tensor_info;
 
-/* Load a .tflite file.  Every offset and length is checked against the file size; a malformed
- * file gives MCL_ERR_MODEL, an op mobilecl cannot run gives MCL_ERR_UNSUPPORTED naming it.
- * With MOBILECL_EMULATE_UINT8=1 in the environment at load time, every activation of a
- * quantized model is rounded to its uint8/int8 grid on every backend, as TFLite's integer
- * kernels store it (closer to TFLite's numbers; the default float path is more accurate). */
+/* How a model is loaded. */
+typedef struct mcl_load_options {
+    /* 1: every activation of a quantized model is rounded to its uint8/int8 grid on every
+     * backend, as TFLite's integer kernels store it (closer to TFLite's numbers; the default
+     * float path is more accurate against ground truth). */
+    int emulate_uint8;
+} mcl_load_options;
+
+/* The defaults: emulate_uint8 = 0, or 1 when MOBILECL_EMULATE_UINT8=1 is in the environment
+ * (so that tools built on the plain loaders can switch it without a new flag).  Set the
+ * field after this call to decide it in the application. */
+mcl_load_options mcl_load_options_default(void);
+
+/* Load a .tflite file with the default load options.  Every offset and length is checked
+ * against the file size; a malformed file gives MCL_ERR_MODEL, an op mobilecl cannot run
+ * gives MCL_ERR_UNSUPPORTED naming it. */
 mcl_status mcl_model_load_file(const char *path, mcl_model **model, mcl_error *err);
-/* Same from memory; the bytes are copied, the caller keeps ownership of data. */
+/* Same from memory; the caller keeps ownership of data (the model keeps no pointer into it). */
 mcl_status mcl_model_load_memory(const void *data, size_t size, mcl_model **model, mcl_error *err);
+/* The same two with explicit options (NULL: the defaults). */
+mcl_status mcl_model_load_file_opts(const char *path, const mcl_load_options *options,
+                                    mcl_model **model, mcl_error *err);
+mcl_status mcl_model_load_memory_opts(const void *data, size_t size,
+                                      const mcl_load_options *options, mcl_model **model,
+                                      mcl_error *err);
 void mcl_model_free(mcl_model *model);
 
 int mcl_model_num_inputs(const mcl_model *model);
@@ -318,6 +335,9 @@ mcl_status mcl_model_build_with_weights(const char *arch, const char *tflite_pat
  * the photo's own size.  A graph that does not end that way loads unchanged; its output must
  * then be class scores (NHWC) already. */
 mcl_status mcl_model_load_segmenter_file(const char *path, mcl_model **model, mcl_error *err);
+/* The same with explicit load options (NULL: the defaults). */
+mcl_status mcl_model_load_segmenter_file_opts(const char *path, const mcl_load_options *options,
+                                              mcl_model **model, mcl_error *err);
 
 /* A label map of one photo: labels[y * width + x] is the class of that pixel. */
 typedef struct mcl_segmentation {

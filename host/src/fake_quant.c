@@ -1,4 +1,4 @@
-/* MOBILECL_EMULATE_UINT8: the pass inserting FAKE_QUANT ops and the CPU op (fake_quant.h). */
+/* uint8 emulation (mcl_load_options.emulate_uint8): the pass inserting FAKE_QUANT ops and the CPU op (fake_quant.h). */
 #include "fake_quant.h"
 
 #include <math.h>
@@ -6,12 +6,6 @@
 #include <string.h>
 
 #include "error.h"
-
-int mcl_emulate_uint8_requested(void)
-{
-    const char *v = getenv("MOBILECL_EMULATE_UINT8");
-    return v && v[0] == '1';
-}
 
 int mcl_fake_quant_grid(const mcl_tensor *t, float *scale, int *zero_point, int *qmin,
                         int *qmax)

@@ -1,10 +1,10 @@
 /*
- * Emulation of TensorFlow Lite's uint8/int8 activations (MOBILECL_EMULATE_UINT8=1).
+ * Emulation of TensorFlow Lite's uint8/int8 activations (mcl_load_options.emulate_uint8).
  *
  * mobilecl computes in float32; TFLite's quantized kernels store every activation on its
  * tensor's 8-bit grid (q = round(x / scale) + zero_point, saturated).  Most of the time the
  * difference is invisible (same top-1 class), but detectors keep low-score boxes whose order
- * it changes.  With MOBILECL_EMULATE_UINT8=1 in the environment when a model is loaded, a pass
+ * it changes.  With mcl_load_options.emulate_uint8 set when a model is loaded, a pass
  * appends an in-place FAKE_QUANT op after every device op whose output is a quantized
  * activation, so both backends round to the same grid as TFLite (measured: the COCO SSD's VOC
  * mAP moves from +1.6 to +0.2 points of TFLite's; docs/DETECTION.md).  Off by default: it
@@ -16,9 +16,6 @@
 #include <stddef.h>
 
 #include "graph.h"
-
-/* 1 when MOBILECL_EMULATE_UINT8 is set to a value starting with '1'. */
-int mcl_emulate_uint8_requested(void);
 
 /* The pass (run after the fusions, before the host tail is split off). */
 mcl_status mcl_insert_fake_quant(mcl_graph *g, mcl_error *err);

@@ -110,7 +110,7 @@ mcl_status mcl_model_finish(mcl_model *m, mcl_error *err)
     for (int i = 0; i < g->num_inputs; i++) fill_info(&g->tensors[g->inputs[i]], &m->inputs[i]);
     for (int i = 0; i < g->num_outputs; i++) fill_info(&g->tensors[g->outputs[i]], &m->outputs[i]);
     const double t0 = mcl_now_ms();
-    mcl_status st = mcl_graph_run_passes(g, err);
+    mcl_status st = mcl_graph_run_passes(g, m->emulate_uint8, err);
     const double t1 = mcl_now_ms();
     if (st == MCL_OK) st = mcl_plan_memory(g, err);
     if (st == MCL_OK) st = build_tables(m, err);
@@ -119,16 +119,35 @@ mcl_status mcl_model_finish(mcl_model *m, mcl_error *err)
     return st;
 }
 
+mcl_load_options mcl_load_options_default(void)
+{
+    mcl_load_options o;
+    memset(&o, 0, sizeof o);
+    /* The one place the library reads this variable: tools and the CLI switch emulation
+     * through it without a flag of their own; an application sets the field instead. */
+    const char *v = getenv("MOBILECL_EMULATE_UINT8");
+    o.emulate_uint8 = v && v[0] == '1';
+    return o;
+}
+
 mcl_status mcl_model_load_memory(const void *data, size_t size, mcl_model **model, mcl_error *err)
 {
-    return mcl_model_load_memory_edit(data, size, NULL, model, err);
+    return mcl_model_load_memory_edit(data, size, NULL, NULL, model, err);
+}
+
+mcl_status mcl_model_load_memory_opts(const void *data, size_t size,
+                                      const mcl_load_options *options, mcl_model **model,
+                                      mcl_error *err)
+{
+    return mcl_model_load_memory_edit(data, size, options, NULL, model, err);
 }
 
 /* The model of the file bytes in data, which stay the caller's: the graph keeps no pointer
  * into them (mcl_tflite_read_borrowed), so neither a file buffer nor a copy of the caller's
  * bytes outlives the load. */
-static mcl_status load_borrowed(const void *data, size_t size, mcl_model_edit edit,
-                                double read_ms, mcl_model **model, mcl_error *err)
+static mcl_status load_borrowed(const void *data, size_t size, const mcl_load_options *options,
+                                mcl_model_edit edit, double read_ms, mcl_model **model,
+                                mcl_error *err)
 {
     if (!model || (!data && size)) return mcl_fail(err, MCL_ERR_ARGUMENT, "model: NULL argument");
     *model = NULL;
@@ -146,6 +165,8 @@ static mcl_status load_borrowed(const void *data, size_t size, mcl_model_edit ed
     m->load_times.read_ms = read_ms;
     m->load_times.dequantize_ms = deq_ms;
     m->load_times.parse_ms = mcl_now_ms() - t0 - deq_ms;
+    m->emulate_uint8 =
+        options ? options->emulate_uint8 != 0 : mcl_load_options_default().emulate_uint8;
     if (edit) st = edit(m, err);
     if (st == MCL_OK) st = mcl_model_finish(m, err);
     if (st != MCL_OK) {
@@ -156,19 +177,26 @@ static mcl_status load_borrowed(const void *data, size_t size, mcl_model_edit ed
     return mcl_ok(err);
 }
 
-mcl_status mcl_model_load_memory_edit(const void *data, size_t size, mcl_model_edit edit,
+mcl_status mcl_model_load_memory_edit(const void *data, size_t size,
+                                      const mcl_load_options *options, mcl_model_edit edit,
                                       mcl_model **model, mcl_error *err)
 {
-    return load_borrowed(data, size, edit, 0.0, model, err);
+    return load_borrowed(data, size, options, edit, 0.0, model, err);
 }
 
 mcl_status mcl_model_load_file(const char *path, mcl_model **model, mcl_error *err)
 {
-    return mcl_model_load_file_edit(path, NULL, model, err);
+    return mcl_model_load_file_edit(path, NULL, NULL, model, err);
 }
 
-mcl_status mcl_model_load_file_edit(const char *path, mcl_model_edit edit, mcl_model **model,
-                                    mcl_error *err)
+mcl_status mcl_model_load_file_opts(const char *path, const mcl_load_options *options,
+                                    mcl_model **model, mcl_error *err)
+{
+    return mcl_model_load_file_edit(path, options, NULL, model, err);
+}
+
+mcl_status mcl_model_load_file_edit(const char *path, const mcl_load_options *options,
+                                    mcl_model_edit edit, mcl_model **model, mcl_error *err)
 {
     if (!path || !model) return mcl_fail(err, MCL_ERR_ARGUMENT, "model: NULL argument");
     *model = NULL;
@@ -204,7 +232,7 @@ mcl_status mcl_model_load_file_edit(const char *path, mcl_model_edit edit, mcl_m
         free(buf);
         return mcl_fail(err, MCL_ERR_IO, "%s: read %zu of %ld bytes", path, got, size);
     }
-    mcl_status st = load_borrowed(buf, got, edit, mcl_now_ms() - t0, model, err);
+    mcl_status st = load_borrowed(buf, got, options, edit, mcl_now_ms() - t0, model, err);
     free(buf);
     if (st != MCL_OK && err) {
         /* Prefix the file name so the one error line says which file. */

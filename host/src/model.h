@@ -20,6 +20,8 @@ struct mcl_model {
     struct {
         int removed, out_h, out_w, align_corners, half_pixel_centers;
     } seg_tail;
+    /* mcl_load_options.emulate_uint8 of the load (set before mcl_model_finish). */
+    int emulate_uint8;
 };
 
 /* Completes a model whose graph was just read or built (TFLite reader, architecture builder):
@@ -30,12 +32,13 @@ mcl_status mcl_model_finish(mcl_model *m, mcl_error *err);
 /* A rewrite of the graph as read from the file, before mcl_model_finish (e.g. cutting off a
  * post-processing tail the host does itself). */
 typedef mcl_status (*mcl_model_edit)(mcl_model *m, mcl_error *err);
-/* mcl_model_load_memory / mcl_model_load_file with an edit (NULL: none) between reading the
- * file and finishing the model. */
-mcl_status mcl_model_load_memory_edit(const void *data, size_t size, mcl_model_edit edit,
+/* mcl_model_load_memory_opts / mcl_model_load_file_opts with an edit (NULL: none) between
+ * reading the file and finishing the model; options NULL: mcl_load_options_default(). */
+mcl_status mcl_model_load_memory_edit(const void *data, size_t size,
+                                      const mcl_load_options *options, mcl_model_edit edit,
                                       mcl_model **model, mcl_error *err);
-mcl_status mcl_model_load_file_edit(const char *path, mcl_model_edit edit, mcl_model **model,
-                                    mcl_error *err);
+mcl_status mcl_model_load_file_edit(const char *path, const mcl_load_options *options,
+                                    mcl_model_edit edit, mcl_model **model, mcl_error *err);
 
 /* The model a session runs (session.c), for library-internal post-processing (mcl_detect). */
 const mcl_model *mcl_session_model(const mcl_session *session);

@@ -303,7 +303,7 @@ static mcl_status split_host_tail(mcl_graph *g, mcl_error *err)
     return MCL_OK;
 }
 
-mcl_status mcl_graph_run_passes(mcl_graph *g, mcl_error *err)
+mcl_status mcl_graph_run_passes(mcl_graph *g, int emulate_uint8, mcl_error *err)
 {
     for (int i = 0; i < g->num_ops; i++) g->ops[i].residual = MCL_NO_TENSOR;
     mcl_status st = remove_identities(g, err);
@@ -316,6 +316,6 @@ mcl_status mcl_graph_run_passes(mcl_graph *g, mcl_error *err)
     st = fuse_residual_adds(g, err);
     if (st != MCL_OK) return st;
     /* Opt-in: round activations to TFLite's 8-bit grids (fake_quant.h). */
-    if (mcl_emulate_uint8_requested() && (st = mcl_insert_fake_quant(g, err)) != MCL_OK) return st;
+    if (emulate_uint8 && (st = mcl_insert_fake_quant(g, err)) != MCL_OK) return st;
     return split_host_tail(g, err);
 }

@@ -17,7 +17,9 @@
 
 #include "graph.h"
 
-mcl_status mcl_graph_run_passes(mcl_graph *g, mcl_error *err);
+/* emulate_uint8: also insert the FAKE_QUANT ops of mcl_load_options.emulate_uint8
+ * (fake_quant.h), after the fusions and before the host tail is split off. */
+mcl_status mcl_graph_run_passes(mcl_graph *g, int emulate_uint8, mcl_error *err);
 
 /* TFLite's padding rule (ComputePaddingHeightWidth): the padding before, for one dimension;
  * SAME pads total = max((out-1)*stride + (k-1)*dilation + 1 - in, 0), before = total / 2. */

@@ -1,5 +1,6 @@
-/* MOBILECL_EMULATE_UINT8: the CPU op on hand-computed values and the pass on the COCO SSD file
- * (one FAKE_QUANT after every quantized device op, none when the variable is unset). */
+/* uint8 emulation (mcl_load_options.emulate_uint8, MOBILECL_EMULATE_UINT8 for the defaults):
+ * the CPU op on hand-computed values and the pass on the COCO SSD file (one FAKE_QUANT after
+ * every quantized device op, none when off); the option overrides the variable. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -62,11 +63,50 @@ static void test_pass_on_ssd(void **state)
     mcl_model_free(m);
 }
 
+/* The load option decides, whatever the environment says; NULL options follow it. */
+static void test_option_overrides_environment(void **state)
+{
+    (void)state;
+    char path[1024];
+    if (!mcl_test_data_path(path, sizeof path,
+                            "models/mobilenet_ssd_v2_coco_quant_postprocess.tflite"))
+        skip();
+    size_t size;
+    uint8_t *bytes = mcl_test_read_file(path, &size);
+    mcl_load_options on = {1}, off = {0};
+    mcl_model *m = NULL;
+    setenv("MOBILECL_EMULATE_UINT8", "1", 1);
+    assert_int_equal(mcl_load_options_default().emulate_uint8, 1);
+    assert_int_equal(mcl_model_load_file_opts(path, &off, &m, NULL), MCL_OK);
+    assert_int_equal(count_kind(m, MCL_OP_FAKE_QUANT), 0);
+    mcl_model_free(m);
+    assert_int_equal(mcl_model_load_memory_opts(bytes, size, NULL, &m, NULL), MCL_OK);
+    const int with_env = count_kind(m, MCL_OP_FAKE_QUANT);
+    assert_true(with_env > 0);
+    mcl_model_free(m);
+    unsetenv("MOBILECL_EMULATE_UINT8");
+    assert_int_equal(mcl_load_options_default().emulate_uint8, 0);
+    assert_int_equal(mcl_model_load_memory_opts(bytes, size, &on, &m, NULL), MCL_OK);
+    assert_int_equal(count_kind(m, MCL_OP_FAKE_QUANT), with_env);
+    mcl_model_free(m);
+    free(bytes);
+    /* The segmenter loader takes the same options. */
+    if (!mcl_test_data_path(path, sizeof path, "models/deeplabv3_mnv2_dm05_pascal_quant.tflite"))
+        skip();
+    assert_int_equal(mcl_model_load_segmenter_file_opts(path, &on, &m, NULL), MCL_OK);
+    assert_true(count_kind(m, MCL_OP_FAKE_QUANT) > 0);
+    mcl_model_free(m);
+    assert_int_equal(mcl_model_load_segmenter_file_opts(path, &off, &m, NULL), MCL_OK);
+    assert_int_equal(count_kind(m, MCL_OP_FAKE_QUANT), 0);
+    mcl_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cpu_hand),
         cmocka_unit_test(test_pass_on_ssd),
+        cmocka_unit_test(test_option_overrides_environment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,5 +69,11 @@ static mcl_status cut_score_tail(mcl_model *m, mcl_error *err)
 
 mcl_status mcl_model_load_segmenter_file(const char *path, mcl_model **model, mcl_error *err)
 {
-    return mcl_model_load_file_edit(path, cut_score_tail, model, err);
+    return mcl_model_load_file_edit(path, NULL, cut_score_tail, model, err);
+}
+
+mcl_status mcl_model_load_segmenter_file_opts(const char *path, const mcl_load_options *options,
+                                              mcl_model **model, mcl_error *err)
+{
+    return mcl_model_load_file_edit(path, options, cut_score_tail, model, err);
 }
