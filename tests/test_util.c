@@ -1,5 +1,8 @@
+#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 #include "test_util.h"
 
+#include <errno.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,4 +154,37 @@ uint8_t *mcl_test_read_data(const char *rel, size_t *size)
     char path[4096];
     if (!mcl_test_data_path(path, sizeof path, rel)) return NULL;
     return mcl_test_read_file(path, size);
+}
+
+void mcl_test_read_text(const char *path, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+int mcl_test_temp_dir(char *dir, size_t size, const char *tag)
+{
+    const char *tmp = getenv("TMPDIR");
+    int n = snprintf(dir, size, "%s/mobilecl-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", tag);
+    if (n < 0 || (size_t)n >= size) return -1;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int mcl_test_remove_dir(const char *dir)
+{
+    struct stat sb;
+    if (lstat(dir, &sb) != 0) return errno == ENOENT ? 0 : -1; /* like rm -rf */
+    return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

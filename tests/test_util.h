@@ -50,6 +50,17 @@ uint8_t *mcl_test_read_file(const char *path, size_t *size);
  * mcl_test_data_path: a failure in CI, a skip elsewhere). */
 uint8_t *mcl_test_read_data(const char *rel, size_t *size);
 
+/* The text of the file at path into buf (NUL-terminated, cut to size bytes); "" when the file
+ * cannot be opened. */
+void mcl_test_read_text(const char *path, char *buf, size_t size);
+
+/* A fresh folder for a test's files, $TMPDIR (else /tmp)/mobilecl-<tag>-XXXXXX, into dir;
+ * 0 on success (cmocka group setups return it). */
+int mcl_test_temp_dir(char *dir, size_t size, const char *tag);
+/* Removes dir and everything below it; 0 on success or when dir does not exist (for group
+ * teardowns). */
+int mcl_test_remove_dir(const char *dir);
+
 /* True when running in CI (CI=true). */
 int mcl_test_in_ci(void);
 

@@ -224,8 +224,7 @@ static int setup(void **state)
 {
     (void)state;
     if (!getenv("POCL_CACHE_DIR")) setenv("POCL_CACHE_DIR", "/tmp/mobilecl-test-pocl-cache", 0);
-    snprintf(g_dir, sizeof g_dir, "/tmp/mobilecl-cache-test-XXXXXX");
-    if (!mkdtemp(g_dir)) return -1;
+    if (mcl_test_temp_dir(g_dir, sizeof g_dir, "cache-test") != 0) return -1;
     setenv("MOBILECL_CACHE_DIR", g_dir, 1);
     return 0;
 }
@@ -233,9 +232,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return mcl_test_remove_dir(g_dir);
 }
 
 int main(void)

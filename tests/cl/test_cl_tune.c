@@ -490,9 +490,7 @@ static void test_table_values(void **state)
 int main(void)
 {
     th_setup_env();
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/mobilecl-tune-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(g_dir)) return 1;
+    if (mcl_test_temp_dir(g_dir, sizeof g_dir, "tune-test") != 0) return 1;
     setenv("MOBILECL_CACHE_DIR", g_dir, 1);
     /* No kernel variants in the round trip (compiling them cold would take most of a minute):
      * the round trip, not the search, is under test there; the variants are tested above. */
@@ -512,8 +510,6 @@ int main(void)
     const char *only = getenv("MCL_TEST_FILTER");
     if (only && *only) cmocka_set_test_filter(only);
     const int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
+    if (mcl_test_remove_dir(g_dir) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
     return rc;
 }

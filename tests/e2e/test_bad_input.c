@@ -32,16 +32,6 @@ typedef struct {
     char out[8192], err[8192];
 } result;
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    FILE *f = fopen(path, "rb");
-    if (!f) return;
-    size_t n = fread(buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
 /* Runs the CLI with up to 15 arguments (NULL-terminated), captures its output and usage. */
 static void run(result *r, const char *const *args)
 {
@@ -69,8 +59,8 @@ static void run(result *r, const char *const *args)
     r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     r->max_rss_kb = ru.ru_maxrss;
-    slurp(out, r->out, sizeof r->out);
-    slurp(err, r->err, sizeof r->err);
+    mcl_test_read_text(out, r->out, sizeof r->out);
+    mcl_test_read_text(err, r->err, sizeof r->err);
 }
 
 static int lines(const char *s)
@@ -108,16 +98,13 @@ static char *write_temp(const char *name, const void *data, size_t size)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mcl_bad_input_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return mcl_test_temp_dir(g_dir, sizeof g_dir, "bad-input");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return mcl_test_remove_dir(g_dir);
 }
 
 static int have_data(void)

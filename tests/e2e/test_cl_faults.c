@@ -44,16 +44,6 @@ typedef struct {
     char out[8192], err[8192];
 } run_result;
 
-static void read_text(const char *path, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    FILE *f = fopen(path, "rb");
-    if (!f) return;
-    size_t n = fread(buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
 /* Runs the CLI with argv (NULL-terminated, argv[0] = the CLI), the shim preloaded with the
  * given fault spec ("" = count only); kills it after RUN_TIMEOUT_S (a hang fails the test). */
 static void run_cli(const char *const *argv, const char *fault, run_result *r)
@@ -104,14 +94,14 @@ static void run_cli(const char *const *argv, const char *fault, run_result *r)
         waited_ms += 20;
     }
     if (g_cold) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s/cold%d'", g_dir, g_cold_runs++);
-        assert_int_equal(system(cmd), 0);
+        char cold[400];
+        snprintf(cold, sizeof cold, "%s/cold%d", g_dir, g_cold_runs++);
+        assert_int_equal(mcl_test_remove_dir(cold), 0);
     }
     r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    read_text(out_path, r->out, sizeof r->out);
-    read_text(err_path, r->err, sizeof r->err);
+    mcl_test_read_text(out_path, r->out, sizeof r->out);
+    mcl_test_read_text(err_path, r->err, sizeof r->err);
 }
 
 static int count_lines(const char *s)
@@ -177,17 +167,13 @@ static int read_counts(func_count *f, int max, char *fired, size_t fired_size)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mcl_cl_faults_XXXXXX");
-    if (!mkdtemp(g_dir)) return -1;
-    return 0;
+    return mcl_test_temp_dir(g_dir, sizeof g_dir, "cl-faults");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return mcl_test_remove_dir(g_dir);
 }
 
 /* Every OpenCL object the run created was released: LeakSanitizer cannot see these (the

@@ -110,16 +110,13 @@ static void test_info(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mobilecl-cli-XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return mcl_test_temp_dir(g_dir, sizeof g_dir, "cli");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return mcl_test_remove_dir(g_dir);
 }
 
 int main(void)

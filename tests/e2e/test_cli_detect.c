@@ -22,21 +22,13 @@ static int run_detect(const char *args, char *out, size_t size)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mobilecl-test-detect-XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return mcl_test_temp_dir(g_dir, sizeof g_dir, "test-detect");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    const char *names[] = {"o.png"};
-    char path[512];
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", g_dir, names[i]);
-        unlink(path);
-    }
-    rmdir(g_dir);
-    return 0;
+    return mcl_test_remove_dir(g_dir);
 }
 
 static void check_device(const char *device)
