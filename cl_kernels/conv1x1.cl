@@ -96,6 +96,98 @@ __kernel void conv1x1(__global const FLT *in, int in_off,
 }
 
 /*
+ * GPU variants (the host picks them on GPUs, choice.tile = MCL_PW_TILED / MCL_PW_SPLITK).  The register tiles
+ * above give each work-item 16 channels x TP pixels: on a GPU that leaves a 7x7 layer with
+ * 70 work-items, each looping over the whole input depth (H100: 30-90 us per layer).  These
+ * give each work-item one output value and share loads through local memory instead.
+ *
+ * conv1x1_tiled: a 16x16 group computes 16 pixels x 16 channels, stepping through the input
+ * channels 16 at a time: each item loads one input and one weight value into local memory,
+ * then does 16 FMAs from there.  Global size: (nb*16, pixels rounded up to 16).
+ */
+static inline void store_one(float acc, int p, int c, __global const FLT *bias,
+                             __global FLT *out, int out_off, __global const FLT *res,
+                             int res_off, int has_res, int out_c, float act_min,
+                             float act_max, float res_min, float res_max)
+{
+    float v = CLAMP_F(acc + LOAD1(bias, c), act_min, act_max);
+    const int o = p * out_c + c;
+    if (has_res) v = CLAMP_F(v + LOAD1(res, res_off + o), res_min, res_max);
+    STORE1(v, out, out_off + o);
+}
+
+__kernel __attribute__((reqd_work_group_size(16, 16, 1)))
+void conv1x1_tiled(__global const FLT *in, int in_off,
+                   __global const FLT *w, __global const FLT *bias,
+                   __global FLT *out, int out_off,
+                   __global const FLT *res, int res_off, int has_res,
+                   int pixels, int in_c, int out_c, int aligned,
+                   float act_min, float act_max, float res_min, float res_max)
+{
+    (void)aligned;
+    __local float xs[16][17]; /* [pixel][input channel]; 17: no bank conflicts on stores */
+    __local float ws[16][16]; /* [input channel][output channel] */
+    const int lc = get_local_id(0), lp = get_local_id(1);
+    const int c = get_global_id(0), p = get_global_id(1);
+    const int wstep = (out_c + 15) / 16 * 16;
+    float acc = 0.0f;
+    for (int k0 = 0; k0 < in_c; k0 += 16) {
+        xs[lp][lc] = p < pixels && k0 + lc < in_c ? LOAD1(in, in_off + p * in_c + k0 + lc) : 0.0f;
+        ws[lp][lc] = k0 + lp < in_c ? LOAD1(w, (k0 + lp) * wstep + c) : 0.0f;
+        barrier(CLK_LOCAL_MEM_FENCE);
+#pragma unroll
+        for (int k = 0; k < 16; k++) acc = fma(xs[lp][k], ws[k][lc], acc);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (p < pixels && c < out_c)
+        store_one(acc, p, c, bias, out, out_off, res, res_off, has_res, out_c, act_min, act_max,
+                  res_min, res_max);
+}
+
+/*
+ * conv1x1_splitk: split input channels instead of output tiles, for layers with few pixels
+ * and deep inputs (the 7x7 and 14x14 ones: conv1x1_tiled gives a 7x7x960 -> 160 layer 40
+ * groups, each stepping 60 times through local memory) and for the classifier.  A 16x16
+ * group owns 16 output channels x 4 pixels; its 16 rows split the input channels (row r
+ * sums channels r, r+16, ...: each step reads 16 neighbouring weights, one 64-byte line),
+ * then rows 0..3 add up the 16 partial sums of their pixel through local memory.
+ * Global size: (nb*16, 16 * ceil(pixels/4)).
+ */
+__kernel __attribute__((reqd_work_group_size(16, 16, 1)))
+void conv1x1_splitk(__global const FLT *in, int in_off,
+                    __global const FLT *w, __global const FLT *bias,
+                    __global FLT *out, int out_off,
+                    __global const FLT *res, int res_off, int has_res,
+                    int pixels, int in_c, int out_c, int aligned,
+                    float act_min, float act_max, float res_min, float res_max)
+{
+    (void)aligned;
+    __local float part[4][16][16]; /* [pixel][row][output channel] */
+    const int lc = get_local_id(0), lk = get_local_id(1);
+    const int c = get_global_id(0);
+    const int p0 = get_group_id(1) * 4;
+    const int np = min(4, pixels - p0);
+    const int wstep = (out_c + 15) / 16 * 16;
+    const int x0 = in_off + p0 * in_c;
+    float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int k = lk; k < in_c; k += 16) {
+        const float wv = LOAD1(w, k * wstep + c);
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+            if (j < np) a[j] = fma(LOAD1(in, x0 + j * in_c + k), wv, a[j]);
+    }
+#pragma unroll
+    for (int j = 0; j < 4; j++) part[j][lk][lc] = a[j];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lk < np && c < out_c) {
+        float s = 0.0f;
+        for (int r = 0; r < 16; r++) s += part[lk][r][lc];
+        store_one(s, p0 + lk, c, bias, out, out_off, res, res_off, has_res, out_c, act_min,
+                  act_max, res_min, res_max);
+    }
+}
+
+/*
  * Output stage of the CLBlast path: the GEMM wrote the raw products to out; add the bias,
  * clamp, add the residual, clamp, in place.  One work-item per (pixel, 16 channels).
  * Global size: (nb rounded up, pixels rounded up).

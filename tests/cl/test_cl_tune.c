@@ -1,4 +1,5 @@
-/* The OpenCL tuner (host/src/cl/cl_tune.h): every conv1x1 and dwconv2d variant and non-default
+/* The OpenCL tuner (host/src/cl/cl_tune.h): every conv1x1 variant (register tiles and the GPU
+ * 16x16 group kernels, which PoCL runs too) and dwconv2d variant and non-default
  * work-group sizes against the CPU reference on odd shapes; the tuning cache's round trip
  * (a tuned model's choices are read back by a second backend without measuring, and give the
  * same outputs as the heuristics); corrupt, foreign and malformed cache files are ignored and
@@ -51,7 +52,7 @@ static void test_conv1x1_tiles(void **state)
 {
     (void)state;
     if (!mcl_test_have_cl()) skip();
-    static const int tiles[] = {1, 2, 4, 7, 8};
+    static const int tiles[] = {1, 2, 4, 7, 8, MCL_PW_TILED, MCL_PW_SPLITK};
     for (size_t t = 0; t < sizeof tiles / sizeof tiles[0]; t++)
         for (size_t i = 0; i < sizeof pw_cases / sizeof pw_cases[0]; i++) {
             const mcl_cl_choice c = {tiles[t], 0, 0};
@@ -405,7 +406,7 @@ static void test_tune_model_and_cli(void **state)
     net_close(&n);
 
     char out[16384], errs[2048];
-    const int rc = mcl_test_run_cli("tune --arch mobilenet_v2:0.35:32:10 --device cl", out,
+    const int rc = mcl_test_run_cli("tune --arch mobilenet_v2:0.35:32:10 --device cl --pointwise kernel", out,
                                     sizeof out, errs, sizeof errs);
     if (rc != 0) fail_msg("mobilecl tune: exit %d: %s", rc, errs);
     assert_non_null(strstr(out, "tuned/heuristic"));
@@ -465,14 +466,21 @@ static void test_table_values(void **state)
     snprintf(path, sizeof path, "%s/values.tune", g_dir);
     mcl_cl_tune_table t = {NULL, 0, 0};
     const mcl_cl_choice a = {8, 2, 4096}, b = {1, 0, 3};
+    /* The GPU group kernels' codes (a cache that dropped them lost every tuned pointwise
+     * layer on the H100). */
+    const mcl_cl_choice c = {MCL_PW_TILED, 0, 256}, d = {MCL_PW_SPLITK, 0, 256};
     assert_int_equal(mcl_cl_tune_table_put(&t, "f32:a", &a), 0);
     assert_int_equal(mcl_cl_tune_table_put(&t, "f32:b", &a), 0);
     assert_int_equal(mcl_cl_tune_table_put(&t, "f32:b", &b), 0); /* replaces */
-    assert_int_equal(t.count, 2);
+    assert_int_equal(mcl_cl_tune_table_put(&t, "f32:c", &c), 0);
+    assert_int_equal(mcl_cl_tune_table_put(&t, "f32:d", &d), 0);
+    assert_int_equal(t.count, 4);
     assert_int_equal(mcl_cl_tune_cache_write(path, &t), 0);
     mcl_cl_tune_table_free(&t);
     assert_int_equal(mcl_cl_tune_cache_read(path, &t), 0);
-    assert_int_equal(t.count, 2);
+    assert_int_equal(t.count, 4);
+    assert_int_equal(mcl_cl_tune_table_find(&t, "f32:c")->choice.tile, MCL_PW_TILED);
+    assert_int_equal(mcl_cl_tune_table_find(&t, "f32:d")->choice.tile, MCL_PW_SPLITK);
     const mcl_cl_tune_entry *ea = mcl_cl_tune_table_find(&t, "f32:a");
     const mcl_cl_tune_entry *eb = mcl_cl_tune_table_find(&t, "f32:b");
     assert_non_null(ea);

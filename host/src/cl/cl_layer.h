@@ -33,6 +33,14 @@ typedef struct mcl_cl_choice {
  * line of an older build never holds them). */
 #define MCL_DW_WALK 2
 
+/* conv1x1's choice.tile for the GPU kernels of 16x16 groups (conv1x1.cl): output tiles
+ * through local memory (conv1x1_tiled; layers of <= 4 pixels take conv1x1_splitk) or input
+ * channels split over the group's rows (conv1x1_splitk); 1..8 are the register tiles' pixel
+ * counts.  Softmax's choice.tile: 1 one row per work-item, 2 one 256-item group per row
+ * (softmax_group). */
+#define MCL_PW_TILED 16
+#define MCL_PW_SPLITK 17
+
 typedef struct mcl_cl_layer {
     int op; /* index in g->ops, for error messages */
     mcl_cl_choice choice; /* asked for by the caller before preparing (0s: heuristics) */
@@ -126,6 +134,13 @@ mcl_status mcl_cl_make_kernel(mcl_cl_backend *b, mcl_cl_layer *L, const char *fi
  * the heuristic local size, L->used.wg records the one taken. */
 mcl_status mcl_cl_set_range(mcl_cl_backend *b, mcl_cl_layer *L, cl_uint dims, cl_uint group_dim,
                             size_t i0, size_t i1, size_t i2, mcl_error *err);
+/* For kernels compiled with reqd_work_group_size(l0, l1, 1): global size (i0, i1) rounded up
+ * to the group; MCL_ERR_UNSUPPORTED when the kernel cannot run such groups on this device. */
+mcl_status mcl_cl_set_group_range(mcl_cl_backend *b, mcl_cl_layer *L, size_t i0, size_t i1,
+                                  size_t l0, size_t l1, mcl_error *err);
+/* Whether the device runs groups of `items` work-items with `local_bytes` of local memory
+ * (the heuristics' test before choosing a group kernel). */
+int mcl_cl_groups_fit(const mcl_cl_backend *b, size_t items, size_t local_bytes);
 mcl_status mcl_cl_bind_operand(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L, int slot,
                                int tensor, size_t expect_count, cl_mem *mem, int *offset,
                                mcl_error *err);
@@ -154,8 +169,8 @@ mcl_status mcl_cl_check_conv(const mcl_graph *g, const mcl_cl_layer *L, const mc
 /* ---------------------------------------------------------------- per-op preparations
  * Each fills the zeroed layer L for op (g->ops[L->op]): kernel, arguments, launch size. */
 
-/* The heuristic pixel tile of conv1x1.cl for a layer of `pixels` pixels. */
-int mcl_cl_conv1x1_tile(size_t pixels);
+/* The heuristic choice.tile of conv1x1.cl for layer p on b's device. */
+int mcl_cl_conv1x1_tile(const mcl_cl_backend *b, const mcl_conv_params *p);
 mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                   mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,

@@ -127,13 +127,19 @@ mcl_status mcl_cl_prepare_softmax(mcl_cl_backend *b, const mcl_graph *g, const m
     if (cols < 1 || x->count % (size_t)cols != 0)
         return mcl_fail(err, MCL_ERR_MODEL, "op %d: SOFTMAX over an empty dimension", L->op);
     const size_t rows = x->count / (size_t)cols;
+    /* One row per work-item on CPU devices (a row is one task anyway); on GPUs one 256-item
+     * group per row (softmax.cl).  choice.tile: cl_layer.h. */
+    const int group = L->choice.tile ? L->choice.tile == 2
+                                     : !b->is_cpu && mcl_cl_groups_fit(b, 256, 256 * sizeof(float));
+    const char *name = group ? "softmax_group" : "softmax";
+    L->used.tile = group ? 2 : 1;
     mcl_cl_argset a;
-    mcl_status st = mcl_cl_bind_unary(b, g, op, L, x->count, x->count,
-                                      "softmax.cl", "softmax", &a, err);
+    mcl_status st = mcl_cl_bind_unary(b, g, op, L, x->count, x->count, "softmax.cl", name, &a, err);
     if (st) return st;
     mcl_cl_arg_int(&a, (int)rows);
     mcl_cl_arg_int(&a, cols);
     mcl_cl_arg_float(&a, op->beta);
-    if ((st = mcl_cl_args_end(&a, "softmax", err))) return st;
+    if ((st = mcl_cl_args_end(&a, name, err))) return st;
+    if (group) return mcl_cl_set_group_range(b, L, rows * 256, 1, 256, 1, err);
     return mcl_cl_set_range(b, L, 1, 0, rows, 1, 1, err);
 }

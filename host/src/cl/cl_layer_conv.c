@@ -12,10 +12,27 @@
 /* Pixels per work-item of conv2d.cl (its TX). */
 #define CONV2D_TILE 4
 
-/* Pixels per work-item of conv1x1.cl (its TP): 7 (divides every MobileNetV2 pixel count;
- * PITFALLS.md), and the matrix-vector variant TP = 1 for a layer of at most 4 pixels (the
- * classifier), where a 7-pixel tile would compute the same pixel up to 7 times. */
-int mcl_cl_conv1x1_tile(size_t pixels) { return pixels <= 4 ? 1 : 7; }
+/* Local memory of conv1x1.cl's group kernels (the larger, conv1x1_splitk's partial sums). */
+#define PW_GROUP_LOCAL_BYTES (4 * 16 * 16 * sizeof(float))
+
+/* conv1x1.cl's variant.  CPU devices: pixels per work-item (its TP), 7 (divides every
+ * MobileNetV2 pixel count; PITFALLS.md), and the matrix-vector variant TP = 1 for a layer of
+ * at most 4 pixels (the classifier), where a 7-pixel tile would compute the same pixel up to
+ * 7 times.  GPUs: the 16x16 group kernels, which keep thousands of work-items busy where the
+ * register tiles leave a 7x7 layer with 70 (H100: 1.35 -> 0.68 ms for MobileNetV2,
+ * docs/PERFORMANCE.md): output tiles while they give every compute unit 4 groups, else the
+ * split input channels (4x the groups). */
+int mcl_cl_conv1x1_tile(const mcl_cl_backend *b, const mcl_conv_params *p)
+{
+    const size_t pixels = (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w;
+    if (b->is_cpu || !mcl_cl_groups_fit(b, 256, PW_GROUP_LOCAL_BYTES)) return pixels <= 4 ? 1 : 7;
+    cl_uint units = 0;
+    if (clGetDeviceInfo(b->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, NULL) !=
+        CL_SUCCESS)
+        units = 1;
+    const size_t tiles = (pixels + 15) / 16 * (((size_t)p->out_c + 15) / 16);
+    return tiles < 4 * (size_t)units ? MCL_PW_SPLITK : MCL_PW_TILED;
+}
 
 int mcl_cl_is_pointwise(const mcl_conv_params *p)
 {
@@ -147,21 +164,29 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     const mcl_conv_params *p = &op->conv;
     const size_t pixels = (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w;
     const int nb = (p->out_c + 15) / 16;
-    const int tp = L->choice.tile ? L->choice.tile : mcl_cl_conv1x1_tile(pixels);
-    if (tp < 1 || tp > 8)
-        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: conv1x1 tile %d not in 1..8", L->op, tp);
-    char opts[32];
-    snprintf(opts, sizeof opts, "-DTP=%d", tp);
+    const int tp = L->choice.tile ? L->choice.tile : mcl_cl_conv1x1_tile(b, p);
+    const int group = tp == MCL_PW_TILED || tp == MCL_PW_SPLITK;
+    if ((tp < 1 || tp > 8) && !group)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: conv1x1 tile %d not in 1..8, %d, %d",
+                        L->op, tp, MCL_PW_TILED, MCL_PW_SPLITK);
+    /* The group kernels take no TP: one program with the CLBlast path's epilogue. */
+    char opts[32] = "";
+    if (!group) snprintf(opts, sizeof opts, "-DTP=%d", tp);
+    const int splitk = tp == MCL_PW_SPLITK || (group && pixels <= 4);
+    const char *name = !group ? "conv1x1" : splitk ? "conv1x1_splitk" : "conv1x1_tiled";
     L->used.tile = tp;
     mcl_cl_argset a;
     int out_off = 0;
-    mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", opts, "conv1x1", &a, &out_off, err);
+    mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", opts, name, &a, &out_off, err);
     if (st) return st;
     mcl_cl_arg_int(&a, (int)pixels);
     mcl_cl_arg_int(&a, p->in_c);
     mcl_cl_arg_int(&a, p->out_c);
     args_conv_tail(&a, store_aligned(out_off, p->out_c), p);
-    if ((st = mcl_cl_args_end(&a, "conv1x1", err))) return st;
+    if ((st = mcl_cl_args_end(&a, name, err))) return st;
+    if (group)
+        return mcl_cl_set_group_range(b, L, (size_t)nb * 16,
+                                      splitk ? 16 * ((pixels + 3) / 4) : pixels, 16, 16, err);
     return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, (pixels + (size_t)tp - 1) / (size_t)tp, 1,
                             err);
 }
@@ -267,9 +292,16 @@ static int dw_walk(const mcl_cl_backend *b, const mcl_conv_params *p)
 /* Output pixels per work-item of dwconv2d.cl: 7 (divides MobileNetV2's 112/56/28/14/7),
  * fewer for narrow outputs, and fewer while one kernel row's input segment would need more
  * than 24 float16 registers (large dilations). */
-static int dw_tile(const mcl_conv_params *p, int walk)
+static int dw_tile(const mcl_cl_backend *b, const mcl_conv_params *p, int walk)
 {
     int tx = p->out_w >= 7 ? 7 : p->out_w >= 4 ? 4 : p->out_w >= 2 ? 2 : 1;
+    /* GPUs want many work-items more than register reuse: `mobilecl tune` on an H100 chose
+     * 1-pixel tiles for the 14-wide x 384 and 7-wide MobileNetV2 layers (2-3.5x faster than
+     * 7), 2 for the 14-wide x 576 ones (0.72x of 1 in two runs) and the 28- and 112-wide
+     * ones, and 4 for the 56-wide ones. */
+    if (!b->is_cpu)
+        tx = p->out_w >= 112 ? 2 : p->out_w >= 56 ? 4 : p->out_w >= 28 ? 2 :
+             p->out_w >= 14 && p->in_c >= 512 ? 2 : 1;
     /* Stride 2, one tile per item: a 4-pixel tile (9 input pixels per row) measured 5-20%
      * faster than 7 on the 112x112x96 layer on PoCL (registers: 7 pixels need a 15-pixel
      * segment).  Walking, 7 measured 7-18% faster than 4 on all four stride-2 layers. */
@@ -283,11 +315,12 @@ static int dw_tile(const mcl_conv_params *p, int walk)
  * rows: 4 input rows instead of 6) and the image has rows to spare for the work-group count
  * (one tile per item) or at least two rows (walking: 7x7x960 measured 6-14% faster with 2),
  * else 1.  Set MOBILECL_DW_ROWS=1 to compare. */
-static int dw_rows(const mcl_conv_params *p, int walk)
+static int dw_rows(const mcl_cl_backend *b, const mcl_conv_params *p, int walk)
 {
     const char *env = getenv("MOBILECL_DW_ROWS");
     if (env && env[0] == '1' && env[1] == '\0') return 1;
-    const int min_rows = walk ? 2 : 8;
+    /* GPUs (the H100's tuned choices): 2 rows only on layers 56 or more wide. */
+    const int min_rows = walk ? 2 : b->is_cpu ? 8 : 56;
     return p->stride_h == 1 && p->dilation_h == 1 && p->kernel_h > 1 && p->out_h >= min_rows ? 2
                                                                                               : 1;
 }
@@ -346,8 +379,8 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
     if (st) return st;
     /* choice.rows: RY, or RY + MCL_DW_WALK for walking work-items (cl_layer.h). */
     const int walk = L->choice.rows ? L->choice.rows > MCL_DW_WALK : dw_walk(b, p);
-    const int ry = L->choice.rows ? L->choice.rows - (walk ? MCL_DW_WALK : 0) : dw_rows(p, walk);
-    const int tx = L->choice.tile ? L->choice.tile : dw_tile(p, walk);
+    const int ry = L->choice.rows ? L->choice.rows - (walk ? MCL_DW_WALK : 0) : dw_rows(b, p, walk);
+    const int tx = L->choice.tile ? L->choice.tile : dw_tile(b, p, walk);
     const int rows = ry + (walk ? MCL_DW_WALK : 0);
     if (tx < 1 || tx > 8 || ry < 1 || ry > 2)
         return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: depthwise tile %d x rows code %d not in "
@@ -370,6 +403,10 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
     args_conv_tail(&a, store_aligned(io.out_off, p->out_c), p);
     if ((st = mcl_cl_args_end(&a, "dwconv2d", err))) return st;
     const size_t tiles = walk ? 1 : ((size_t)p->out_w + (size_t)tx - 1) / (size_t)tx;
+    /* GPUs: 32-item groups for outputs 14 or fewer wide, which the H100's tuner chose for
+     * all nine such MobileNetV2 layers in two runs (0.72-0.82x of 64) except the 14x14x384
+     * ones (equal). */
+    if (!b->is_cpu && !L->choice.wg && p->out_w <= 14) L->choice.wg = 32;
     return mcl_cl_set_range(b, L, 3, 2, cpad / 16, tiles,
                             (size_t)p->batch * (((size_t)p->out_h + (size_t)ry - 1) / (size_t)ry),
                             err);

@@ -265,6 +265,41 @@ mcl_status mcl_cl_set_range(mcl_cl_backend *b, mcl_cl_layer *L, cl_uint dims, cl
     return mcl_ok(err);
 }
 
+mcl_status mcl_cl_set_group_range(mcl_cl_backend *b, mcl_cl_layer *L, size_t i0, size_t i1,
+                                  size_t l0, size_t l1, mcl_error *err)
+{
+    size_t kmax = 0;
+    cl_int rc = clGetKernelWorkGroupInfo(L->kernel, b->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                         sizeof kmax, &kmax, NULL);
+    if (rc != CL_SUCCESS)
+        return mcl_cl_fail(err, rc, "clGetKernelWorkGroupInfo(%s)", L->kernel_name);
+    if (kmax < l0 * l1)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED, "%s needs groups of %zu work-items, the "
+                        "device runs it with at most %zu", L->kernel_name, l0 * l1, kmax);
+    L->dims = 2;
+    L->local[0] = l0;
+    L->local[1] = l1;
+    L->local[2] = 1;
+    L->global[0] = mcl_cl_round_up(i0 ? i0 : 1, l0);
+    L->global[1] = mcl_cl_round_up(i1 ? i1 : 1, l1);
+    L->global[2] = 1;
+    L->used.wg = (int)(l0 * l1);
+    return mcl_ok(err);
+}
+
+int mcl_cl_groups_fit(const mcl_cl_backend *b, size_t items, size_t local_bytes)
+{
+    size_t wg = 0, dims[3] = {0, 0, 0};
+    cl_ulong lmem = 0;
+    return clGetDeviceInfo(b->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL) ==
+               CL_SUCCESS &&
+           clGetDeviceInfo(b->device, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof dims, dims, NULL) ==
+               CL_SUCCESS &&
+           clGetDeviceInfo(b->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof lmem, &lmem, NULL) ==
+               CL_SUCCESS &&
+           wg >= items && dims[0] >= 16 && dims[1] >= 16 && lmem >= local_bytes;
+}
+
 /* Where an op operand lives: its place in the arena, or (a constant the passes left as an
  * operand) a buffer uploaded for this op. */
 mcl_status mcl_cl_bind_operand(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L, int slot,

@@ -85,6 +85,10 @@ void mcl_cl_choice_text(const char *kernel, const mcl_cl_choice *c, char *buf, s
         snprintf(buf, size, "tile %d rows %d%s wg %d", c->tile,
                  c->rows > MCL_DW_WALK ? c->rows - MCL_DW_WALK : c->rows,
                  c->rows > MCL_DW_WALK ? " walk" : "", c->wg);
+    else if (!strcmp(kernel, "conv1x1") && c->tile == MCL_PW_TILED)
+        snprintf(buf, size, "16x16 tiles");
+    else if (!strcmp(kernel, "conv1x1") && c->tile == MCL_PW_SPLITK)
+        snprintf(buf, size, "16x16 split-k");
     else if (!strcmp(kernel, "conv1x1"))
         snprintf(buf, size, "tile %d wg %d", c->tile, c->wg);
     else
@@ -161,7 +165,8 @@ static int same_choice(const mcl_cl_choice *a, const mcl_cl_choice *b)
 
 /* The variants (tile, rows) worth trying for op i besides the heuristic's; returns how many
  * were written to v (at most 14). */
-static int variants(const mcl_graph *g, int i, const char *kernel, mcl_cl_choice *v)
+static int variants(const mcl_cl_backend *b, const mcl_graph *g, int i, const char *kernel,
+                    mcl_cl_choice *v)
 {
     const mcl_conv_params *p = &g->ops[i].conv;
     int n = 0;
@@ -169,7 +174,13 @@ static int variants(const mcl_graph *g, int i, const char *kernel, mcl_cl_choice
         const size_t pixels = (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w;
         static const int tiles[] = {7, 4, 8, 1, 2};
         for (int k = 0; k < 5; k++)
-            if (tiles[k] >= 4 || pixels <= 16) v[n++] = (mcl_cl_choice){tiles[k], 0, 0};
+            if (tiles[k] >= 4 || pixels <= 16 || !b->is_cpu)
+                v[n++] = (mcl_cl_choice){tiles[k], 0, 0};
+        /* Fixed 16x16 groups: nothing for the work-group search to vary. */
+        if (!b->is_cpu) {
+            v[n++] = (mcl_cl_choice){MCL_PW_TILED, 0, 0};
+            v[n++] = (mcl_cl_choice){MCL_PW_SPLITK, 0, 0};
+        }
     } else if (!strcmp(kernel, "dwconv2d")) {
         static const int tiles[] = {7, 4, 2, 1};
         for (int k = 0; k < 4; k++) {
@@ -240,7 +251,7 @@ static int measure(mcl_cl_backend *b, const mcl_graph *g, int i, const char *ker
     mcl_cl_layer_release(&L);
 
     mcl_cl_choice v[14];
-    const int nv = variants(g, i, kernel, v);
+    const int nv = variants(b, g, i, kernel, v);
     for (int k = 0; k < nv && !quick; k++) {
         if (v[k].tile == log->heuristic.tile && v[k].rows == log->heuristic.rows) continue;
         if (try_choice(b, g, i, &v[k], batches, log->best_s, &L, &t) != 0) continue;
@@ -257,8 +268,9 @@ static int measure(mcl_cl_backend *b, const mcl_graph *g, int i, const char *ker
     const int *wg = b->is_cpu ? cpu_wg : gpu_wg;
     const int nwg = b->is_cpu ? 5 : 4;
     const mcl_cl_choice base = log->best;
+    const int fixed = !strcmp(kernel, "conv1x1") && base.tile >= MCL_PW_TILED;
     int tried = 0;
-    for (int k = 0; k < nwg && !(quick && tried >= 1); k++) {
+    for (int k = 0; k < nwg && !fixed && !(quick && tried >= 1); k++) {
         if (wg[k] == base.wg) continue;
         tried++;
         const mcl_cl_choice c = {base.tile, base.rows, wg[k]};

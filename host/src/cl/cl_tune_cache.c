@@ -109,7 +109,9 @@ static int parse_line(const char *line, size_t len, mcl_cl_tune_entry *e)
         if (v[k] < 0) return -1;
     }
     if (p != end) return -1;
-    if (v[0] > 8 || v[1] > 2 + MCL_DW_WALK || v[2] > 4096) return -1;
+    if ((v[0] > 8 && v[0] != MCL_PW_TILED && v[0] != MCL_PW_SPLITK) || v[1] > 2 + MCL_DW_WALK ||
+        v[2] > 4096)
+        return -1;
     e->choice = (mcl_cl_choice){v[0], v[1], v[2]};
     return 0;
 }
