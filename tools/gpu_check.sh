@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The GPU check of issue #5, as one prepared run on a machine with an NVIDIA GPU and no
+# network (the workplace's device tool): the whole test suite and `mobilecl bench` on the GPU
+# through NVIDIA's OpenCL driver, with PyTorch CUDA as the peer in the same run.
+#
+#   tools/gpu_bundle.sh [BUNDLE]            # here: build + libraries + real data -> BUNDLE
+#   tools/gpu_check.sh [BUNDLE] [OUTDIR] [short] 2>&1 | tee OUTDIR/gpu_check.log   # there
+#
+# `short` (a re-check after a change, ~3 minutes): one pointwise path, PyTorch batch 1 only,
+# no fp16 and no CLBlast comparison.
+#
+# BUNDLE (default .gpu) holds build/ (configured for this checkout's path), lib/ (the ICD
+# loader, CLBlast and cmocka of the build machine, since the GPU machine may lack them) and
+# data/ (a copy of the shared models, images and labels).  The NVIDIA ICD is registered
+# through OCL_ICD_VENDORS, pointing at whatever libnvidia-opencl the driver provides.
+# Every step has its own time limit and the script goes on after a failure, so one broken
+# step does not cost the rest of the (short, shared) device time.
+set -u
+B=$(readlink -f "${1:-.gpu}")
+O=${2:-${OUT:-/tmp/mobilecl-gpu-out}}
+SHORT=${3:-}
+PATHS="auto kernel clblast"
+[ -z "$SHORT" ] || PATHS=auto
+mkdir -p "$O"
+step() { echo; echo "== $(date -u +%T) $*"; }
+M=$B/data/models
+MNV2=$M/mobilenet_v2_1.0_224_quant.tflite
+DEEPLAB=$M/deeplabv3_mnv2_pascal_quant.tflite
+CLI=$B/build/mobilecl
+export LD_LIBRARY_PATH=$B/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export MOBILECL_DATA_DIR=$B/data MOBILECL_CACHE_DIR=$(mktemp -d) CI=true MOBILECL_REQUIRE_CL=1
+export PYTHONUNBUFFERED=1
+
+step "machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv || true
+lscpu | grep -E 'Model name|^CPU\(s\)' || true
+# MOBILECL_OPENCL_LIB names another driver (a dry run of this script with PoCL, say).
+lib=${MOBILECL_OPENCL_LIB:-}
+[ -n "$lib" ] || lib=$( (ldconfig -p | awk '/libnvidia-opencl\.so\.1/ {print $NF; exit}') 2>/dev/null)
+[ -n "$lib" ] || lib=$(find /usr/local/nvidia /usr/lib /usr/lib64 /lib /usr/local/cuda* \
+    -name 'libnvidia-opencl.so.1*' 2>/dev/null | head -1)
+if [ -z "$lib" ]; then echo "no libnvidia-opencl.so.1 on this machine: no OpenCL GPU"; exit 1; fi
+mkdir -p "$B/icd" && printf %s "$lib" > "$B/icd/nvidia.icd"
+export OCL_ICD_VENDORS=$B/icd
+echo "NVIDIA OpenCL driver: $lib"
+
+step "mobilecl devices"
+timeout 60 "$CLI" devices
+timeout 60 "$CLI" devices --json > "$O/devices.json"
+
+step "classify cat.bmp on the GPU (first: program build; second: program cache)"
+TIMEFORMAT="wall %R s"
+for i in 1 2; do
+    time timeout 120 "$CLI" classify --device cl \
+        --model "$MNV2" --labels "$B/data/labels/imagenet_labels.txt" "$B/data/images/cat.bmp"
+done
+
+step "bench MobileNetV2 1.0/224 (start-up, first run, runs)"
+timeout 180 "$CLI" bench --device cl --model "$MNV2" --runs 300 --warmup 30 --json \
+    > "$O/bench_mnv2.json"; cat "$O/bench_mnv2.json"
+
+step "MobileNetV2 batch 1: mobilecl (each pointwise path) and PyTorch CUDA interleaved"
+for r in 1 2; do
+    for pw in $PATHS; do
+        timeout 60 "$CLI" bench --device cl --model "$MNV2" --runs 500 --warmup 50 \
+            --no-startup --pointwise $pw --json | sed "s/^/mobilecl pointwise=$pw round $r: /"
+    done
+    timeout 180 python3 "$B/../tools/bench_torch_cuda.py" --batch 1 --runs 500 --warmup 50 \
+        --json | sed "s/^/torch round $r: /"
+done
+if [ -z "$SHORT" ]; then
+    step "PyTorch CUDA batch 8 and 32"
+    timeout 180 python3 "$B/../tools/bench_torch_cuda.py" --batch 8,32 --runs 200 --json
+fi
+
+step "profiles (per op, OpenCL events): pointwise auto, kernel, clblast"
+for pw in $PATHS; do
+    echo "### pointwise $pw" >> "$O/profile_mnv2.txt"
+    timeout 60 "$CLI" bench --device cl --model "$MNV2" --runs 50 --no-startup --profile \
+        --pointwise $pw >> "$O/profile_mnv2.txt"
+done
+grep -E "^###|^runs|SOFTMAX|1x1x1280" "$O/profile_mnv2.txt"
+
+if [ -z "$SHORT" ]; then
+    step "fp16 storage"
+    timeout 60 "$CLI" bench --device cl --model "$MNV2" --runs 300 --no-startup --precision fp16
+fi
+
+step "test suite on the GPU (every tests binary, 8 at a time)"
+T=$B/build
+export MOBILECL_CLI=$CLI MOBILECL_CL_FAULT_SHIM=$T/libmcl_cl_fault_shim.so
+export MOBILECL_SOURCE_DIR=$(readlink -f "$B/..")
+mkdir -p "$O/tests"
+ls "$T"/test_* | timeout 300 xargs -P 8 -I{} sh -c \
+    'n=$(basename {}); if timeout 200 {} > "'"$O"'/tests/$n.log" 2>&1; then echo "PASS $n";
+     else echo "FAIL $n (exit $?)"; fi' | sort > "$O/tests_summary.txt"
+cat "$O/tests_summary.txt"
+echo "passed $(grep -c ^PASS "$O/tests_summary.txt") of $(wc -l < "$O/tests_summary.txt")"
+for f in $(awk '/^FAIL/ {print $2}' "$O/tests_summary.txt"); do
+    echo "--- $f"; tail -25 "$O/tests/$f.log"
+done
+tar czf "$O/test_logs.tgz" -C "$O" tests && rm -rf "$O/tests"
+
+step "tune MobileNetV2 on the GPU, then bench tuned vs untuned, alternated"
+timeout 150 "$CLI" tune --device cl --model "$MNV2" --pointwise kernel > "$O/tune_mnv2.txt" 2>&1
+tail -40 "$O/tune_mnv2.txt"
+for r in 1 2; do for t in off cached; do for pw in kernel auto; do
+    timeout 60 "$CLI" bench --device cl --model "$MNV2" --runs 300 --no-startup --tune $t \
+        --pointwise $pw --json | sed "s/^/tune=$t pointwise=$pw round $r: /"
+done; done; done
+
+step "DeepLabv3 513 on the GPU"
+timeout 120 "$CLI" bench --device cl --model "$DEEPLAB" --runs 50 --warmup 5 --no-cold --json
+for pw in $PATHS; do
+    timeout 60 "$CLI" bench --device cl --model "$DEEPLAB" --runs 50 --warmup 5 --no-startup \
+        --pointwise $pw --json | sed "s/^/deeplab pointwise=$pw: /"
+done
+timeout 60 "$CLI" bench --device cl --model "$DEEPLAB" --runs 20 --no-startup --profile | head -30
+step "done"
