@@ -1,4 +1,5 @@
-/* conv1x1.cl (tiled pointwise kernel) and the CLBlast GEMM path against mcl_cpu_conv2d. */
+/* conv1x1.cl (tiled pointwise kernel) and the CLBlast GEMM path against mcl_cpu_conv2d; CLBlast
+ * that cannot be loaded. */
 #include "cl/cl_gemm_clblast.h"
 #include "cl_harness.h"
 
@@ -168,6 +169,36 @@ static void test_clblast_missing_is_unsupported(void **state)
     mcl_graph_release(&t.g);
 }
 
+/* CLBlast is dlopen'ed at first use: a library that cannot be loaded (MOBILECL_CLBLAST names
+ * a missing file) or is switched off makes --pointwise clblast a one-line error naming the
+ * cause, and the default path still works without it. */
+static void test_clblast_not_loadable(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    char model[1024], image[1024], args[4096], out[8192], err[4096];
+    if (!mcl_test_data_path(model, sizeof model, "models/mobilenet_v2_1.0_224_quant.tflite") ||
+        !mcl_test_data_path(image, sizeof image, "images/cat.bmp"))
+        skip();
+    static const char *const values[] = {"/nonexistent/libclblast.so.1", "off"};
+    static const char *const says[] = {"CLBlast could not be loaded", "MOBILECL_CLBLAST=off"};
+    for (int i = 0; i < 2; i++) {
+        setenv("MOBILECL_CLBLAST", values[i], 1);
+        snprintf(args, sizeof args, "classify --device cl --pointwise clblast --model '%s' '%s'",
+                 model, image);
+        assert_int_not_equal(mcl_test_run_cli(args, out, sizeof out, err, sizeof err), 0);
+        if (!strstr(err, says[i])) fail_msg("MOBILECL_CLBLAST=%s: %s", values[i], err);
+        const char *nl = strchr(err, '\n');
+        assert_true(nl && nl[1] == '\0'); /* one line */
+        snprintf(args, sizeof args, "classify --device cl --json --top 1 --model '%s' '%s'",
+                 model, image);
+        if (mcl_test_run_cli(args, out, sizeof out, err, sizeof err) != 0)
+            fail_msg("MOBILECL_CLBLAST=%s, default pointwise: %s", values[i], err);
+        assert_non_null(strstr(out, "\"index\": 286"));
+    }
+    unsetenv("MOBILECL_CLBLAST");
+}
+
 int main(void)
 {
     th_setup_env();
@@ -177,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_clblast_path),
         cmocka_unit_test(test_auto_on_cpu_device_uses_kernel),
         cmocka_unit_test(test_clblast_missing_is_unsupported),
+        cmocka_unit_test(test_clblast_not_loadable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,8 +107,8 @@ static mcl_status choose_pointwise(mcl_cl_backend *b, const mcl_graph *g, mcl_po
     if (b->fp16) return mcl_ok(err);
     if (asked == MCL_POINTWISE_CLBLAST) {
         if (!mcl_cl_gemm_available())
-            return mcl_fail(err, MCL_ERR_UNSUPPORTED,
-                            "pointwise = CLBlast, but mobilecl was built without CLBlast");
+            return mcl_fail(err, MCL_ERR_UNSUPPORTED, "pointwise = CLBlast, but %s",
+                            mcl_cl_gemm_unavailable_reason());
         b->pointwise = MCL_POINTWISE_CLBLAST;
         return mcl_ok(err);
     }

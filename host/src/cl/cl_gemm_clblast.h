@@ -1,6 +1,8 @@
 /* Pointwise convolution as a CLBlast SGEMM (the optional MCL_POINTWISE_CLBLAST path).  The
  * bias, clamps and residual are applied afterwards by conv1x1.cl's pointwise_epilogue kernel.
- * Without CLBlast (MCL_HAVE_CLBLAST undefined) every function says MCL_ERR_UNSUPPORTED. */
+ * CLBlast is loaded with dlopen at first use: libclblast.so.1, or what MOBILECL_CLBLAST names
+ * (a path or soname; `off`: never).  Without it, or built without CLBlast
+ * (MCL_HAVE_CLBLAST undefined), every function says MCL_ERR_UNSUPPORTED. */
 #ifndef MCL_CL_GEMM_CLBLAST_H
 #define MCL_CL_GEMM_CLBLAST_H
 
@@ -17,8 +19,10 @@ typedef struct mcl_cl_gemm {
     cl_mem temp;       /* scratch CLBlast may need (NULL: CLBlast allocates its own) */
 } mcl_cl_gemm;
 
-/* 1 when this build links CLBlast. */
+/* 1 when CLBlast is loaded (the first call tries to load it; thread-safe). */
 int mcl_cl_gemm_available(void);
+/* Why mcl_cl_gemm_available() is 0, one line; "" when it is 1. */
+const char *mcl_cl_gemm_unavailable_reason(void);
 
 /* Bytes of scratch buffer the GEMM needs on this queue's device (0 when none). */
 mcl_status mcl_cl_gemm_temp_size(cl_command_queue queue, const mcl_cl_gemm *g, size_t *bytes,
