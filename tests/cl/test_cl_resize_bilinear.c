@@ -1,5 +1,6 @@
 /* resize_bilinear.cl against mcl_cpu_resize_bilinear (TFLite semantics: align_corners,
- * half_pixel_centers, neither), plus hand-computed values. */
+ * half_pixel_centers, neither), plus hand-computed values; RESIZE_BILINEAR + ARG_MAX fused
+ * into one kernel against the two CPU ops. */
 #include "cl_harness.h"
 
 typedef struct resize_case {
@@ -87,12 +88,87 @@ static void test_hand_computed(void **state)
     run_hand(1, 2, row, 1, 4, 0, 0, want_plain);
 }
 
+/* RESIZE_BILINEAR then ARG_MAX over the channels, as DeepLab ends: the backend fuses them
+ * (the resize layer computes the labels, the ARG_MAX layer is skipped) and the labels equal
+ * mcl_cpu_resize_bilinear + mcl_cpu_argmax_channels, except where the reference's two best
+ * values are within float rounding of each other.  With shared_memory the labels lie over
+ * the resize's input (a memory plan may do that once the input is dead): fused, the kernel
+ * would overwrite input it still reads, so the backend must keep the two ops apart, and they
+ * must still agree. */
+static void run_fused(const resize_case *c, int shared_memory, int layout, uint64_t seed)
+{
+    mcl_rng r;
+    mcl_rng_seed(&r, seed);
+    const size_t nin = (size_t)c->batch * c->in_h * c->in_w * c->c;
+    const size_t pixels = (size_t)c->batch * c->out_h * c->out_w;
+    float *in = mcl_test_random_array(&r, nin, -5.0f, 5.0f);
+    float *mid = th_floats(pixels * (size_t)c->c), *ref = th_floats(pixels);
+    float *got = th_floats(pixels);
+    mcl_cpu_resize_bilinear(c->batch, c->in_h, c->in_w, c->c, in, c->out_h, c->out_w,
+                            c->align_corners, c->half_pixel, mid);
+    mcl_cpu_argmax_channels((int)pixels, c->c, mid, ref);
+
+    th_graph t;
+    th_init(&t, 3);
+    const int x = th_nhwc(&t, c->batch, c->in_h, c->in_w, c->c, NULL);
+    const int y = th_nhwc(&t, c->batch, c->out_h, c->out_w, c->c, NULL);
+    const int d[3] = {c->batch, c->out_h, c->out_w};
+    const int z = th_tensor(&t, 3, d, NULL);
+    if (shared_memory) t.g.tensors[z].arena_offset = t.g.tensors[x].arena_offset;
+    mcl_op *rs = th_op(&t, MCL_OP_RESIZE_BILINEAR, 1, &x, y);
+    rs->align_corners = c->align_corners;
+    rs->half_pixel_centers = c->half_pixel;
+    th_op(&t, MCL_OP_ARGMAX, 1, &y, z)->axis = 3;
+    th_io(&t, 1, &x, z);
+    const mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
+    const float *inputs[1] = {in};
+    if (layout) {
+        /* A fused layout asked for (choice.tile): layer 1 was already skipped by the
+         * heuristic's fused layer. */
+        const mcl_cl_choice choice = {layout, 0, 0};
+        th_run_choice(&t, &choice, inputs, got);
+    } else {
+        mcl_cl_backend *b = th_backend(&t, &opt);
+        assert_int_equal(b->layers[0].used.tile >= MCL_RESIZE_ARGMAX, !shared_memory);
+        assert_int_equal(b->layers[1].skip, !shared_memory);
+        th_backend_run(b, inputs, got);
+    }
+
+    int bad = 0;
+    for (size_t p = 0; p < pixels; p++) {
+        if (got[p] == ref[p]) continue;
+        const float *v = mid + p * (size_t)c->c;
+        const int gi = (int)got[p], ri = (int)ref[p];
+        if (gi < 0 || gi >= c->c || fabsf(v[gi] - v[ri]) > 1e-5f * (1.0f + fabsf(v[ri]))) bad++;
+    }
+    if (bad) fail_msg("resize+argmax %dx%dx%dx%d -> %dx%d shared %d: %d of %zu labels differ",
+                      c->batch, c->in_h, c->in_w, c->c, c->out_h, c->out_w, shared_memory, bad,
+                      pixels);
+    mcl_graph_release(&t.g);
+    free(in);
+    free(mid);
+    free(ref);
+    free(got);
+}
+
+static void test_fused_argmax(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    /* The device's choice, then each fused layout (per pixel: GPUs; per row: CPU devices). */
+    for (int layout = 0; layout <= MCL_RESIZE_ARGMAX_ROWS; layout += layout ? 1 : 3)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            run_fused(&cases[i], 0, layout, 760 + i);
+    run_fused(&cases[3], 1, 0, 790);
+}
+
 int main(void)
 {
     th_setup_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_random_cases),
+        cmocka_unit_test(test_fused_argmax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 
 static mcl_status enqueue_layer(mcl_cl_backend *b, const mcl_cl_layer *L, mcl_error *err)
 {
+    if (L->skip) return mcl_ok(err);
     if (L->is_gemm) {
         mcl_cl_gemm gm = L->gemm;
         gm.temp = b->gemm_temp;

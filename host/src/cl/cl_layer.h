@@ -38,6 +38,11 @@ typedef struct mcl_cl_choice {
  * channels split over the group's rows (conv1x1_splitk); 1..8 are the register tiles' pixel
  * counts.  Softmax's choice.tile: 1 one row per work-item, 2 one 256-item group per row
  * (softmax_group). */
+/* RESIZE_BILINEAR's choice.tile: 1 one value per work-item, 2 one pixel per work-item; fused
+ * with the next op's ARG_MAX (that layer is then `skip`): 3 one pixel per work-item, 4 one
+ * output row per work-item (CPU devices, at most 64 channels). */
+#define MCL_RESIZE_ARGMAX 3
+#define MCL_RESIZE_ARGMAX_ROWS 4
 #define MCL_PW_TILED 16
 #define MCL_PW_SPLITK 17
 
@@ -52,6 +57,7 @@ typedef struct mcl_cl_layer {
     cl_mem weights, bias; /* owned */
     cl_mem consts[3];     /* constant operands uploaded for this op (owned) */
     int is_gemm;
+    int skip; /* fused into the layer before it: nothing to enqueue */
     mcl_cl_gemm gemm;
 } mcl_cl_layer;
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cl_layer.h"
+#include "../cpu/cpu_fuse.h" /* the graph-level fusion rule both backends follow */
 
 /* Work-items per group on CPU devices for the light kernels here (a few loads per
  * work-item): mcl_cl_set_range's 4, made for the convolutions' heavy work-items, leaves PoCL
@@ -85,6 +86,22 @@ static float resize_scale(int in, int out, int align_corners)
     return (float)in / (float)out;
 }
 
+/* Whether op i (RESIZE_BILINEAR) may compute the ARG_MAX after it as one kernel: the graph
+ * allows it (cpu_fuse.h: the resized values are read by that ARG_MAX alone and its output does
+ * not overlap the resize's input), the ARG_MAX runs on the device too and over the channels,
+ * and the storage is float (with fp16 the separate ops compare rounded halves, which can tie
+ * differently). */
+static int fuse_resize_argmax(const mcl_cl_backend *b, const mcl_graph *g, int i)
+{
+    if (b->fp16 || i + 1 >= g->host_from || !mcl_fuse_argmax(g, i)) return 0;
+    const int t = g->ops[i].outputs[0];
+    for (int k = 0; k < g->num_device_outputs; k++)
+        if (g->device_outputs[k] == t) return 0;
+    const mcl_tensor *x = &g->tensors[t];
+    return x->rank == 4 && g->ops[i + 1].axis == 3 &&
+           g->tensors[g->ops[i + 1].outputs[0]].count == x->count / (size_t)x->shape[3];
+}
+
 mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
                                           const mcl_op *op, mcl_cl_layer *L, mcl_error *err)
 {
@@ -95,16 +112,48 @@ mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
         return mcl_fail(err, MCL_ERR_MODEL, "op %d (RESIZE_BILINEAR): batch or channels change",
                         L->op);
     const size_t in_count = g->tensors[op->inputs[0]].count;
-    const size_t out_count = g->tensors[op->outputs[0]].count;
-    /* Layout (resize_bilinear.cl): choice.tile 1 = one value per work-item, 2 = one pixel per
-     * work-item; 0 = by device: pixels on CPU devices, values elsewhere. */
-    const int per_pixel = L->choice.tile ? L->choice.tile == 2 : b->is_cpu;
-    L->used.tile = per_pixel ? 2 : 1;
+    /* Layout (resize_bilinear.cl; cl_layer.h): choice.tile 1 = one value per work-item, 2 =
+     * one pixel per work-item, 3 = fused with the next ARG_MAX; 0 = by device: fused where
+     * the graph allows, else pixels on CPU devices, values elsewhere. */
+    const int fusable = fuse_resize_argmax(b, g, L->op);
+    const int t = L->choice.tile;
+    if ((t == MCL_RESIZE_ARGMAX || t == MCL_RESIZE_ARGMAX_ROWS) && !fusable)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: RESIZE_BILINEAR cannot take the next "
+                        "op's ARG_MAX", L->op);
+    if (t == MCL_RESIZE_ARGMAX_ROWS && o[3] > 64)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: row-wise resize + ARG_MAX over %d > 64 "
+                        "channels", L->op, o[3]);
+    const int fused = t ? t >= MCL_RESIZE_ARGMAX : fusable;
+    /* CPU devices: the fused kernel by rows, for up to 64 channels (resize_bilinear.cl). */
+    const int rows = t ? t == MCL_RESIZE_ARGMAX_ROWS : fused && b->is_cpu && o[3] <= 64;
+    const int per_pixel = fused || (t ? t == 2 : b->is_cpu);
+    L->used.tile = rows ? MCL_RESIZE_ARGMAX_ROWS : fused ? MCL_RESIZE_ARGMAX : per_pixel ? 2 : 1;
+    const char *name = rows        ? "resize_bilinear_argmax_rows"
+                       : fused     ? "resize_bilinear_argmax"
+                       : per_pixel ? "resize_bilinear_pixel"
+                                   : "resize_bilinear";
     mcl_cl_argset a;
-    mcl_status st = mcl_cl_bind_unary(b, g, op, L, in_count, out_count, "resize_bilinear.cl",
-                                      per_pixel ? "resize_bilinear_pixel" : "resize_bilinear",
-                                      &a, err);
-    if (st) return st;
+    mcl_status st;
+    if (fused) {
+        /* Reads this op's input, writes the ARG_MAX's output (one value per pixel). */
+        const mcl_op *am = &g->ops[L->op + 1];
+        const size_t pixels = (size_t)o[0] * (size_t)o[1] * (size_t)o[2];
+        cl_mem in = NULL;
+        int in_off = 0, out_off = 0;
+        if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], in_count, &in, &in_off, err)) ||
+            (st = mcl_cl_bind_output(g, L, am->outputs[0], pixels, &out_off, err)) ||
+            (st = mcl_cl_make_kernel(b, L, "resize_bilinear.cl", "", name, err)))
+            return st;
+        a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
+        mcl_cl_arg_mem(&a, in);
+        mcl_cl_arg_int(&a, in_off);
+        mcl_cl_arg_mem(&a, b->arena);
+        mcl_cl_arg_int(&a, out_off);
+    } else {
+        st = mcl_cl_bind_unary(b, g, op, L, in_count, g->tensors[op->outputs[0]].count,
+                               "resize_bilinear.cl", name, &a, err);
+        if (st) return st;
+    }
     const int geo[] = {s[0], s[1], s[2], s[3], o[1], o[2]};
     for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) mcl_cl_arg_int(&a, geo[i]);
     mcl_cl_arg_float(&a, resize_scale(s[1], o[1], op->align_corners));
@@ -113,6 +162,7 @@ mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
     mcl_cl_arg_float(&a, op->act_min);
     mcl_cl_arg_float(&a, op->act_max);
     if ((st = mcl_cl_args_end(&a, L->kernel_name, err))) return st;
+    if (rows) return mcl_cl_set_group_range(b, L, (size_t)o[0] * (size_t)o[1], 1, 1, 1, err);
     if (per_pixel) {
         if (!L->choice.wg) L->choice.wg = LIGHT_WG;
         return mcl_cl_set_range(b, L, 2, 0, (size_t)o[2], (size_t)o[0] * (size_t)o[1], 1, err);
@@ -131,6 +181,12 @@ mcl_status mcl_cl_prepare_argmax(mcl_cl_backend *b, const mcl_graph *g, const mc
     const int c = x->shape[x->rank - 1];
     if (c < 1) return mcl_fail(err, MCL_ERR_MODEL, "op %d (ARG_MAX) over an empty axis", L->op);
     const size_t rows = x->count / (size_t)c;
+    /* Already computed by the resize before it (resize_bilinear_argmax). */
+    if (L->op > 0 && b->layers && b->layers[L->op - 1].used.tile >= MCL_RESIZE_ARGMAX &&
+        g->ops[L->op - 1].kind == MCL_OP_RESIZE_BILINEAR) {
+        L->skip = 1;
+        return mcl_ok(err);
+    }
     mcl_cl_argset a;
     mcl_status st = mcl_cl_bind_unary(b, g, op, L, x->count, rows,
                                       "argmax.cl", "argmax", &a, err);
