@@ -373,11 +373,12 @@ mcl_status mcl_segment_overlay(const mcl_image *image, const mcl_segmentation *s
 
 /* ---------------------------------------------------------------- benchmarking and profiling */
 
-/* Runs the graph once, like mcl_session_run, and writes the wall time of every op in
- * milliseconds to op_ms[i], i being the op's row in the layer table (mcl_model_layer_info);
- * count must be at least mcl_model_num_layers.  On OpenCL the device waits after every op, so
- * the run is slower than mcl_session_run by one enqueue + wait round trip per op (~20 us on
- * PoCL); on the CPU the times are clock times of each op, threads included. */
+/* Runs the graph once, like mcl_session_run, and writes the time of every op in milliseconds
+ * to op_ms[i], i being the op's row in the layer table (mcl_model_layer_info); count must be
+ * at least mcl_model_num_layers.  On OpenCL: the device time of the op's commands from OpenCL
+ * events (a second, profiling queue; no waits between ops, so the ops add up to less than the
+ * run); on the CPU: clock times of each op, threads included.  An op fused into the one before
+ * it shows 0. */
 mcl_status mcl_session_profile(mcl_session *session, double *op_ms, int count, mcl_error *err);
 /* CPU threads the session's CPU path runs on (mcl_options.threads resolved); 1 on OpenCL. */
 int mcl_session_threads(const mcl_session *session);

@@ -131,6 +131,15 @@ static void run_fused(const resize_case *c, int shared_memory, int layout, uint6
         mcl_cl_backend *b = th_backend(&t, &opt);
         assert_int_equal(b->layers[0].used.tile >= MCL_RESIZE_ARGMAX, !shared_memory);
         assert_int_equal(b->layers[1].skip, !shared_memory);
+        /* The profile (OpenCL events) books the pair on the resize; the same labels. */
+        double op_ms[2] = {-1.0, -1.0};
+        float *outputs[1] = {got};
+        mcl_error err;
+        if (mcl_cl_backend_profile(b, inputs, outputs, op_ms, &err) != MCL_OK)
+            fail_msg("mcl_cl_backend_profile: %s", err.message);
+        assert_true(op_ms[0] > 0.0 && op_ms[0] < 1e4);
+        if (!shared_memory) assert_true(op_ms[1] == 0.0);
+        else assert_true(op_ms[1] > 0.0);
         th_backend_run(b, inputs, got);
     }
 

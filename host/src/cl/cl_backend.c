@@ -24,7 +24,10 @@
 
 /* ---------------------------------------------------------------- running */
 
-static mcl_status enqueue_layer(mcl_cl_backend *b, const mcl_cl_layer *L, mcl_error *err)
+/* Enqueues L on q; with ev (profiling), ev[0] and ev[1] receive the events of its commands
+ * (the GEMM and its epilogue, or the one kernel). */
+static mcl_status enqueue_on(mcl_cl_backend *b, cl_command_queue q, const mcl_cl_layer *L,
+                             cl_event *ev, mcl_error *err)
 {
     if (L->skip) return mcl_ok(err);
     if (L->is_gemm) {
@@ -32,14 +35,19 @@ static mcl_status enqueue_layer(mcl_cl_backend *b, const mcl_cl_layer *L, mcl_er
         gm.temp = b->gemm_temp;
         char what[48];
         snprintf(what, sizeof what, "op %d", L->op);
-        mcl_status st = mcl_cl_gemm_enqueue(b->queue, &gm, what, err);
+        mcl_status st = mcl_cl_gemm_enqueue(q, &gm, what, ev ? &ev[1] : NULL, err);
         if (st) return st;
     }
-    cl_int rc = clEnqueueNDRangeKernel(b->queue, L->kernel, L->dims, NULL, L->global, L->local,
-                                       0, NULL, NULL);
+    cl_int rc = clEnqueueNDRangeKernel(q, L->kernel, L->dims, NULL, L->global, L->local, 0, NULL,
+                                       ev ? &ev[0] : NULL);
     if (rc != CL_SUCCESS)
         return mcl_cl_fail(err, rc, "clEnqueueNDRangeKernel(%s, op %d)", L->kernel_name, L->op);
     return mcl_ok(err);
+}
+
+static mcl_status enqueue_layer(mcl_cl_backend *b, const mcl_cl_layer *L, mcl_error *err)
+{
+    return enqueue_on(b, b->queue, L, NULL, err);
 }
 
 static double now_seconds(void)
@@ -325,16 +333,50 @@ fail:
     return st;
 }
 
-/* The shared body of run and profile: with op_ms, a clFinish after each op times it (a
- * profile, not the fast path: PoCL adds ~20 us per wait). */
+/* Device time of op i from its events: end - start of each command, summed (CLBlast may
+ * enqueue more kernels than the one whose event it returns). */
+static double event_ms(cl_event *ev)
+{
+    double ms = 0.0;
+    for (int k = 0; k < 2; k++) {
+        cl_ulong t0 = 0, t1 = 0;
+        if (ev[k] &&
+            clGetEventProfilingInfo(ev[k], CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL) ==
+                CL_SUCCESS &&
+            clGetEventProfilingInfo(ev[k], CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL) ==
+                CL_SUCCESS &&
+            t1 >= t0)
+            ms += 1e-6 * (double)(t1 - t0);
+    }
+    return ms;
+}
+
+/* The shared body of run and profile.  A profile runs on a second queue made with
+ * CL_QUEUE_PROFILING_ENABLE (the fast path's queue has no timestamps to collect), enqueues
+ * every op with events and no waits between them, as a run does, and reads each op's device
+ * time from its events after the one final wait. */
 static mcl_status run_graph(mcl_cl_backend *b, const float *const *inputs,
                             float *const *outputs, double *op_ms, mcl_error *err)
 {
     if (!b) return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_cl_backend_run: no backend");
     if ((b->num_inputs && !inputs) || (b->num_outputs && !outputs))
         return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_cl_backend_run: no input/output arrays");
-    mcl_status st = MCL_OK;
     cl_int rc;
+    cl_event *ev = NULL;
+    if (op_ms) {
+        if (!b->profile_queue) {
+            b->profile_queue = clCreateCommandQueue(b->context, b->device,
+                                                    CL_QUEUE_PROFILING_ENABLE, &rc);
+            if (rc != CL_SUCCESS) {
+                b->profile_queue = NULL;
+                return mcl_cl_fail(err, rc, "clCreateCommandQueue(profiling)");
+            }
+        }
+        ev = calloc(2 * (size_t)(b->num_layers ? b->num_layers : 1), sizeof *ev);
+        if (!ev) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for profiling events");
+    }
+    cl_command_queue q = op_ms ? b->profile_queue : b->queue;
+    mcl_status st = MCL_OK;
     /* Non-blocking transfers: the single clFinish below covers them, and it runs on every
      * path once something was enqueued, so no transfer outlives the caller's arrays. */
     for (int i = 0; i < b->num_inputs && st == MCL_OK; i++) {
@@ -348,21 +390,12 @@ static mcl_status run_graph(mcl_cl_backend *b, const float *const *inputs,
             mcl_cl_floats_to_halves(inputs[i], b->stage[i], b->inputs[i].count);
             src = b->stage[i];
         }
-        rc = clEnqueueWriteBuffer(b->queue, b->arena, CL_FALSE, b->inputs[i].offset * es,
+        rc = clEnqueueWriteBuffer(q, b->arena, CL_FALSE, b->inputs[i].offset * es,
                                   b->inputs[i].count * es, src, 0, NULL, NULL);
         if (rc != CL_SUCCESS) st = mcl_cl_fail(err, rc, "clEnqueueWriteBuffer(input %d)", i);
     }
-    if (op_ms && st == MCL_OK && (rc = clFinish(b->queue)) != CL_SUCCESS)
-        st = mcl_cl_fail(err, rc, "clFinish");
-    for (int i = 0; i < b->num_layers && st == MCL_OK; i++) {
-        const double t0 = op_ms ? now_seconds() : 0.0;
-        st = enqueue_layer(b, &b->layers[i], err);
-        if (op_ms && st == MCL_OK) {
-            if ((rc = clFinish(b->queue)) != CL_SUCCESS)
-                st = mcl_cl_fail(err, rc, "clFinish(op %d)", b->layers[i].op);
-            op_ms[i] = 1e3 * (now_seconds() - t0);
-        }
-    }
+    for (int i = 0; i < b->num_layers && st == MCL_OK; i++)
+        st = enqueue_on(b, q, &b->layers[i], ev ? ev + 2 * i : NULL, err);
     for (int i = 0; i < b->num_outputs && st == MCL_OK; i++) {
         if (!outputs[i]) {
             st = mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_cl_backend_run: output %d is NULL", i);
@@ -370,11 +403,19 @@ static mcl_status run_graph(mcl_cl_backend *b, const float *const *inputs,
         }
         const size_t es = b->fp16 ? 2 : 4;
         void *dst = b->fp16 ? (void *)b->stage[b->num_inputs + i] : (void *)outputs[i];
-        rc = clEnqueueReadBuffer(b->queue, b->arena, CL_FALSE, b->outputs[i].offset * es,
+        rc = clEnqueueReadBuffer(q, b->arena, CL_FALSE, b->outputs[i].offset * es,
                                  b->outputs[i].count * es, dst, 0, NULL, NULL);
         if (rc != CL_SUCCESS) st = mcl_cl_fail(err, rc, "clEnqueueReadBuffer(output %d)", i);
     }
-    rc = clFinish(b->queue);
+    rc = clFinish(q);
+    if (ev) {
+        for (int i = 0; i < b->num_layers; i++) {
+            op_ms[i] = st == MCL_OK && rc == CL_SUCCESS ? event_ms(ev + 2 * i) : 0.0;
+            for (int k = 0; k < 2; k++)
+                if (ev[2 * i + k]) clReleaseEvent(ev[2 * i + k]);
+        }
+        free(ev);
+    }
     if (st) return st;
     if (rc != CL_SUCCESS) return mcl_cl_fail(err, rc, "clFinish");
     for (int i = 0; b->fp16 && i < b->num_outputs; i++)
@@ -420,6 +461,7 @@ void mcl_cl_backend_free(mcl_cl_backend *b)
 {
     if (!b) return;
     if (b->queue) clFinish(b->queue);
+    if (b->profile_queue) clFinish(b->profile_queue);
     for (int i = 0; i < b->num_layers; i++) mcl_cl_layer_release(&b->layers[i]);
     free(b->layers);
     mcl_cl_tuner_free(b->tuner);
@@ -429,6 +471,7 @@ void mcl_cl_backend_free(mcl_cl_backend *b)
     if (b->arena) clReleaseMemObject(b->arena);
     mcl_cl_store_free(b->store); /* after the layers: each buffer holds its chunk anyway */
     for (int i = 0; i < 3 * MCL_MAX_GRAPH_IO; i++) free(b->stage[i]);
+    if (b->profile_queue) clReleaseCommandQueue(b->profile_queue);
     if (b->queue) clReleaseCommandQueue(b->queue);
     if (b->context) clReleaseContext(b->context);
     if (b->used_clblast) mcl_cl_gemm_release_cache();

@@ -135,19 +135,18 @@ mcl_status mcl_cl_gemm_temp_size(cl_command_queue queue, const mcl_cl_gemm *g, s
 }
 
 mcl_status mcl_cl_gemm_enqueue(cl_command_queue queue, const mcl_cl_gemm *g, const char *what,
-                               mcl_error *err)
+                               cl_event *event, mcl_error *err)
 {
     if (!mcl_cl_gemm_available()) return mcl_fail(err, MCL_ERR_UNSUPPORTED, "%s", lib.why);
     CLBlastStatusCode s;
     if (g->temp)
-        s = lib.sgemm_temp(CLBlastLayoutRowMajor, CLBlastTransposeNo,
-                                       CLBlastTransposeYes, g->m, g->n, g->k, 1.0f, g->a,
-                                       g->a_off, g->k, g->b, g->b_off, g->k, 0.0f, g->c,
-                                       g->c_off, g->n, &queue, NULL, g->temp);
+        s = lib.sgemm_temp(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes, g->m,
+                           g->n, g->k, 1.0f, g->a, g->a_off, g->k, g->b, g->b_off, g->k, 0.0f,
+                           g->c, g->c_off, g->n, &queue, event, g->temp);
     else
-        s = lib.sgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes, g->m,
-                         g->n, g->k, 1.0f, g->a, g->a_off, g->k, g->b, g->b_off, g->k, 0.0f,
-                         g->c, g->c_off, g->n, &queue, NULL);
+        s = lib.sgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes, g->m, g->n,
+                      g->k, 1.0f, g->a, g->a_off, g->k, g->b, g->b_off, g->k, 0.0f, g->c,
+                      g->c_off, g->n, &queue, event);
     if (s != CLBlastSuccess) return clblast_fail(err, s, "CLBlastSgemm", what);
     return mcl_ok(err);
 }
@@ -174,7 +173,7 @@ mcl_status mcl_cl_gemm_temp_size(cl_command_queue queue, const mcl_cl_gemm *g, s
 }
 
 mcl_status mcl_cl_gemm_enqueue(cl_command_queue queue, const mcl_cl_gemm *g, const char *what,
-                               mcl_error *err)
+                               cl_event *event, mcl_error *err)
 {
     return mcl_fail(err, MCL_ERR_UNSUPPORTED, "mobilecl was built without CLBlast (%s)", what);
 }

@@ -28,9 +28,10 @@ const char *mcl_cl_gemm_unavailable_reason(void);
 mcl_status mcl_cl_gemm_temp_size(cl_command_queue queue, const mcl_cl_gemm *g, size_t *bytes,
                                  mcl_error *err);
 
-/* Enqueues the GEMM on queue (no wait).  what names the op in error messages. */
+/* Enqueues the GEMM on queue (no wait).  what names the op in error messages; event, when
+ * not NULL, receives the event of CLBlast's (last) kernel. */
 mcl_status mcl_cl_gemm_enqueue(cl_command_queue queue, const mcl_cl_gemm *g, const char *what,
-                               mcl_error *err);
+                               cl_event *event, mcl_error *err);
 
 /* CLBlast keeps compiled programs in a process-wide cache, and each retains the context it
  * was built for; a backend that used CLBlast calls this when it is freed so that its context

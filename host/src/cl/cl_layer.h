@@ -69,6 +69,7 @@ struct mcl_cl_backend {
     cl_device_id device;
     cl_context context;
     cl_command_queue queue;
+    cl_command_queue profile_queue; /* with CL_QUEUE_PROFILING_ENABLE, made by the first profile */
     int is_cpu;
     mcl_cl_program_entry *programs;
     int num_programs, cap_programs;
