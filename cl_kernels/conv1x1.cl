@@ -19,12 +19,15 @@
 #define TP 7
 #endif
 
-__kernel void conv1x1(__global const FLT *in, int in_off,
-                      __global const FLT *w, __global const FLT *bias,
-                      __global FLT *out, int out_off,
-                      __global const FLT *res, int res_off, int has_res,
-                      int pixels, int in_c, int out_c, int aligned,
-                      float act_min, float act_max, float res_min, float res_max)
+/* The arguments of every pointwise kernel here, in the order the host binds them
+ * (cl_layer_conv.c), so that one argument list serves the register tiles and the GPU groups. */
+#define CONV1X1_PARAMS                                                                         \
+    __global const FLT *in, int in_off, __global const FLT *w, __global const FLT *bias,       \
+        __global FLT *out, int out_off, __global const FLT *res, int res_off, int has_res,     \
+        int pixels, int in_c, int out_c, int aligned, float act_min, float act_max,            \
+        float res_min, float res_max
+
+__kernel void conv1x1(CONV1X1_PARAMS)
 {
     const int cb = get_global_id(0);
     const int tile = get_global_id(1);
@@ -117,12 +120,7 @@ static inline void store_one(float acc, int p, int c, __global const FLT *bias,
 }
 
 __kernel __attribute__((reqd_work_group_size(16, 16, 1)))
-void conv1x1_tiled(__global const FLT *in, int in_off,
-                   __global const FLT *w, __global const FLT *bias,
-                   __global FLT *out, int out_off,
-                   __global const FLT *res, int res_off, int has_res,
-                   int pixels, int in_c, int out_c, int aligned,
-                   float act_min, float act_max, float res_min, float res_max)
+void conv1x1_tiled(CONV1X1_PARAMS)
 {
     (void)aligned;
     __local float xs[16][17]; /* [pixel][input channel]; 17: no bank conflicts on stores */
@@ -154,12 +152,7 @@ void conv1x1_tiled(__global const FLT *in, int in_off,
  * Global size: (nb*16, 16 * ceil(pixels/4)).
  */
 __kernel __attribute__((reqd_work_group_size(16, 16, 1)))
-void conv1x1_splitk(__global const FLT *in, int in_off,
-                    __global const FLT *w, __global const FLT *bias,
-                    __global FLT *out, int out_off,
-                    __global const FLT *res, int res_off, int has_res,
-                    int pixels, int in_c, int out_c, int aligned,
-                    float act_min, float act_max, float res_min, float res_max)
+void conv1x1_splitk(CONV1X1_PARAMS)
 {
     (void)aligned;
     __local float part[4][16][16]; /* [pixel][row][output channel] */
