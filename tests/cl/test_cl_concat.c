@@ -16,6 +16,8 @@ static const concat_case cases[] = {
     /* DeepLab's channel concat at a small odd size, and channels not multiples of 4. */
     {4, 3, 2, {1, 5, 7, 0}, {13, 6}},
     {4, 3, 3, {2, 3, 3, 0}, {1, 5, 3}},
+    /* 99 rows: concat_rows copies 2 per work-item, the last one alone. */
+    {4, 3, 2, {1, 9, 11, 0}, {13, 6}},
     /* SSD-style: [1,N,1,4] boxes and [1,N,91] scores along axis 1, six feature maps. */
     {4, 1, 6, {1, 0, 1, 4}, {27, 12, 5, 3, 2, 1}},
     {3, 1, 6, {1, 0, 91, 0}, {27, 12, 5, 3, 2, 1}},
@@ -102,8 +104,11 @@ static void run_case(const concat_case *c, uint64_t seed, int have_cl)
     assert_int_equal(mcl_test_compare(what, ref, arena + t.g.tensors[yi].arena_offset, n, 0.0f,
                                       0.0f),
                      0);
-    if (have_cl) {
-        th_run(&t, MCL_POINTWISE_KERNEL, (const float *const *)ins, got);
+    /* Both OpenCL layouts (choice.tile 1: one value per work-item, GPUs; 2: rows per
+     * work-item, CPU devices), bit for bit. */
+    for (int layout = 1; have_cl && layout <= 2; layout++) {
+        const mcl_cl_choice choice = {layout, 0, 0};
+        th_run_choice(&t, &choice, (const float *const *)ins, got);
         assert_int_equal(mcl_test_compare(what, ref, got, n, 0.0f, 0.0f), 0);
     }
     free(arena);

@@ -61,9 +61,14 @@ mcl_status mcl_cl_prepare_concat(mcl_cl_backend *b, const mcl_graph *g, const mc
     if (start != out_inner)
         return mcl_fail(err, MCL_ERR_MODEL, "op %d (CONCATENATION): inputs give %zu values per "
                         "row, the output has %zu", L->op, start, out_inner);
+    /* choice.tile: 1 one value per work-item, 2 rows per work-item (concat.cl); 0: rows on
+     * CPU devices. */
+    const int by_rows = L->choice.tile ? L->choice.tile == 2 : b->is_cpu;
+    L->used.tile = by_rows ? 2 : 1;
+    const char *name = by_rows ? "concat_rows" : "concat";
     int out_off = 0;
     if ((st = mcl_cl_bind_output(g, L, op->outputs[0], y->count, &out_off, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "concat.cl", "", "concat", err)))
+        (st = mcl_cl_make_kernel(b, L, "concat.cl", "", name, err)))
         return st;
     mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
     mcl_cl_arg_mem(&a, b->arena);
@@ -74,7 +79,11 @@ mcl_status mcl_cl_prepare_concat(mcl_cl_backend *b, const mcl_graph *g, const mc
     mcl_cl_arg_int(&a, op->num_inputs);
     mcl_cl_arg_raw(&a, sizeof offs, &offs);
     mcl_cl_arg_raw(&a, sizeof starts, &starts);
-    if ((st = mcl_cl_args_end(&a, "concat", err))) return st;
+    /* 64 work-items (8 per PoCL thread on the 2 cores measured), fewer for short tensors. */
+    const size_t rows = by_rows && outer > 64 ? (outer + 63) / 64 : 1;
+    if (by_rows) mcl_cl_arg_int(&a, (int)rows);
+    if ((st = mcl_cl_args_end(&a, name, err))) return st;
+    if (by_rows) return mcl_cl_set_group_range(b, L, (outer + rows - 1) / rows, 1, 1, 1, err);
     if (b->is_cpu && !L->choice.wg) L->choice.wg = LIGHT_WG;
     return mcl_cl_set_range(b, L, 2, 0, out_inner, outer, 1, err);
 }
