@@ -25,6 +25,10 @@
 int mcl_cl_conv1x1_tile(const mcl_cl_backend *b, const mcl_conv_params *p)
 {
     const size_t pixels = (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w;
+    /* CPU devices, layers of 128x128 pixels and more (DeepLab's 257x257 and 129x129): 8, with
+     * 16-item groups (below), as `mobilecl tune` chose on PoCL (257x257x16 -> 96: 2.94 ->
+     * 1.75 ms; 129x129x24 -> 144: 0.75-0.91x). */
+    if (b->is_cpu && pixels >= 16384) return 8;
     if (b->is_cpu || !mcl_cl_groups_fit(b, 256, PW_GROUP_LOCAL_BYTES)) return pixels <= 4 ? 1 : 7;
     cl_uint units = 0;
     if (clGetDeviceInfo(b->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, NULL) !=
@@ -187,6 +191,7 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     if (group)
         return mcl_cl_set_group_range(b, L, (size_t)nb * 16,
                                       splitk ? 16 * ((pixels + 3) / 4) : pixels, 16, 16, err);
+    if (b->is_cpu && !L->choice.tile && !L->choice.wg && pixels >= 16384) L->choice.wg = 16;
     return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, (pixels + (size_t)tp - 1) / (size_t)tp, 1,
                             err);
 }
@@ -319,10 +324,15 @@ static int dw_rows(const mcl_cl_backend *b, const mcl_conv_params *p, int walk)
 {
     const char *env = getenv("MOBILECL_DW_ROWS");
     if (env && env[0] == '1' && env[1] == '\0') return 1;
-    /* GPUs (the H100's tuned choices): 2 rows only on layers 56 or more wide. */
+    /* GPUs (the H100's tuned choices): 2 rows only on layers 56 or more wide.  Walking on a
+     * CPU device, dilated rows too: the tuner chose 2 for all three of DeepLab's 33x33x960
+     * layers with dilation 2 (0.78-0.94x of 1 row on PoCL). */
     const int min_rows = walk ? 2 : b->is_cpu ? 8 : 56;
-    return p->stride_h == 1 && p->dilation_h == 1 && p->kernel_h > 1 && p->out_h >= min_rows ? 2
-                                                                                              : 1;
+    const int dilated_ok = walk && b->is_cpu;
+    return p->stride_h == 1 && (p->dilation_h == 1 || dilated_ok) && p->kernel_h > 1 &&
+                   p->out_h >= min_rows
+               ? 2
+               : 1;
 }
 
 mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
