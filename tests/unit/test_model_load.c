@@ -15,22 +15,35 @@ static int in_pool(const mcl_graph *g, const float *p)
     return g->const_pool && a >= lo && a - lo < g->const_pool_floats * sizeof(float);
 }
 
+/* Reads the real-data file rel twice: *owned by the owning read of *copy (the graph frees
+ * it), *borrowed by the borrowed read of the returned bytes (the caller frees them);
+ * deq_ms as mcl_tflite_read_borrowed takes it.  NULL when the data is missing. */
+static uint8_t *read_both(const char *rel, size_t *size, uint8_t **copy, mcl_graph *owned,
+                          mcl_graph *borrowed, double *deq_ms)
+{
+    uint8_t *buf = mcl_test_read_data(rel, size);
+    if (!buf) return NULL;
+    *copy = malloc(*size);
+    assert_non_null(*copy);
+    memcpy(*copy, buf, *size);
+    mcl_error err;
+    assert_int_equal(mcl_tflite_read(*copy, *size, owned, &err), MCL_OK);
+    assert_int_equal(mcl_tflite_read_borrowed(buf, *size, borrowed, deq_ms, &err), MCL_OK);
+    return buf;
+}
+
 /* The borrowed read gives the same tensors, bit for bit, as the owning read; every float
  * constant lies in the pool, 64-byte aligned, without overlapping another. */
 static void test_borrowed_read_matches_owned(void **state)
 {
     (void)state;
     size_t size;
-    uint8_t *buf = mcl_test_read_data("models/mobilenet_v2_1.0_224_quant.tflite", &size);
-    if (!buf) return;
-    uint8_t *copy = malloc(size);
-    assert_non_null(copy);
-    memcpy(copy, buf, size);
+    uint8_t *copy;
     mcl_graph owned, borrowed;
-    mcl_error err;
-    assert_int_equal(mcl_tflite_read(copy, size, &owned, &err), MCL_OK);
     double deq_ms = -1.0;
-    assert_int_equal(mcl_tflite_read_borrowed(buf, size, &borrowed, &deq_ms, &err), MCL_OK);
+    uint8_t *buf = read_both("models/mobilenet_v2_1.0_224_quant.tflite", &size, &copy, &owned,
+                             &borrowed, &deq_ms);
+    if (!buf) return;
     assert_true(deq_ms >= 0.0);
     assert_null(borrowed.file); /* no custom options in this file */
     assert_non_null(borrowed.const_pool);
@@ -73,15 +86,12 @@ static void test_borrowed_read_copies_custom_options(void **state)
 {
     (void)state;
     size_t size;
-    uint8_t *buf = mcl_test_read_data("models/mobilenet_ssd_v2_coco_quant_postprocess.tflite", &size);
-    if (!buf) return;
-    uint8_t *copy = malloc(size);
-    assert_non_null(copy);
-    memcpy(copy, buf, size);
+    uint8_t *copy;
     mcl_graph owned, borrowed;
+    uint8_t *buf = read_both("models/mobilenet_ssd_v2_coco_quant_postprocess.tflite", &size,
+                             &copy, &owned, &borrowed, NULL);
+    if (!buf) return;
     mcl_error err;
-    assert_int_equal(mcl_tflite_read(copy, size, &owned, &err), MCL_OK);
-    assert_int_equal(mcl_tflite_read_borrowed(buf, size, &borrowed, NULL, &err), MCL_OK);
     memset(buf, 0xA5, size);
     free(buf);
     int found = 0;
