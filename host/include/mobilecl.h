@@ -191,7 +191,10 @@ typedef struct mcl_session mcl_session;
 
 /* Plan memory and prepare the chosen backend.  With MCL_DEVICE_AUTO an OpenCL failure (no
  * platform, a kernel that does not build, an allocation that fails) is not an error: the
- * session runs on the CPU and mcl_session_notice() says why.  With MCL_DEVICE_CL it is. */
+ * session runs on the CPU and mcl_session_notice() says why.  With MCL_DEVICE_CL it is.
+ * Processes that fork: once a process has used OpenCL, a forked child must exec before it
+ * uses OpenCL again (NVIDIA's driver fails in such a child, PoCL does not: measured on an
+ * H100); create sessions after the fork, or in the exec'ed program. */
 mcl_status mcl_session_create(const mcl_model *model, const mcl_options *options,
                               mcl_session **session, mcl_error *err);
 void mcl_session_free(mcl_session *session);
