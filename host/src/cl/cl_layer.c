@@ -34,9 +34,15 @@ mcl_status mcl_cl_layer_prepare(mcl_cl_backend *b, const mcl_graph *g, int i,
         if (op->num_inputs < 2) return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: no filter", i);
         if ((st = mcl_cl_check_conv(g, L, &op->conv, err))) return st;
         if (!mcl_cl_is_pointwise(&op->conv)) return mcl_cl_prepare_conv2d(b, g, op, L, err);
+        if (mcl_cl_fuses_pw_dw(b, g, i))
+            return mcl_cl_prepare_pw_dw(b, g, op, L, err);
         return pointwise == MCL_POINTWISE_CLBLAST ? mcl_cl_prepare_conv1x1_gemm(b, g, op, L, err)
                                                   : mcl_cl_prepare_conv1x1(b, g, op, L, err);
     case MCL_OP_DWCONV2D:
+        if (mcl_cl_fuses_pw_dw(b, g, i - 1)) {
+            L->skip = 1; /* run by the expansion before it (pw_dw.cl) */
+            return mcl_ok(err);
+        }
         if (op->num_inputs < 2) return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: no filter", i);
         if ((st = mcl_cl_check_conv(g, L, &op->conv, err))) return st;
         return mcl_cl_prepare_dwconv(b, g, op, L, err);

@@ -43,6 +43,8 @@ typedef struct mcl_cl_choice {
  * output row per work-item (CPU devices, at most 64 channels). */
 #define MCL_RESIZE_ARGMAX 3
 #define MCL_RESIZE_ARGMAX_ROWS 4
+/* conv1x1's used.tile when the layer also runs the depthwise op after it (pw_dw.cl). */
+#define MCL_PW_DW 32
 #define MCL_PW_TILED 16
 #define MCL_PW_SPLITK 17
 
@@ -180,6 +182,12 @@ mcl_status mcl_cl_check_conv(const mcl_graph *g, const mcl_cl_layer *L, const mc
 int mcl_cl_conv1x1_tile(const mcl_cl_backend *b, const mcl_conv_params *p);
 mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                   mcl_cl_layer *L, mcl_error *err);
+/* Whether pointwise op i and the 3x3 depthwise op i + 1 run as one kernel (pw_dw.cl) on b:
+ * CPU devices, fp32, the own pointwise kernel, and the pair the CPU plan fuses too.  Op i + 1
+ * is then a `skip` layer and neither is tuned. */
+int mcl_cl_fuses_pw_dw(const mcl_cl_backend *b, const mcl_graph *g, int i);
+mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *pw,
+                                mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                        mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,

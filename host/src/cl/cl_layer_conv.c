@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cpu/cpu_fuse.h" /* the graph-level fusion rule both backends follow */
 #include "cl_errors.h"
 #include "cl_layer.h"
 #include "cl_program.h"
@@ -335,6 +336,26 @@ static int dw_rows(const mcl_cl_backend *b, const mcl_conv_params *p, int walk)
                : 1;
 }
 
+/* Depthwise weights [kh][kw][c] -> [kh*kw][cpad] (c rounded up to 16), zero padded, into
+ * *out: the layout dwconv2d.cl and pw_dw.cl read. */
+static mcl_status pack_dw_weights(mcl_cl_backend *b, const mcl_cl_layer *L,
+                                  const mcl_conv_params *p, const float *w, cl_mem *out,
+                                  mcl_error *err)
+{
+    const size_t taps = (size_t)p->kernel_h * (size_t)p->kernel_w;
+    const size_t c = (size_t)p->out_c, cpad = mcl_cl_round_up(c, 16);
+    size_t n;
+    if (!mcl_cl_mul_size(taps, cpad, &n))
+        return mcl_fail(err, MCL_ERR_NOMEM, "op %d: weight size overflows", L->op);
+    float *pk = calloc(n ? n : 1, sizeof *pk);
+    if (!pk) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory packing op %d", L->op);
+    for (size_t t = 0; t < taps; t++)
+        memcpy(pk + t * cpad, w + t * c, c * sizeof *pk);
+    mcl_status st = mcl_cl_upload(b, pk, n, "depthwise weights", out, err);
+    free(pk);
+    return st;
+}
+
 mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                  mcl_cl_layer *L, mcl_error *err)
 {
@@ -375,18 +396,8 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
                                 (size_t)p->batch * (size_t)p->out_h, err);
     }
 
-    /* [kh][kw][c] -> [kh*kw][nb*16], zero padded. */
-    const size_t c = (size_t)p->out_c, cpad = mcl_cl_round_up(c, 16);
-    size_t n;
-    if (!mcl_cl_mul_size(taps, cpad, &n))
-        return mcl_fail(err, MCL_ERR_NOMEM, "op %d: weight size overflows", L->op);
-    float *pk = calloc(n ? n : 1, sizeof *pk);
-    if (!pk) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory packing op %d", L->op);
-    for (size_t t = 0; t < taps; t++)
-        memcpy(pk + t * cpad, w->data + t * c, c * sizeof *pk);
-    st = mcl_cl_upload(b, pk, n, "depthwise weights", &L->weights, err);
-    free(pk);
-    if (st) return st;
+    const size_t cpad = mcl_cl_round_up((size_t)p->out_c, 16);
+    if ((st = pack_dw_weights(b, L, p, w->data, &L->weights, err))) return st;
     /* choice.rows: RY, or RY + MCL_DW_WALK for walking work-items (cl_layer.h). */
     const int walk = L->choice.rows ? L->choice.rows > MCL_DW_WALK : dw_walk(b, p);
     const int ry = L->choice.rows ? L->choice.rows - (walk ? MCL_DW_WALK : 0) : dw_rows(b, p, walk);
@@ -420,4 +431,86 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
     return mcl_cl_set_range(b, L, 3, 2, cpad / 16, tiles,
                             (size_t)p->batch * (((size_t)p->out_h + (size_t)ry - 1) / (size_t)ry),
                             err);
+}
+
+/* ---------------------------------------------------------------- expansion + depthwise */
+
+/* Widest expanded row pw_dw.cl keeps three of in local memory (3 x 512 x 64 bytes). */
+#define PW_DW_MAX_W 512
+
+int mcl_cl_fuses_pw_dw(const mcl_cl_backend *b, const mcl_graph *g, int i)
+{
+    if (!b->is_cpu || b->fp16 || b->pointwise != MCL_POINTWISE_KERNEL || i < 0 ||
+        i + 1 >= g->host_from)
+        return 0;
+    const mcl_op *pw = &g->ops[i], *dw = &g->ops[i + 1];
+    if (pw->kind != MCL_OP_CONV2D || !mcl_cl_is_pointwise(&pw->conv) || pw->conv.batch != 1 ||
+        pw->num_inputs < 2 || dw->num_inputs < 2)
+        return 0;
+    const mcl_conv_params *q = &dw->conv;
+    for (int k = 0; k < g->num_device_outputs; k++)
+        if (g->device_outputs[k] == pw->outputs[0]) return 0;
+    /* The CPU plan's rule (cpu_fuse.h): a 3x3 depthwise op of stride <= 2 and dilation 1 that
+     * alone reads the expansion, no residual on either, at least 2 MB of expanded values, and
+     * the expansion's input not sharing memory with the depthwise output. */
+    return mcl_fuse_dw_band(g, i, 2) > 0 && q->stride_w == q->stride_h &&
+           q->dilation_w == 1 && q->in_w <= PW_DW_MAX_W;
+}
+
+mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *pw,
+                                mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_op *dw = &g->ops[L->op + 1];
+    const mcl_conv_params *p = &pw->conv, *q = &dw->conv;
+    const size_t cpad = mcl_cl_round_up((size_t)q->out_c, 16);
+    mcl_status st;
+    cl_mem in = NULL;
+    int in_off = 0, out_off = 0;
+    if ((st = mcl_cl_check_conv(g, L, q, err)) ||
+        (st = mcl_cl_bind_operand(b, g, L, 0, pw->inputs[0], mcl_cl_conv_in_count(p), &in,
+                                  &in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, dw->outputs[0], mcl_cl_conv_out_count(q), &out_off, err)))
+        return st;
+    /* The depthwise constants first, into consts[1] / consts[2]; then the expansion's into
+     * weights / bias as conv1x1 has them. */
+    const mcl_tensor *wd = mcl_cl_const_tensor(g, L, dw->inputs[1],
+                                               (size_t)q->kernel_h * q->kernel_w * q->out_c,
+                                               "filter", err, &st);
+    if (!wd) return st;
+    if ((st = pack_dw_weights(b, L, q, wd->data, &L->consts[1], err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, dw->num_inputs > 2 ? dw->inputs[2] : MCL_NO_TENSOR,
+                                 q->out_c, cpad, err)))
+        return st;
+    L->consts[2] = L->bias;
+    L->bias = NULL;
+    if ((st = pack_conv_weights(b, g, L, p, pw->inputs[1], err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, pw->num_inputs > 2 ? pw->inputs[2] : MCL_NO_TENSOR,
+                                 p->out_c, cpad, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "pw_dw.cl", "", "pw_dw", err)))
+        return st;
+    /* About 8 work-items per thread of the 2 measured (as concat_rows), bands of >= 2 rows. */
+    const size_t blocks = cpad / 16;
+    size_t bands = (16 + blocks - 1) / blocks;
+    if (bands > (size_t)q->out_h / 2) bands = (size_t)q->out_h / 2 ? (size_t)q->out_h / 2 : 1;
+    const int band = (int)(((size_t)q->out_h + bands - 1) / bands);
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, L->weights);
+    mcl_cl_arg_mem(&a, L->bias);
+    mcl_cl_arg_mem(&a, L->consts[1]);
+    mcl_cl_arg_mem(&a, L->consts[2]);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_raw(&a, 3 * (size_t)q->in_w * 16 * sizeof(float), NULL); /* the ring */
+    const int geo[] = {q->in_h,     q->in_w,      p->in_c,      q->out_c, q->out_h,
+                       q->out_w,    q->stride_h,  q->pad_top,   q->pad_left, band};
+    for (size_t k = 0; k < sizeof geo / sizeof geo[0]; k++) mcl_cl_arg_int(&a, geo[k]);
+    mcl_cl_arg_float(&a, p->act_min);
+    mcl_cl_arg_float(&a, p->act_max);
+    mcl_cl_arg_float(&a, q->act_min);
+    mcl_cl_arg_float(&a, q->act_max);
+    if ((st = mcl_cl_args_end(&a, "pw_dw", err))) return st;
+    L->used.tile = MCL_PW_DW;
+    return mcl_cl_set_group_range(b, L, blocks, ((size_t)q->out_h + band - 1) / band, 1, 1, err);
 }

@@ -1,0 +1,111 @@
+/* pw_dw.cl: a pointwise expansion and the 3x3 depthwise op after it as one OpenCL kernel,
+ * against mcl_cpu_conv2d + mcl_cpu_dwconv2d.  Shapes of at least 2 MB of expanded values (the
+ * size from which the backend fuses), odd sizes, expanded channels not a multiple of 16 or 4,
+ * strides 1 and 2, SAME and VALID padding; and pairs the backend must keep apart. */
+#include "cl_harness.h"
+
+typedef struct pair_case {
+    int h, w, in_c, exp_c, stride, padding;
+} pair_case;
+
+/* Runs x -> 1x1 (ReLU6) -> 3x3 depthwise (ReLU6) on OpenCL with the backend's own choice and
+ * checks it against the CPU ops; `fused` is whether the backend is expected to fuse (on CPU
+ * devices only: GPUs never do).  residual: the depthwise op adds one (no fusion then). */
+static void run_pair(const pair_case *c, int residual, int fp16, uint64_t seed)
+{
+    mcl_rng r;
+    mcl_rng_seed(&r, seed);
+    mcl_conv_params p = th_conv_params(1, c->h, c->w, c->in_c, c->exp_c, 1, 1, 1, 1,
+                                       MCL_PADDING_VALID);
+    mcl_conv_params q = th_conv_params(1, c->h, c->w, c->exp_c, c->exp_c, 3, 3, c->stride, 1,
+                                       c->padding);
+    p.act_min = q.act_min = 0.0f;
+    p.act_max = q.act_max = 6.0f;
+    const size_t nin = th_in_count(&p), nmid = th_out_count(&p), nout = th_out_count(&q);
+    float *in = mcl_test_random_array(&r, nin, -1.0f, 1.0f);
+    float *wp = mcl_test_random_array(&r, (size_t)c->exp_c * c->in_c, -0.5f, 0.5f);
+    float *bp = mcl_test_random_array(&r, (size_t)c->exp_c, -0.5f, 1.0f);
+    float *wd = mcl_test_random_array(&r, 9 * (size_t)c->exp_c, -0.5f, 0.5f);
+    float *bd = mcl_test_random_array(&r, (size_t)c->exp_c, -0.5f, 0.5f);
+    float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
+    float *mid = th_floats(nmid), *ref = th_floats(nout), *got = th_floats(nout);
+    mcl_cpu_conv2d(&p, in, wp, bp, NULL, mid);
+    mcl_cpu_dwconv2d(&q, mid, wd, bd, residual ? res : NULL, ref);
+
+    th_graph t;
+    th_init(&t, 5);
+    const int x = th_nhwc(&t, 1, c->h, c->w, c->in_c, NULL);
+    const int wpd[4] = {c->exp_c, 1, 1, c->in_c}, wdd[4] = {1, 3, 3, c->exp_c};
+    const int wpi = th_tensor(&t, 4, wpd, wp), bpi = th_tensor(&t, 1, &c->exp_c, bp);
+    const int wdi = th_tensor(&t, 4, wdd, wd), bdi = th_tensor(&t, 1, &c->exp_c, bd);
+    const int y = th_nhwc(&t, 1, c->h, c->w, c->exp_c, NULL);
+    const int ri = residual ? th_nhwc(&t, 1, q.out_h, q.out_w, c->exp_c, NULL) : -1;
+    const int z = th_nhwc(&t, 1, q.out_h, q.out_w, c->exp_c, NULL);
+    const int pin[3] = {x, wpi, bpi}, din[3] = {y, wdi, bdi};
+    th_op(&t, MCL_OP_CONV2D, 3, pin, y)->conv = p;
+    mcl_op *d = th_op(&t, MCL_OP_DWCONV2D, 3, din, z);
+    d->conv = q;
+    d->residual = residual ? ri : MCL_NO_TENSOR;
+    const int gin[2] = {x, ri};
+    th_io(&t, residual ? 2 : 1, gin, z);
+    mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
+    if (fp16) opt.precision = MCL_PRECISION_FP16;
+    mcl_cl_backend *b = th_backend(&t, &opt);
+    const int fused = b->is_cpu && !residual && !fp16;
+    assert_int_equal(b->layers[0].used.tile == MCL_PW_DW, fused);
+    assert_int_equal(b->layers[1].skip, fused);
+    assert_int_equal(mcl_cl_fuses_pw_dw(b, &t.g, 0), fused);
+    const float *inputs[2] = {in, res};
+    th_backend_run(b, inputs, got);
+
+    char what[128];
+    snprintf(what, sizeof what, "pw+dw %dx%dx%d -> %d s%d %s res %d fp16 %d (fused %d)", c->h,
+             c->w, c->in_c, c->exp_c, c->stride, c->padding == MCL_PADDING_SAME ? "SAME" : "VALID",
+             residual, fp16, fused);
+    const float tol = fp16 ? 2e-2f : MCL_TOL_ABS;
+    assert_int_equal(mcl_test_compare(what, ref, got, nout, tol, fp16 ? 2e-2f : MCL_TOL_REL), 0);
+    mcl_graph_release(&t.g);
+    free(in);
+    free(wp);
+    free(bp);
+    free(wd);
+    free(bd);
+    free(res);
+    free(mid);
+    free(ref);
+    free(got);
+}
+
+/* Every case expands to >= 2 MB (h * w * exp_c floats >= 524288). */
+static const pair_case cases[] = {
+    {72, 65, 13, 117, 1, MCL_PADDING_SAME},  /* 117 = 7 x 16 + 5 channels, odd width */
+    {73, 81, 11, 96, 2, MCL_PADDING_SAME},   /* stride 2, odd sizes (TFLite's SAME) */
+    {64, 66, 7, 130, 2, MCL_PADDING_VALID},  /* VALID, 130 = 8 x 16 + 2 */
+    {60, 90, 16, 99, 1, MCL_PADDING_VALID},  /* width not a multiple of 7 */
+};
+
+static void test_fused_pairs(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_pair(&cases[i], 0, 0, 500 + i);
+}
+
+/* A residual on the depthwise op, or fp16 storage: the two ops stay apart, same results. */
+static void test_pairs_kept_apart(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    run_pair(&cases[1], 1, 0, 520);
+    run_pair(&cases[0], 0, 1, 521);
+}
+
+int main(void)
+{
+    th_setup_env();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fused_pairs),
+        cmocka_unit_test(test_pairs_kept_apart),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
