@@ -1,11 +1,13 @@
 /* pw_dw.cl: a pointwise expansion and the 3x3 depthwise op after it as one OpenCL kernel,
- * against mcl_cpu_conv2d + mcl_cpu_dwconv2d.  Shapes of at least 2 MB of expanded values (the
- * size from which the backend fuses), odd sizes, expanded channels not a multiple of 16 or 4,
- * strides 1 and 2, SAME and VALID padding; and pairs the backend must keep apart. */
+ * against mcl_cpu_conv2d + mcl_cpu_dwconv2d.  Shapes of at least 512 KB of expanded values
+ * (the size from which the backend fuses on CPU devices), odd sizes, expanded channels not a
+ * multiple of 16 or 4, strides 1 and 2, SAME and VALID padding; and pairs the backend must
+ * keep apart (smaller, a residual, fp16 storage). */
 #include "cl_harness.h"
 
 typedef struct pair_case {
     int h, w, in_c, exp_c, stride, padding;
+    int small; /* under 512 KB expanded: never fused */
 } pair_case;
 
 /* Runs x -> 1x1 (ReLU6) -> 3x3 depthwise (ReLU6) on OpenCL with the backend's own choice and
@@ -51,7 +53,7 @@ static void run_pair(const pair_case *c, int residual, int fp16, uint64_t seed)
     mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
     if (fp16) opt.precision = MCL_PRECISION_FP16;
     mcl_cl_backend *b = th_backend(&t, &opt);
-    const int fused = b->is_cpu && !residual && !fp16;
+    const int fused = b->is_cpu && !residual && !fp16 && !c->small;
     assert_int_equal(b->layers[0].used.tile == MCL_PW_DW, fused);
     assert_int_equal(b->layers[1].skip, fused);
     assert_int_equal(mcl_cl_fuses_pw_dw(b, &t.g, 0), fused);
@@ -76,12 +78,13 @@ static void run_pair(const pair_case *c, int residual, int fp16, uint64_t seed)
     free(got);
 }
 
-/* Every case expands to >= 2 MB (h * w * exp_c floats >= 524288). */
 static const pair_case cases[] = {
-    {72, 65, 13, 117, 1, MCL_PADDING_SAME},  /* 117 = 7 x 16 + 5 channels, odd width */
-    {73, 81, 11, 96, 2, MCL_PADDING_SAME},   /* stride 2, odd sizes (TFLite's SAME) */
-    {64, 66, 7, 130, 2, MCL_PADDING_VALID},  /* VALID, 130 = 8 x 16 + 2 */
-    {60, 90, 16, 99, 1, MCL_PADDING_VALID},  /* width not a multiple of 7 */
+    {72, 65, 13, 117, 1, MCL_PADDING_SAME, 0}, /* 2.2 MB; 117 = 7 x 16 + 5 channels */
+    {73, 81, 11, 96, 2, MCL_PADDING_SAME, 0},  /* stride 2, odd sizes (TFLite's SAME) */
+    {64, 66, 7, 130, 2, MCL_PADDING_VALID, 0}, /* VALID, 130 = 8 x 16 + 2 */
+    {60, 90, 16, 99, 1, MCL_PADDING_VALID, 0}, /* width not a multiple of 7 */
+    {28, 29, 9, 190, 2, MCL_PADDING_SAME, 0},  /* 617 KB, just over the threshold */
+    {14, 15, 5, 96, 1, MCL_PADDING_SAME, 1},   /* 79 KB: kept apart */
 };
 
 static void test_fused_pairs(void **state)

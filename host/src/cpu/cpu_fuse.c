@@ -58,10 +58,10 @@ int mcl_fuse_band_rows(const mcl_conv_params *q, int band)
 /* As many rows as the scratch holds, but with several threads at least 4 bands each
  * (MobileNetV2's 56 rows as 5 bands of 11 and 1 of 1 left one thread 10 rows behind), and
  * bands of equal height. */
-int mcl_fuse_dw_band(const mcl_graph *g, int i, int threads)
+size_t mcl_fuse_dw_pair(const mcl_graph *g, int i)
 {
     const mcl_op *pw = &g->ops[i];
-    if (i + 1 >= g->num_ops || pw->residual >= 0) return 0;
+    if (i < 0 || i + 1 >= g->num_ops || pw->residual >= 0) return 0;
     const mcl_op *dw = &g->ops[i + 1];
     const mcl_conv_params *q = &dw->conv;
     const int w = dw->num_inputs > 1 ? dw->inputs[1] : -1;
@@ -70,8 +70,15 @@ int mcl_fuse_dw_band(const mcl_graph *g, int i, int threads)
         q->in_c != pw->conv.out_c || dw->residual >= 0 ||
         !only_read_by(g, pw->outputs[0], i + 1) || !disjoint(g, pw->inputs[0], dw->outputs[0]))
         return 0;
+    return (size_t)q->batch * (size_t)q->in_h * (size_t)q->in_w * (size_t)q->in_c *
+           sizeof(float);
+}
+
+int mcl_fuse_dw_band(const mcl_graph *g, int i, int threads)
+{
+    if (mcl_fuse_dw_pair(g, i) < FUSE_MIN_BYTES) return 0;
+    const mcl_conv_params *q = &g->ops[i + 1].conv;
     const size_t row = (size_t)q->in_w * (size_t)q->in_c * sizeof(float);
-    if (row == 0 || (size_t)q->batch * (size_t)q->in_h * row < FUSE_MIN_BYTES) return 0;
     int band = 1;
     while (band < q->out_h && (size_t)mcl_fuse_band_rows(q, band + 1) * row <= FUSE_SCRATCH_BYTES)
         band++;

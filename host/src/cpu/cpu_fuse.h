@@ -10,6 +10,12 @@
 /* Whether op i (RESIZE_BILINEAR) and the ARG_MAX after it can run as one pass. */
 int mcl_fuse_argmax(const mcl_graph *g, int i);
 
+/* For pointwise op i: the bytes of its output when the 3x3 depthwise op after it (stride <= 2,
+ * dilation 1) alone reads that output, neither op adds a residual, and op i's input does not
+ * share memory with the depthwise output, so that the two may run as one pass; else 0.  Each
+ * backend sets its own size threshold (fusing small pairs gains nothing on the CPU). */
+size_t mcl_fuse_dw_pair(const mcl_graph *g, int i);
+
 /* For pointwise op i: the depthwise output rows per task when the 3x3 depthwise op after it is
  * fused with it (computed band by band from the pointwise rows each band reads), else 0.
  * threads: the plan's thread count (it bounds the band so that each thread gets several). */
