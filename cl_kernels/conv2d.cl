@@ -58,29 +58,53 @@ __kernel void conv2d(__global const FLT *in, int in_off,
 #pragma unroll
     for (int j = 0; j < TX; j++) acc[j] = b;
     const int wstep = nb * 16;
-    GEOMETRY_UNROLL
-    for (int ky = 0; ky < KH_; ky++) {
-        const int iy = oy * SH_ - pad_top + ky * DH_;
-        if (iy < 0 || iy >= in_h) continue;
-        const int row_off = in_off + (n * in_h + iy) * in_w * IC_;
+    /* Tiles whose whole window lies inside the image (all but the border ones) skip the
+     * padding checks: no clamped addresses, no zero selects around every load (MobileNetV2's
+     * stem alone on PoCL, 4 alternations: 0.45-0.63 -> 0.39-0.48 ms). */
+    const int ix0 = ox0 * SW_ - pad_left, iy0 = oy * SH_ - pad_top;
+    if (ox0 + TX <= out_w && ix0 >= 0 && ix0 + (TX - 1) * SW_ + (KW_ - 1) * DW_ < in_w &&
+        iy0 >= 0 && iy0 + (KH_ - 1) * DH_ < in_h) {
         GEOMETRY_UNROLL
-        for (int kx = 0; kx < KW_; kx++) {
-            bool v[TX];
-            int pix[TX];
-#pragma unroll
-            for (int j = 0; j < TX; j++) {
-                const int ix = (ox0 + j) * SW_ - pad_left + kx * DW_;
-                v[j] = ix >= 0 && ix < in_w;
-                /* Out-of-range cells load a valid address and are then replaced by zero. */
-                pix[j] = row_off + clamp(ix, 0, in_w - 1) * IC_;
-            }
-            int wi = ((ky * KW_ + kx) * IC_) * wstep + cb * 16;
+        for (int ky = 0; ky < KH_; ky++) {
+            const int row_off = in_off + ((n * in_h + iy0 + ky * DH_) * in_w + ix0) * IC_;
             GEOMETRY_UNROLL
-            for (int ci = 0; ci < IC_; ci++, wi += wstep) {
-                const float16 wv = LOAD16(w, wi);
+            for (int kx = 0; kx < KW_; kx++) {
+                const int p0 = row_off + kx * DW_ * IC_;
+                int wi = ((ky * KW_ + kx) * IC_) * wstep + cb * 16;
+                GEOMETRY_UNROLL
+                for (int ci = 0; ci < IC_; ci++, wi += wstep) {
+                    const float16 wv = LOAD16(w, wi);
 #pragma unroll
-                for (int j = 0; j < TX; j++)
-                    acc[j] = fma((float16)(v[j] ? LOAD1(in, pix[j] + ci) : 0.0f), wv, acc[j]);
+                    for (int j = 0; j < TX; j++)
+                        acc[j] = fma((float16)LOAD1(in, p0 + j * SW_ * IC_ + ci), wv, acc[j]);
+                }
+            }
+        }
+    } else {
+        GEOMETRY_UNROLL
+        for (int ky = 0; ky < KH_; ky++) {
+            const int iy = oy * SH_ - pad_top + ky * DH_;
+            if (iy < 0 || iy >= in_h) continue;
+            const int row_off = in_off + (n * in_h + iy) * in_w * IC_;
+            GEOMETRY_UNROLL
+            for (int kx = 0; kx < KW_; kx++) {
+                bool v[TX];
+                int pix[TX];
+#pragma unroll
+                for (int j = 0; j < TX; j++) {
+                    const int ix = (ox0 + j) * SW_ - pad_left + kx * DW_;
+                    v[j] = ix >= 0 && ix < in_w;
+                    /* Out-of-range cells load a valid address and are then replaced by zero. */
+                    pix[j] = row_off + clamp(ix, 0, in_w - 1) * IC_;
+                }
+                int wi = ((ky * KW_ + kx) * IC_) * wstep + cb * 16;
+                GEOMETRY_UNROLL
+                for (int ci = 0; ci < IC_; ci++, wi += wstep) {
+                    const float16 wv = LOAD16(w, wi);
+#pragma unroll
+                    for (int j = 0; j < TX; j++)
+                        acc[j] = fma((float16)(v[j] ? LOAD1(in, pix[j] + ci) : 0.0f), wv, acc[j]);
+                }
             }
         }
     }
