@@ -489,7 +489,7 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
                                  p->out_c, cpad, err)) ||
         (st = mcl_cl_make_kernel(b, L, "pw_dw.cl", "", "pw_dw", err)))
         return st;
-    /* About 8 work-items per thread of the 2 measured (as concat_rows), bands of >= 2 rows. */
+    /* At least 16 work-items (8 for each of the 2 cores measured), bands of >= 2 rows. */
     const size_t blocks = cpad / 16;
     size_t bands = (16 + blocks - 1) / blocks;
     if (bands > (size_t)q->out_h / 2) bands = (size_t)q->out_h / 2 ? (size_t)q->out_h / 2 : 1;
