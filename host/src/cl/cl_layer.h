@@ -170,6 +170,12 @@ mcl_status mcl_cl_bind_unary(mcl_cl_backend *b, const mcl_graph *g, const mcl_op
                              mcl_cl_layer *L, size_t in_count, size_t out_count,
                              const char *file, const char *name, mcl_cl_argset *a,
                              mcl_error *err);
+/* The same with the input and output tensors named (a fused layer writes the output of the
+ * op after it). */
+mcl_status mcl_cl_bind_in_out(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L,
+                              int in_tensor, size_t in_count, int out_tensor, size_t out_count,
+                              const char *file, const char *name, mcl_cl_argset *a,
+                              mcl_error *err);
 size_t mcl_cl_conv_in_count(const mcl_conv_params *p);
 size_t mcl_cl_conv_out_count(const mcl_conv_params *p);
 mcl_status mcl_cl_check_conv(const mcl_graph *g, const mcl_cl_layer *L, const mcl_conv_params *p,

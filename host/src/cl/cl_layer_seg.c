@@ -122,17 +122,17 @@ mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
                         L->op);
     const size_t in_count = g->tensors[op->inputs[0]].count;
     /* Layout (resize_bilinear.cl; cl_layer.h): choice.tile 1 = one value per work-item, 2 =
-     * one pixel per work-item, 3 = fused with the next ARG_MAX; 0 = by device: fused where
-     * the graph allows, else pixels on CPU devices, values elsewhere. */
-    const int fusable = fuse_resize_argmax(b, g, L->op);
+     * one pixel per work-item, 3 / 4 = with the next ARG_MAX, per pixel / per row; 0 = by
+     * device.  Whether the ARG_MAX is taken is the graph's and device's (fuse_resize_argmax),
+     * as prepare_argmax decides it too; the choice only picks the layout. */
+    const int fused = fuse_resize_argmax(b, g, L->op);
     const int t = L->choice.tile;
-    if ((t == MCL_RESIZE_ARGMAX || t == MCL_RESIZE_ARGMAX_ROWS) && !fusable)
-        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: RESIZE_BILINEAR cannot take the next "
-                        "op's ARG_MAX", L->op);
+    if (t && (t >= MCL_RESIZE_ARGMAX) != fused)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: RESIZE_BILINEAR layout %d %s the next "
+                        "op's ARG_MAX", L->op, t, fused ? "cannot run without" : "cannot take");
     if (t == MCL_RESIZE_ARGMAX_ROWS && o[3] > 64)
         return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: row-wise resize + ARG_MAX over %d > 64 "
                         "channels", L->op, o[3]);
-    const int fused = t ? t >= MCL_RESIZE_ARGMAX : fusable;
     /* CPU devices: the fused kernel by rows, for up to 64 channels (resize_bilinear.cl). */
     const int rows = t ? t == MCL_RESIZE_ARGMAX_ROWS : fused && b->is_cpu && o[3] <= 64;
     const int per_pixel = fused || (t ? t == 2 : b->is_cpu);
@@ -141,28 +141,13 @@ mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
                        : fused     ? "resize_bilinear_argmax"
                        : per_pixel ? "resize_bilinear_pixel"
                                    : "resize_bilinear";
+    /* Fused, it writes the ARG_MAX's output: one value per pixel. */
+    const int out_t = fused ? g->ops[L->op + 1].outputs[0] : op->outputs[0];
     mcl_cl_argset a;
-    mcl_status st;
-    if (fused) {
-        /* Reads this op's input, writes the ARG_MAX's output (one value per pixel). */
-        const mcl_op *am = &g->ops[L->op + 1];
-        const size_t pixels = (size_t)o[0] * (size_t)o[1] * (size_t)o[2];
-        cl_mem in = NULL;
-        int in_off = 0, out_off = 0;
-        if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], in_count, &in, &in_off, err)) ||
-            (st = mcl_cl_bind_output(g, L, am->outputs[0], pixels, &out_off, err)) ||
-            (st = mcl_cl_make_kernel(b, L, "resize_bilinear.cl", "", name, err)))
-            return st;
-        a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
-        mcl_cl_arg_mem(&a, in);
-        mcl_cl_arg_int(&a, in_off);
-        mcl_cl_arg_mem(&a, b->arena);
-        mcl_cl_arg_int(&a, out_off);
-    } else {
-        st = mcl_cl_bind_unary(b, g, op, L, in_count, g->tensors[op->outputs[0]].count,
-                               "resize_bilinear.cl", name, &a, err);
-        if (st) return st;
-    }
+    mcl_status st = mcl_cl_bind_in_out(b, g, L, op->inputs[0], in_count, out_t,
+                                       g->tensors[out_t].count, "resize_bilinear.cl", name, &a,
+                                       err);
+    if (st) return st;
     const int geo[] = {s[0], s[1], s[2], s[3], o[1], o[2]};
     for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) mcl_cl_arg_int(&a, geo[i]);
     mcl_cl_arg_float(&a, resize_scale(s[1], o[1], op->align_corners));
@@ -191,8 +176,8 @@ mcl_status mcl_cl_prepare_argmax(mcl_cl_backend *b, const mcl_graph *g, const mc
     if (c < 1) return mcl_fail(err, MCL_ERR_MODEL, "op %d (ARG_MAX) over an empty axis", L->op);
     const size_t rows = x->count / (size_t)c;
     /* Already computed by the resize before it (resize_bilinear_argmax). */
-    if (L->op > 0 && b->layers && b->layers[L->op - 1].used.tile >= MCL_RESIZE_ARGMAX &&
-        g->ops[L->op - 1].kind == MCL_OP_RESIZE_BILINEAR) {
+    if (L->op > 0 && g->ops[L->op - 1].kind == MCL_OP_RESIZE_BILINEAR &&
+        fuse_resize_argmax(b, g, L->op - 1)) {
         L->skip = 1;
         return mcl_ok(err);
     }

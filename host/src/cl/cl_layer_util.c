@@ -406,11 +406,20 @@ mcl_status mcl_cl_bind_unary(mcl_cl_backend *b, const mcl_graph *g, const mcl_op
                              const char *file, const char *name, mcl_cl_argset *a,
                              mcl_error *err)
 {
+    return mcl_cl_bind_in_out(b, g, L, op->inputs[0], in_count, op->outputs[0], out_count, file,
+                              name, a, err);
+}
+
+mcl_status mcl_cl_bind_in_out(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L,
+                              int in_tensor, size_t in_count, int out_tensor, size_t out_count,
+                              const char *file, const char *name, mcl_cl_argset *a,
+                              mcl_error *err)
+{
     cl_mem in = NULL;
     int in_off = 0, out_off = 0;
     mcl_status st;
-    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], in_count, &in, &in_off, err)) ||
-        (st = mcl_cl_bind_output(g, L, op->outputs[0], out_count, &out_off, err)) ||
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, in_tensor, in_count, &in, &in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, out_tensor, out_count, &out_off, err)) ||
         (st = mcl_cl_make_kernel(b, L, file, "", name, err)))
         return st;
     *a = (mcl_cl_argset){L->kernel, 0, 0, CL_SUCCESS};
