@@ -13,6 +13,9 @@
 /* Pixels per work-item of conv2d.cl (its TX). */
 #define CONV2D_TILE 4
 
+/* Pixels from which a pointwise layer counts as large on CPU devices (128x128). */
+#define PW_LARGE_PIXELS 16384
+
 /* Local memory of conv1x1.cl's group kernels (the larger, conv1x1_splitk's partial sums). */
 #define PW_GROUP_LOCAL_BYTES (4 * 16 * 16 * sizeof(float))
 
@@ -29,7 +32,7 @@ int mcl_cl_conv1x1_tile(const mcl_cl_backend *b, const mcl_conv_params *p)
     /* CPU devices, layers of 128x128 pixels and more (DeepLab's 257x257 and 129x129): 8, with
      * 16-item groups (below), as `mobilecl tune` chose on PoCL (257x257x16 -> 96: 2.94 ->
      * 1.75 ms; 129x129x24 -> 144: 0.75-0.91x). */
-    if (b->is_cpu && pixels >= 16384) return 8;
+    if (b->is_cpu && pixels >= PW_LARGE_PIXELS) return 8;
     if (b->is_cpu || !mcl_cl_groups_fit(b, 256, PW_GROUP_LOCAL_BYTES)) return pixels <= 4 ? 1 : 7;
     cl_uint units = 0;
     if (clGetDeviceInfo(b->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, NULL) !=
@@ -192,7 +195,8 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     if (group)
         return mcl_cl_set_group_range(b, L, (size_t)nb * 16,
                                       splitk ? 16 * ((pixels + 3) / 4) : pixels, 16, 16, err);
-    if (b->is_cpu && !L->choice.tile && !L->choice.wg && pixels >= 16384) L->choice.wg = 16;
+    if (b->is_cpu && !L->choice.tile && !L->choice.wg && pixels >= PW_LARGE_PIXELS)
+        L->choice.wg = 16;
     return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, (pixels + (size_t)tp - 1) / (size_t)tp, 1,
                             err);
 }
