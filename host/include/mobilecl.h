@@ -206,6 +206,10 @@ const char *mcl_session_device(const mcl_session *session);
 const char *mcl_session_device_name(const mcl_session *session);
 /* One line explaining a fallback to the CPU, or "" when nothing unusual happened. */
 const char *mcl_session_notice(const mcl_session *session);
+/* The path an OpenCL session's 1x1 convolutions take, MCL_POINTWISE_KERNEL or
+ * MCL_POINTWISE_CLBLAST, once MCL_POINTWISE_AUTO was resolved; MCL_POINTWISE_AUTO for a
+ * session on the CPU. */
+mcl_pointwise mcl_session_pointwise(const mcl_session *session);
 
 /* Set input `index` from quantized values, exactly as the model file declares the input
  * (e.g. uint8 RGB with scale 1/128, zero point 128): the input's quantization is applied here.

@@ -179,6 +179,10 @@ const mcl_model *mcl_session_model(const mcl_session *s) { return s ? s->model :
 const char *mcl_session_device(const mcl_session *s) { return s && s->on_cl ? "cl" : "cpu"; }
 const char *mcl_session_device_name(const mcl_session *s) { return s ? s->device_name : ""; }
 const char *mcl_session_notice(const mcl_session *s) { return s ? s->notice : ""; }
+mcl_pointwise mcl_session_pointwise(const mcl_session *s)
+{
+    return s && s->on_cl ? mcl_cl_backend_pointwise_path(s->cl) : MCL_POINTWISE_AUTO;
+}
 
 static mcl_status check_input(mcl_session *s, int index, size_t count, mcl_error *err)
 {

@@ -242,13 +242,11 @@ static inline float *th_floats(size_t n)
     return p;
 }
 
-/* Creates the backend for t with the heuristics (no tuning), re-prepares op 0 with the
- * variant choice c (checking that it used the tile and rows asked for), runs once. */
-static inline void th_run_choice(th_graph *t, const mcl_cl_choice *c, const float *const *inputs,
-                                 float *output)
+/* Re-prepares op 0 of t's backend b with the variant choice c (checking that it used the
+ * tile and rows asked for) and runs b once. */
+static inline void th_rerun_choice(mcl_cl_backend *b, th_graph *t, const mcl_cl_choice *c,
+                                   const float *const *inputs, float *output)
 {
-    const mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
-    mcl_cl_backend *b = th_backend(t, &opt);
     mcl_cl_layer L;
     memset(&L, 0, sizeof L);
     L.choice = *c;
@@ -260,6 +258,15 @@ static inline void th_run_choice(th_graph *t, const mcl_cl_choice *c, const floa
     mcl_cl_layer_release(&b->layers[0]);
     b->layers[0] = L;
     th_backend_run(b, inputs, output);
+}
+
+/* Creates the backend for t with the heuristics (no tuning) and runs it once with op 0
+ * re-prepared as variant choice c (th_rerun_choice). */
+static inline void th_run_choice(th_graph *t, const mcl_cl_choice *c, const float *const *inputs,
+                                 float *output)
+{
+    const mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
+    th_rerun_choice(th_backend(t, &opt), t, c, inputs, output);
 }
 
 

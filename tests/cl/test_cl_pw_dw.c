@@ -1,19 +1,24 @@
 /* pw_dw.cl: a pointwise expansion and the 3x3 depthwise op after it as one OpenCL kernel,
- * against mcl_cpu_conv2d + mcl_cpu_dwconv2d.  Shapes of at least 512 KB of expanded values
+ * against mcl_cpu_conv2d + mcl_cpu_dwconv2d, in the device's own layout and then in each of
+ * the two (bands: CPU devices; tiles: GPUs).  Shapes of at least 512 KB of expanded values
  * (the size from which the backend fuses on CPU devices), odd sizes, expanded channels not a
- * multiple of 16 or 4, strides 1 and 2, SAME and VALID padding; and pairs the backend must
- * keep apart (smaller, a residual, fp16 storage). */
+ * multiple of 16 or 4, strides 1 and 2, SAME and VALID padding, outputs narrower than a
+ * tile; and pairs the backend must keep apart (smaller, a residual, fp16 storage). */
 #include "cl_harness.h"
+
+/* Whether run_pair's backend picks its pointwise path itself (MCL_POINTWISE_AUTO). */
+static int g_auto;
 
 typedef struct pair_case {
     int h, w, in_c, exp_c, stride, padding;
-    int small; /* under 512 KB expanded: never fused */
+    int small; /* under 512 KB expanded: kept apart */
 } pair_case;
 
-/* Runs x -> 1x1 (ReLU6) -> 3x3 depthwise (ReLU6) on OpenCL with the backend's own choice and
- * checks it against the CPU ops; `fused` is whether the backend is expected to fuse (on CPU
- * devices only: GPUs never do).  residual: the depthwise op adds one (no fusion then). */
-static void run_pair(const pair_case *c, int residual, int fp16, uint64_t seed)
+/* Runs x -> 1x1 (ReLU6) -> 3x3 depthwise (ReLU6) on OpenCL and checks it against the CPU
+ * ops; `fused` is whether the backend is expected to fuse.  residual: the depthwise op adds
+ * one (no fusion then).  layout: 0 the backend's own choice, else the fused layout to force
+ * (MCL_PW_DW or MCL_PW_DW_TILE, for pairs the backend fuses). */
+static void run_pair(const pair_case *c, int residual, int fp16, int layout, uint64_t seed)
 {
     mcl_rng r;
     mcl_rng_seed(&r, seed);
@@ -50,20 +55,29 @@ static void run_pair(const pair_case *c, int residual, int fp16, uint64_t seed)
     d->residual = residual ? ri : MCL_NO_TENSOR;
     const int gin[2] = {x, ri};
     th_io(&t, residual ? 2 : 1, gin, z);
-    mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
+    mcl_options opt = th_options(g_auto ? MCL_POINTWISE_AUTO : MCL_POINTWISE_KERNEL);
     if (fp16) opt.precision = MCL_PRECISION_FP16;
+    const float *inputs[2] = {in, res};
     mcl_cl_backend *b = th_backend(&t, &opt);
-    const int fused = b->is_cpu && !residual && !fp16 && !c->small;
-    assert_int_equal(b->layers[0].used.tile == MCL_PW_DW, fused);
+    const int kernel_path = mcl_cl_backend_pointwise_path(b) == MCL_POINTWISE_KERNEL;
+    assert_int_equal(b->layers[0].is_gemm, !kernel_path);
+    if (kernel_path) assert_null(b->gemm_temp); /* the probe's CLBlast scratch went too */
+    const int fused = !residual && !fp16 && !c->small && kernel_path;
+    const int own = b->is_cpu ? MCL_PW_DW : MCL_PW_DW_TILE;
+    assert_int_equal(b->layers[0].used.tile == own, fused);
     assert_int_equal(b->layers[1].skip, fused);
     assert_int_equal(mcl_cl_fuses_pw_dw(b, &t.g, 0), fused);
-    const float *inputs[2] = {in, res};
-    th_backend_run(b, inputs, got);
+    if (layout && fused) {
+        const mcl_cl_choice choice = {layout, 0, 0};
+        th_rerun_choice(b, &t, &choice, inputs, got);
+    } else {
+        th_backend_run(b, inputs, got);
+    }
 
     char what[128];
-    snprintf(what, sizeof what, "pw+dw %dx%dx%d -> %d s%d %s res %d fp16 %d (fused %d)", c->h,
-             c->w, c->in_c, c->exp_c, c->stride, c->padding == MCL_PADDING_SAME ? "SAME" : "VALID",
-             residual, fp16, fused);
+    snprintf(what, sizeof what, "pw+dw %dx%dx%d -> %d s%d %s res %d fp16 %d (fused %d, layout %d)",
+             c->h, c->w, c->in_c, c->exp_c, c->stride,
+             c->padding == MCL_PADDING_SAME ? "SAME" : "VALID", residual, fp16, fused, layout);
     const float tol = fp16 ? 2e-2f : MCL_TOL_ABS;
     assert_int_equal(mcl_test_compare(what, ref, got, nout, tol, fp16 ? 2e-2f : MCL_TOL_REL), 0);
     mcl_graph_release(&t.g);
@@ -85,13 +99,28 @@ static const pair_case cases[] = {
     {60, 90, 16, 99, 1, MCL_PADDING_VALID, 0}, /* width not a multiple of 7 */
     {28, 29, 9, 190, 2, MCL_PADDING_SAME, 0},  /* 617 KB, just over the threshold */
     {14, 15, 5, 96, 1, MCL_PADDING_SAME, 1},   /* 79 KB: kept apart */
+    {63, 63, 10, 48, 1, MCL_PADDING_SAME, 0},  /* 762 KB; GPU tiles of 7 (63 = 9 x 7) */
+    {8, 7, 5, 2400, 1, MCL_PADDING_SAME, 0},   /* 537 KB; one GPU tile, 8 x 8 for 8 x 7 */
 };
 
 static void test_fused_pairs(void **state)
 {
     (void)state;
     if (!mcl_test_have_cl()) skip();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_pair(&cases[i], 0, 0, 500 + i);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_pair(&cases[i], 0, 0, 0, 500 + i);
+}
+
+/* Each fused layout on each pair this device fuses (the others run apart, as above): the CPU
+ * devices' bands run on GPUs and the GPUs' tiles on CPU devices, so both kernels are checked
+ * wherever the tests run. */
+static void test_both_layouts(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    const int layouts[2] = {MCL_PW_DW, MCL_PW_DW_TILE};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int k = 0; k < 2; k++) run_pair(&cases[i], 0, 0, layouts[k], 540 + i);
 }
 
 /* A residual on the depthwise op, or fp16 storage: the two ops stay apart, same results. */
@@ -99,8 +128,28 @@ static void test_pairs_kept_apart(void **state)
 {
     (void)state;
     if (!mcl_test_have_cl()) skip();
-    run_pair(&cases[1], 1, 0, 520);
-    run_pair(&cases[0], 0, 1, 521);
+    run_pair(&cases[1], 1, 0, 0, 520);
+    run_pair(&cases[0], 0, 1, 0, 521);
+}
+
+/* MCL_POINTWISE_AUTO's probe (cl_backend.c), forced on whatever the device: both whole
+ * networks timed, the layers that differ prepared twice and the others shared; the loser's
+ * layers released (the sanitizer job checks that), the winner's results right.  Once with
+ * the probe's own choice, once with CLBlast made to win, on a pair our kernel fuses. */
+static void test_auto_probe_keeps_either_path(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    if (!mcl_cl_gemm_available()) skip(); /* no CLBlast: AUTO is the kernel, no probe */
+    g_auto = 1;
+    const char *modes[2] = {"1", "gemm"};
+    for (int m = 0; m < 2; m++) {
+        setenv("MOBILECL_POINTWISE_PROBE", modes[m], 1);
+        run_pair(&cases[0], 0, 0, 0, 560 + m);
+        run_pair(&cases[1], 1, 0, 0, 562 + m);
+    }
+    unsetenv("MOBILECL_POINTWISE_PROBE");
+    g_auto = 0;
 }
 
 int main(void)
@@ -108,7 +157,9 @@ int main(void)
     th_setup_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fused_pairs),
+        cmocka_unit_test(test_both_layouts),
         cmocka_unit_test(test_pairs_kept_apart),
+        cmocka_unit_test(test_auto_probe_keeps_either_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,25 @@ static void test_json_fields(void **state)
     assert_non_null(strstr(out, "\"ops\": [{\"index\": "));
     assert_non_null(strstr(out, "\"op\": \"DEPTHWISE_CONV_2D\""));
     assert_non_null(strstr(out, "\"gflops\": "));
+    assert_null(strstr(out, "\"pointwise\"")); /* an OpenCL session's only */
+}
+
+/* On OpenCL, bench says which path the 1x1 convolutions took (what `auto` resolved to). */
+static void test_pointwise_path_reported(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    static char out[1 << 16], err[8192];
+    int rc = mcl_test_run_cli("bench --arch mobilenet_v2:0.35:96 --device cl --pointwise kernel "
+                              "--runs 2 --warmup 0 --no-startup --json",
+                              out, sizeof out, err, sizeof err);
+    if (rc != 0) fail_msg("bench failed: %s", err);
+    assert_non_null(strstr(out, "\"pointwise\": \"kernel\""));
+    rc = mcl_test_run_cli("bench --arch mobilenet_v2:0.35:96 --device cl --runs 2 --warmup 0 "
+                          "--no-startup",
+                          out, sizeof out, err, sizeof err);
+    if (rc != 0) fail_msg("bench failed: %s", err);
+    assert_true(strstr(out, "pointwise  kernel\n") || strstr(out, "pointwise  clblast\n"));
 }
 
 static void test_text_profile(void **state)
@@ -109,6 +128,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_fields),
         cmocka_unit_test(test_text_profile),
+        cmocka_unit_test(test_pointwise_path_reported),
         cmocka_unit_test(test_sweep_csv),
         cmocka_unit_test(test_bad_options),
     };

@@ -539,12 +539,17 @@ static int bench_one(const bench_args *a)
     stats st = summarize(ms, a->runs);
     double rss = peak_rss_mb();
     const char *name = a->arch ? a->arch : a->model;
+    const mcl_pointwise pw = mcl_session_pointwise(s);
+    const char *pointwise = pw == MCL_POINTWISE_KERNEL    ? "kernel"
+                            : pw == MCL_POINTWISE_CLBLAST ? "clblast"
+                                                          : NULL;
     int threads = mcl_session_threads(s);
     if (a->json) {
         fputs("{\"model\": ", stdout);
         mcl_cli_json_string(stdout, name);
         printf(", \"device\": \"%s\", \"device_name\": ", mcl_session_device(s));
         mcl_cli_json_string(stdout, mcl_session_device_name(s));
+        if (pointwise) printf(", \"pointwise\": \"%s\"", pointwise);
         printf(", \"threads\": %d, \"runs\": %d, \"warmup\": %d, \"madds\": %" PRId64
                ", \"params\": %" PRId64 ", \"load_ms\": %.3f, \"session_ms\": %.3f, "
                "\"init_ms\": %.3f, \"first_run_ms\": %.3f, \"median_ms\": %.4f, "
@@ -570,6 +575,7 @@ static int bench_one(const bench_args *a)
     } else {
         printf("model      %s\n", name);
         printf("device     %s: %s\n", mcl_session_device(s), mcl_session_device_name(s));
+        if (pointwise) printf("pointwise  %s\n", pointwise);
         printf("network    %.1f M multiply-adds, %.2f M parameters\n",
                (double)mcl_model_madds(m) / 1e6, (double)mcl_model_params(m) / 1e6);
         printf("init       %.2f ms (load %.2f + session %.2f), first run %.2f ms\n",

@@ -57,24 +57,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Best of three runs of one prepared layer, after one untimed run (which pays for any
- * compilation at first enqueue). */
-static mcl_status time_layer(mcl_cl_backend *b, const mcl_cl_layer *L, double *seconds,
-                             mcl_error *err)
-{
-    *seconds = 1e30;
-    for (int r = 0; r < 4; r++) {
-        double t0 = now_seconds();
-        mcl_status st = enqueue_layer(b, L, err);
-        cl_int rc = clFinish(b->queue);
-        if (st) return st;
-        if (rc != CL_SUCCESS) return mcl_cl_fail(err, rc, "clFinish(op %d)", L->op);
-        double t = now_seconds() - t0;
-        if (r > 0 && t < *seconds) *seconds = t;
-    }
-    return mcl_ok(err);
-}
-
 static mcl_status ensure_gemm_temp(mcl_cl_backend *b, mcl_error *err)
 {
     if (b->gemm_temp_bytes <= b->gemm_temp_have) return mcl_ok(err);
@@ -98,16 +80,22 @@ static mcl_status ensure_gemm_temp(mcl_cl_backend *b, mcl_error *err)
  * the 34 enqueues + one wait; CLBlast SGEMM + epilogue 49 ms wall (11 GFLOP/s), and its first
  * call in a process compiles all of CLBlast for 6-7 s with a cold PoCL cache.  On one thread:
  * 7.3 ms vs 93 ms.
- * On GPUs neither wins everywhere: CLBlast's tuned GEMMs tile through local memory, which our
- * register-tiled kernel does not, while ours saves the epilogue pass and the GEMM's padding
- * copies on small layers.  So the model's largest pointwise layer (the one that dominates the
- * total) is timed both ways once, here, and the faster path is used for every pointwise
- * layer.  A CLBlast failure just means the kernel.
+ * On GPUs neither wins everywhere: CLBlast's tuned GEMMs tile through local memory and win
+ * on large layers, while ours saves the epilogue pass and the GEMM's padding copies on small
+ * ones, and only ours runs an expansion and its depthwise op as one kernel (pw_dw.cl).  So
+ * both whole networks are timed once, here (probe_pointwise), and the faster path is used.
+ * Timing only the largest pointwise layer, as this did before, chose CLBlast for DeepLab on
+ * an H100, where the network then ran 1.15-1.20x slower than with our kernel.  A CLBlast
+ * failure just means the kernel.
+ * Sets *probe: 0 no probe; 1 the session times both paths once its layers exist.
+ * MOBILECL_POINTWISE_PROBE=1 probes on CPU devices too, and =gemm also makes CLBlast win
+ * whatever the times (2): tests of both outcomes on any device.
  */
-static mcl_status choose_pointwise(mcl_cl_backend *b, const mcl_graph *g, mcl_pointwise asked,
+static mcl_status choose_pointwise(mcl_cl_backend *b, mcl_pointwise asked, int *probe,
                                    mcl_error *err)
 {
     b->pointwise = MCL_POINTWISE_KERNEL;
+    *probe = 0;
     if (asked == MCL_POINTWISE_KERNEL) return mcl_ok(err);
     /* CLBlast's SGEMM reads and writes floats: fp16 storage has only our kernel. */
     if (b->fp16 && asked == MCL_POINTWISE_CLBLAST)
@@ -121,43 +109,76 @@ static mcl_status choose_pointwise(mcl_cl_backend *b, const mcl_graph *g, mcl_po
         b->pointwise = MCL_POINTWISE_CLBLAST;
         return mcl_ok(err);
     }
-    if (b->is_cpu || !mcl_cl_gemm_available()) return mcl_ok(err);
+    const char *env = getenv("MOBILECL_POINTWISE_PROBE");
+    const int forced = !env ? 0 : !strcmp(env, "1") ? 1 : !strcmp(env, "gemm") ? 2 : 0;
+    if (mcl_cl_gemm_available() && (!b->is_cpu || forced)) *probe = forced ? forced : 1;
+    return mcl_ok(err);
+}
 
-    int best = -1;
-    double best_macs = 0;
-    for (int i = 0; i < g->num_ops; i++) {
-        const mcl_op *op = &g->ops[i];
-        if (op->kind != MCL_OP_CONV2D || !mcl_cl_is_pointwise(&op->conv)) continue;
-        const mcl_conv_params *p = &op->conv;
-        double macs = (double)p->batch * p->in_h * p->in_w * p->in_c * (double)p->out_c;
-        if (macs > best_macs) {
-            best_macs = macs;
-            best = i;
-        }
+/* Best of three runs of n prepared layers (enqueued back to back, one wait), after one
+ * untimed run that pays for any compilation at first enqueue. */
+static mcl_status time_layers(mcl_cl_backend *b, const mcl_cl_layer *layers, int n,
+                              double *seconds, mcl_error *err)
+{
+    *seconds = 1e30;
+    for (int r = 0; r < 4; r++) {
+        const double t0 = now_seconds();
+        mcl_status st = MCL_OK;
+        for (int i = 0; i < n && st == MCL_OK; i++) st = enqueue_layer(b, &layers[i], err);
+        const cl_int rc = clFinish(b->queue);
+        if (st) return st;
+        if (rc != CL_SUCCESS) return mcl_cl_fail(err, rc, "clFinish");
+        const double t = now_seconds() - t0;
+        if (r > 0 && t < *seconds) *seconds = t;
     }
-    if (best < 0) return mcl_ok(err);
+    return mcl_ok(err);
+}
 
-    mcl_cl_layer kl, gl;
-    memset(&kl, 0, sizeof kl);
-    memset(&gl, 0, sizeof gl);
+/* Whether layer i of b's kernel-path layers differs on the CLBlast path: a pointwise
+ * convolution, or the depthwise op a fused expansion runs. */
+static int pointwise_dependent(const mcl_cl_backend *b, const mcl_graph *g, int i)
+{
+    const mcl_op *op = &g->ops[i];
+    return (op->kind == MCL_OP_CONV2D && mcl_cl_is_pointwise(&op->conv)) || b->layers[i].skip;
+}
+
+/* The AUTO probe (see choose_pointwise), with b's layers prepared for our kernel: prepares
+ * the layers that differ on the CLBlast path (sharing the others), times both networks and
+ * keeps the faster.  A failure on the CLBlast side keeps the kernel path. */
+static mcl_status probe_pointwise(mcl_cl_backend *b, const mcl_graph *g, int probe,
+                                  mcl_error *err)
+{
+    const int n = b->num_layers;
     double t_kernel = 0, t_gemm = 0;
-    mcl_status st = mcl_cl_layer_prepare(b, g, best, MCL_POINTWISE_KERNEL, &kl, err);
-    if (st == MCL_OK) st = time_layer(b, &kl, &t_kernel, err);
-    if (st == MCL_OK) {
-        mcl_error gerr;
-        mcl_status gs = mcl_cl_layer_prepare(b, g, best, MCL_POINTWISE_CLBLAST, &gl, &gerr);
-        if (gs == MCL_OK) gs = ensure_gemm_temp(b, &gerr);
-        if (gs == MCL_OK) gs = time_layer(b, &gl, &t_gemm, &gerr);
-        if (gs == MCL_OK && t_gemm < t_kernel) b->pointwise = MCL_POINTWISE_CLBLAST;
+    mcl_status st = time_layers(b, b->layers, n, &t_kernel, err);
+    if (st) return st;
+    mcl_cl_layer *kl = b->layers, *gl = calloc((size_t)n, sizeof *gl);
+    if (!gl) return mcl_ok(err); /* no room to compare: the kernel */
+    mcl_error gerr;
+    mcl_status gs = MCL_OK;
+    b->pointwise = MCL_POINTWISE_CLBLAST;
+    for (int i = 0; i < n && gs == MCL_OK; i++) {
+        if (pointwise_dependent(b, g, i))
+            gs = mcl_cl_tune_prepare(b, g, i, &gl[i], &gerr);
+        else
+            gl[i] = kl[i]; /* shared: released once, from whichever array is kept */
     }
-    mcl_cl_layer_release(&kl);
-    mcl_cl_layer_release(&gl);
-    if (b->pointwise == MCL_POINTWISE_KERNEL && b->gemm_temp) {
-        clReleaseMemObject(b->gemm_temp);
+    if (gs == MCL_OK) gs = ensure_gemm_temp(b, &gerr);
+    if (gs == MCL_OK) gs = time_layers(b, gl, n, &t_gemm, &gerr);
+    const int gemm_wins = gs == MCL_OK && (t_gemm < t_kernel || probe == 2);
+    for (int i = 0; i < n; i++) {
+        if (!pointwise_dependent(b, g, i)) continue;
+        mcl_cl_layer_release(gemm_wins ? &kl[i] : &gl[i]);
+    }
+    b->layers = gemm_wins ? gl : kl;
+    free(gemm_wins ? kl : gl);
+    b->pointwise = gemm_wins ? MCL_POINTWISE_CLBLAST : MCL_POINTWISE_KERNEL;
+    if (!gemm_wins) { /* the kernel path has no GEMMs: the probe's scratch goes */
+        if (b->gemm_temp) clReleaseMemObject(b->gemm_temp);
         b->gemm_temp = NULL;
         b->gemm_temp_bytes = b->gemm_temp_have = 0;
     }
-    return st;
+    return mcl_ok(err);
 }
 
 /* ---------------------------------------------------------------- public */
@@ -277,8 +298,9 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
 
     b->times.cl_context_ms = mcl_now_ms() - t0;
     t0 = mcl_now_ms();
+    int probe = 0;
     if ((st = check_fp16_ops(b, g, err))) goto fail;
-    if ((st = choose_pointwise(b, g, pointwise, err))) goto fail;
+    if ((st = choose_pointwise(b, pointwise, &probe, err))) goto fail;
     b->times.cl_finish_ms = mcl_now_ms() - t0;
     t0 = mcl_now_ms();
 
@@ -294,9 +316,11 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
         b->num_layers = i + 1;
         if ((st = mcl_cl_tune_prepare(b, g, i, &b->layers[i], err))) goto fail;
     }
-    mcl_cl_tune_finish(b);
     b->times.cl_layers_ms = mcl_now_ms() - t0;
     t0 = mcl_now_ms();
+    /* Before tune_finish: choices the CLBlast side measured are stored with the others. */
+    if (probe && (st = probe_pointwise(b, g, probe, err))) goto fail;
+    mcl_cl_tune_finish(b);
     if ((st = ensure_gemm_temp(b, err))) goto fail;
 
     b->num_inputs = g->num_inputs;

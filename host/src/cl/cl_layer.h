@@ -43,8 +43,11 @@ typedef struct mcl_cl_choice {
  * output row per work-item (CPU devices, at most 64 channels). */
 #define MCL_RESIZE_ARGMAX 3
 #define MCL_RESIZE_ARGMAX_ROWS 4
-/* conv1x1's used.tile when the layer also runs the depthwise op after it (pw_dw.cl). */
+/* conv1x1's choice/used.tile when the layer also runs the depthwise op after it (pw_dw.cl):
+ * MCL_PW_DW one-item groups, each on a band of rows (CPU devices' default); MCL_PW_DW_TILE
+ * 16x16 groups, each on a square tile (GPUs' default). */
 #define MCL_PW_DW 32
+#define MCL_PW_DW_TILE 33
 #define MCL_PW_TILED 16
 #define MCL_PW_SPLITK 17
 
@@ -189,8 +192,10 @@ int mcl_cl_conv1x1_tile(const mcl_cl_backend *b, const mcl_conv_params *p);
 mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                   mcl_cl_layer *L, mcl_error *err);
 /* Whether pointwise op i and the 3x3 depthwise op i + 1 run as one kernel (pw_dw.cl) on b:
- * CPU devices, fp32, the own pointwise kernel, and the pair the CPU plan fuses too.  Op i + 1
- * is then a `skip` layer and neither is tuned. */
+ * fp32, the own pointwise kernel, a pair the CPU plan may fuse too (cpu_fuse.h), from 512 KB
+ * of expanded values (MOBILECL_PW_DW_MIN_KB), on GPUs where the tile fits the device's
+ * groups.  MOBILECL_PW_DW=0 keeps every pair apart (A/B runs).  Op i + 1 is then a `skip`
+ * layer and neither is tuned. */
 int mcl_cl_fuses_pw_dw(const mcl_cl_backend *b, const mcl_graph *g, int i);
 mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *pw,
                                 mcl_cl_layer *L, mcl_error *err);

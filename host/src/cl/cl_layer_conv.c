@@ -441,12 +441,48 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
 
 /* Widest expanded row pw_dw.cl keeps three of in local memory (3 x 512 x 64 bytes). */
 #define PW_DW_MAX_W 512
+
+/* The smallest pair (expanded bytes) each kind of device fuses.  CPU devices: PoCL gains from
+ * smaller pairs than the CPU backend does (MobileNetV2's 56x56x144 and 28x28x192 pairs too:
+ * 0.95-0.98x of the whole network, 3 alternations).  GPUs: on the H100, fusing every pair
+ * made MobileNetV2 slower (0.604-0.639 vs 0.591-0.596 ms, 3 alternations): by event times the
+ * pairs of 14x14 and smaller gain little or lose (7x7x960: 26 vs 19 us), where a channel block
+ * per group leaves the device with 36-60 groups.  MOBILECL_PW_DW_MIN_KB overrides both. */
 #define PW_DW_MIN_BYTES (512u << 10)
+#define PW_DW_GPU_MIN_BYTES (512u << 10)
+
+static size_t pw_dw_min_bytes(const mcl_cl_backend *b)
+{
+    const char *env = getenv("MOBILECL_PW_DW_MIN_KB");
+    if (env && *env) {
+        char *end;
+        const long kb = strtol(env, &end, 10);
+        if (*end == '\0' && kb >= 0 && kb < (1L << 30)) return (size_t)kb << 10;
+    }
+    return b->is_cpu ? PW_DW_MIN_BYTES : PW_DW_GPU_MIN_BYTES;
+}
+
+/* pw_dw_tile's output tile edge on GPUs: 8, or 7 where that divides the output and 8 does
+ * not (MobileNetV2's 28, 14 and 7) so that no group computes a halo for pixels outside it. */
+static int pw_dw_tile_edge(const mcl_conv_params *q)
+{
+    const int n = q->out_w > q->out_h ? q->out_w : q->out_h;
+    if (n <= 8) return n;
+    return q->out_w % 8 && q->out_h % 8 && !(q->out_w % 7) && !(q->out_h % 7) ? 7 : 8;
+}
+
+/* Local memory of pw_dw_tile's halo: ((tile - 1) x stride + 3)^2 pixels x 16 floats. */
+static size_t pw_dw_halo_bytes(const mcl_conv_params *q, int tile)
+{
+    const size_t hw = (size_t)(tile - 1) * (size_t)q->stride_w + 3;
+    return hw * hw * 16 * sizeof(float);
+}
 
 int mcl_cl_fuses_pw_dw(const mcl_cl_backend *b, const mcl_graph *g, int i)
 {
-    if (!b->is_cpu || b->fp16 || b->pointwise != MCL_POINTWISE_KERNEL || i < 0 ||
-        i + 1 >= g->host_from)
+    const char *env = getenv("MOBILECL_PW_DW");
+    if (env && env[0] == '0' && env[1] == '\0') return 0;
+    if (b->fp16 || b->pointwise != MCL_POINTWISE_KERNEL || i < 0 || i + 1 >= g->host_from)
         return 0;
     const mcl_op *pw = &g->ops[i], *dw = &g->ops[i + 1];
     if (pw->kind != MCL_OP_CONV2D || !mcl_cl_is_pointwise(&pw->conv) || pw->conv.batch != 1 ||
@@ -455,11 +491,12 @@ int mcl_cl_fuses_pw_dw(const mcl_cl_backend *b, const mcl_graph *g, int i)
     const mcl_conv_params *q = &dw->conv;
     for (int k = 0; k < g->num_device_outputs; k++)
         if (g->device_outputs[k] == pw->outputs[0]) return 0;
-    /* The pairs the CPU plan may fuse (cpu_fuse.h), from 512 KB of expanded values: PoCL
-     * gains from smaller pairs than the CPU backend does (MobileNetV2's 56x56x144 and
-     * 28x28x192 pairs too: 0.95-0.98x of the whole network, 3 alternations). */
-    return mcl_fuse_dw_pair(g, i) >= PW_DW_MIN_BYTES && q->stride_w == q->stride_h &&
-           q->dilation_w == 1 && q->in_w <= PW_DW_MAX_W;
+    const size_t bytes = mcl_fuse_dw_pair(g, i);
+    if (!bytes || bytes < pw_dw_min_bytes(b) || q->stride_w != q->stride_h ||
+        q->dilation_w != 1)
+        return 0;
+    if (b->is_cpu) return q->in_w <= PW_DW_MAX_W;
+    return mcl_cl_groups_fit(b, 256, pw_dw_halo_bytes(q, pw_dw_tile_edge(q)));
 }
 
 mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *pw,
@@ -490,14 +527,30 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
     L->bias = NULL;
     if ((st = pack_conv_weights(b, g, L, p, pw->inputs[1], err)) ||
         (st = mcl_cl_upload_bias(b, g, L, pw->num_inputs > 2 ? pw->inputs[2] : MCL_NO_TENSOR,
-                                 p->out_c, cpad, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "pw_dw.cl", "", "pw_dw", err)))
+                                 p->out_c, cpad, err)))
         return st;
-    /* At least 16 work-items (8 for each of the 2 cores measured), bands of >= 2 rows. */
+    const int layout = L->choice.tile ? L->choice.tile : b->is_cpu ? MCL_PW_DW : MCL_PW_DW_TILE;
+    if (layout != MCL_PW_DW && layout != MCL_PW_DW_TILE)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: expansion + depthwise layout %d is "
+                        "neither %d nor %d", L->op, layout, MCL_PW_DW, MCL_PW_DW_TILE);
+    const int tiled = layout == MCL_PW_DW_TILE;
+    const char *name = tiled ? "pw_dw_tile" : "pw_dw";
+    if ((st = mcl_cl_make_kernel(b, L, "pw_dw.cl", "", name, err))) return st;
     const size_t blocks = cpad / 16;
-    size_t bands = (16 + blocks - 1) / blocks;
-    if (bands > (size_t)q->out_h / 2) bands = (size_t)q->out_h / 2 ? (size_t)q->out_h / 2 : 1;
-    const int band = (int)(((size_t)q->out_h + bands - 1) / bands);
+    size_t groups, local_bytes;
+    int shape; /* pw_dw: rows per band; pw_dw_tile: the tile's edge */
+    if (tiled) {
+        shape = pw_dw_tile_edge(q);
+        groups = (((size_t)q->out_w + shape - 1) / shape) * (((size_t)q->out_h + shape - 1) / shape);
+        local_bytes = pw_dw_halo_bytes(q, shape);
+    } else {
+        /* At least 16 work-items (8 for each of the 2 cores measured), bands of >= 2 rows. */
+        size_t bands = (16 + blocks - 1) / blocks;
+        if (bands > (size_t)q->out_h / 2) bands = (size_t)q->out_h / 2 ? (size_t)q->out_h / 2 : 1;
+        shape = (int)(((size_t)q->out_h + bands - 1) / bands);
+        groups = ((size_t)q->out_h + shape - 1) / shape;
+        local_bytes = 3 * (size_t)q->in_w * 16 * sizeof(float); /* the ring */
+    }
     mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
     mcl_cl_arg_mem(&a, in);
     mcl_cl_arg_int(&a, in_off);
@@ -507,15 +560,16 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
     mcl_cl_arg_mem(&a, L->consts[2]);
     mcl_cl_arg_mem(&a, b->arena);
     mcl_cl_arg_int(&a, out_off);
-    mcl_cl_arg_raw(&a, 3 * (size_t)q->in_w * 16 * sizeof(float), NULL); /* the ring */
+    mcl_cl_arg_raw(&a, local_bytes, NULL);
     const int geo[] = {q->in_h,     q->in_w,      p->in_c,      q->out_c, q->out_h,
-                       q->out_w,    q->stride_h,  q->pad_top,   q->pad_left, band};
+                       q->out_w,    q->stride_h,  q->pad_top,   q->pad_left, shape};
     for (size_t k = 0; k < sizeof geo / sizeof geo[0]; k++) mcl_cl_arg_int(&a, geo[k]);
     mcl_cl_arg_float(&a, p->act_min);
     mcl_cl_arg_float(&a, p->act_max);
     mcl_cl_arg_float(&a, q->act_min);
     mcl_cl_arg_float(&a, q->act_max);
-    if ((st = mcl_cl_args_end(&a, "pw_dw", err))) return st;
-    L->used.tile = MCL_PW_DW;
-    return mcl_cl_set_group_range(b, L, blocks, ((size_t)q->out_h + band - 1) / band, 1, 1, err);
+    if ((st = mcl_cl_args_end(&a, name, err))) return st;
+    L->used.tile = layout;
+    if (tiled) return mcl_cl_set_group_range(b, L, cpad, groups * 16, 16, 16, err);
+    return mcl_cl_set_group_range(b, L, blocks, groups, 1, 1, err);
 }
