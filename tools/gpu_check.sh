@@ -7,7 +7,14 @@
 #   tools/gpu_check.sh [BUNDLE] [OUTDIR] [short] 2>&1 | tee OUTDIR/gpu_check.log   # there
 #
 # `short` (a re-check after a change, ~3 minutes): one pointwise path, PyTorch batch 1 only,
-# no fp16 and no CLBlast comparison.
+# no fp16 and no CLBlast comparison.  `quick` (~2 minutes, for the end of a device budget):
+# the test programs named in TESTS, then the AB runs (2 rounds, PyTorch once) and DeepLab's
+# pointwise paths, nothing else.
+#
+# AB: the environment settings whose effect the batch-1 runs measure, alternated in each
+# round with the defaults and PyTorch, `;`-separated; `-` is the defaults.  The default list
+# compares the expansion + depthwise fusion's size thresholds (MOBILECL_PW_DW_MIN_KB) and no
+# fusion (MOBILECL_PW_DW=0).
 #
 # BUNDLE (default .gpu) holds build/ (configured for this checkout's path), lib/ (the ICD
 # loader, CLBlast and cmocka of the build machine, since the GPU machine may lack them) and
@@ -21,6 +28,7 @@ O=${2:-${OUT:-/tmp/mobilecl-gpu-out}}
 SHORT=${3:-}
 PATHS="auto kernel clblast"
 [ -z "$SHORT" ] || PATHS=auto
+AB=${AB:-"-;MOBILECL_PW_DW_MIN_KB=0;MOBILECL_PW_DW_MIN_KB=300;MOBILECL_PW_DW_MIN_KB=1024;MOBILECL_PW_DW=0"}
 mkdir -p "$O"
 step() { echo; echo "== $(date -u +%T) $*"; }
 M=$B/data/models
@@ -55,15 +63,51 @@ for i in 1 2; do
         --model "$MNV2" --labels "$B/data/labels/imagenet_labels.txt" "$B/data/images/cat.bmp"
 done
 
+if [ "$SHORT" = quick ]; then
+    step "tests: ${TESTS:-none}"
+    export MOBILECL_CLI=$CLI MOBILECL_CL_FAULT_SHIM=$B/build/libmcl_cl_fault_shim.so
+    export MOBILECL_SOURCE_DIR=$(readlink -f "$B/..")
+    for t in ${TESTS:-}; do
+        if timeout 120 "$B/build/$t" > "$O/$t.log" 2>&1; then echo "PASS $t"; else
+            echo "FAIL $t (exit $?)"; tail -25 "$O/$t.log"; fi
+    done
+    step "MobileNetV2 batch 1, AB settings and PyTorch CUDA"
+    IFS=';' read -ra settings <<< "$AB"
+    for r in 1 2; do
+        for e in "${settings[@]}"; do
+            [ "$e" = "-" ] && e=
+            # shellcheck disable=SC2086 # $e is a list of NAME=VALUE words
+            timeout 60 env $e "$CLI" bench --device cl --model "$MNV2" --runs 500 --warmup 50 \
+                --no-cold --json | sed "s/^/mobilecl [${e:-defaults}] round $r: /"
+        done
+    done
+    timeout 120 python3 "$B/../tools/bench_torch_cuda.py" --batch 1 --runs 500 --warmup 50 \
+        --json | sed "s/^/torch: /"
+    step "DeepLabv3 513: pointwise paths"
+    for r in 1 2; do for pw in auto kernel clblast; do
+        timeout 60 "$CLI" bench --device cl --model "$DEEPLAB" --runs 30 --warmup 5 \
+            --no-cold --pointwise $pw --json | sed "s/^/deeplab pointwise=$pw round $r: /"
+    done; done
+    step "done"
+    exit 0
+fi
+
 step "bench MobileNetV2 1.0/224 (start-up, first run, runs)"
 timeout 180 "$CLI" bench --device cl --model "$MNV2" --runs 300 --warmup 30 --json \
     > "$O/bench_mnv2.json"; cat "$O/bench_mnv2.json"
 
-step "MobileNetV2 batch 1: mobilecl (each pointwise path) and PyTorch CUDA interleaved"
-for r in 1 2; do
+step "MobileNetV2 batch 1: mobilecl (each pointwise path, each AB setting) and PyTorch CUDA interleaved"
+for r in 1 2 3; do
     for pw in $PATHS; do
         timeout 60 "$CLI" bench --device cl --model "$MNV2" --runs 500 --warmup 50 \
             --no-startup --pointwise $pw --json | sed "s/^/mobilecl pointwise=$pw round $r: /"
+    done
+    IFS=';' read -ra settings <<< "$AB"
+    for e in "${settings[@]}"; do
+        [ "$e" = "-" ] && e=
+        # shellcheck disable=SC2086 # $e is a list of NAME=VALUE words
+        timeout 60 env $e "$CLI" bench --device cl --model "$MNV2" --runs 500 --warmup 50 \
+            --no-startup --json | sed "s/^/mobilecl [${e:-defaults}] round $r: /"
     done
     timeout 180 python3 "$B/../tools/bench_torch_cuda.py" --batch 1 --runs 500 --warmup 50 \
         --json | sed "s/^/torch round $r: /"
@@ -79,7 +123,10 @@ for pw in $PATHS; do
     timeout 60 "$CLI" bench --device cl --model "$MNV2" --runs 50 --no-startup --profile \
         --pointwise $pw >> "$O/profile_mnv2.txt"
 done
-grep -E "^###|^runs|SOFTMAX|1x1x1280" "$O/profile_mnv2.txt"
+echo "### MOBILECL_PW_DW=0" >> "$O/profile_mnv2.txt"
+MOBILECL_PW_DW=0 timeout 60 "$CLI" bench --device cl --model "$MNV2" --runs 50 --no-startup \
+    --profile >> "$O/profile_mnv2.txt"
+grep -E "^###|^runs|per-op|SOFTMAX|1x1x1280" "$O/profile_mnv2.txt"
 
 if [ -z "$SHORT" ]; then
     step "fp16 storage"
@@ -111,9 +158,14 @@ done; done; done
 
 step "DeepLabv3 513 on the GPU"
 timeout 120 "$CLI" bench --device cl --model "$DEEPLAB" --runs 50 --warmup 5 --no-cold --json
-for pw in $PATHS; do
-    timeout 60 "$CLI" bench --device cl --model "$DEEPLAB" --runs 50 --warmup 5 --no-startup \
-        --pointwise $pw --json | sed "s/^/deeplab pointwise=$pw: /"
+for r in 1 2; do
+    for pw in auto kernel; do
+        timeout 60 "$CLI" bench --device cl --model "$DEEPLAB" --runs 50 --warmup 5 \
+            --no-startup --pointwise $pw --json | sed "s/^/deeplab pointwise=$pw round $r: /"
+    done
+    MOBILECL_PW_DW=0 timeout 60 "$CLI" bench --device cl --model "$DEEPLAB" --runs 50 \
+        --warmup 5 --no-startup --pointwise kernel --json |
+        sed "s/^/deeplab pointwise=kernel MOBILECL_PW_DW=0 round $r: /"
 done
 timeout 60 "$CLI" bench --device cl --model "$DEEPLAB" --runs 20 --no-startup --profile | head -30
 step "done"
