@@ -1,9 +1,10 @@
 /* pw_dw.cl: a pointwise expansion and the 3x3 depthwise op after it as one OpenCL kernel,
  * against mcl_cpu_conv2d + mcl_cpu_dwconv2d, in the device's own layout and then in each of
  * the two (bands: CPU devices; tiles: GPUs).  Shapes of at least 512 KB of expanded values
- * (the size from which the backend fuses on CPU devices), odd sizes, expanded channels not a
- * multiple of 16 or 4, strides 1 and 2, SAME and VALID padding, outputs narrower than a
- * tile; and pairs the backend must keep apart (smaller, a residual, fp16 storage). */
+ * (the size from which the backend fuses on GPUs) and smaller ones, odd sizes, expanded
+ * channels not a multiple of 16 or 4, strides 1 and 2, SAME and VALID padding, outputs
+ * narrower than a tile; and pairs the backend must keep apart (a residual, fp16 storage, and
+ * on GPUs smaller pairs). */
 #include "cl_harness.h"
 
 /* Whether run_pair's backend picks its pointwise path itself (MCL_POINTWISE_AUTO). */
@@ -11,7 +12,7 @@ static int g_auto;
 
 typedef struct pair_case {
     int h, w, in_c, exp_c, stride, padding;
-    int small; /* under 512 KB expanded: kept apart */
+    int small; /* under 512 KB expanded: kept apart on GPUs */
 } pair_case;
 
 /* Runs x -> 1x1 (ReLU6) -> 3x3 depthwise (ReLU6) on OpenCL and checks it against the CPU
@@ -62,7 +63,7 @@ static void run_pair(const pair_case *c, int residual, int fp16, int layout, uin
     const int kernel_path = mcl_cl_backend_pointwise_path(b) == MCL_POINTWISE_KERNEL;
     assert_int_equal(b->layers[0].is_gemm, !kernel_path);
     if (kernel_path) assert_null(b->gemm_temp); /* the probe's CLBlast scratch went too */
-    const int fused = !residual && !fp16 && !c->small && kernel_path;
+    const int fused = !residual && !fp16 && (b->is_cpu || !c->small) && kernel_path;
     const int own = b->is_cpu ? MCL_PW_DW : MCL_PW_DW_TILE;
     assert_int_equal(b->layers[0].used.tile == own, fused);
     assert_int_equal(b->layers[1].skip, fused);
@@ -98,7 +99,8 @@ static const pair_case cases[] = {
     {64, 66, 7, 130, 2, MCL_PADDING_VALID, 0}, /* VALID, 130 = 8 x 16 + 2 */
     {60, 90, 16, 99, 1, MCL_PADDING_VALID, 0}, /* width not a multiple of 7 */
     {28, 29, 9, 190, 2, MCL_PADDING_SAME, 0},  /* 617 KB, just over the threshold */
-    {14, 15, 5, 96, 1, MCL_PADDING_SAME, 1},   /* 79 KB: kept apart */
+    {14, 15, 5, 96, 1, MCL_PADDING_SAME, 1},   /* 79 KB: fused on CPU devices only */
+    {7, 6, 3, 40, 1, MCL_PADDING_SAME, 1},     /* narrower than a band's rows and a tile */
     {63, 63, 10, 48, 1, MCL_PADDING_SAME, 0},  /* 762 KB; GPU tiles of 7 (63 = 9 x 7) */
     {8, 7, 5, 2400, 1, MCL_PADDING_SAME, 0},   /* 537 KB; one GPU tile, 8 x 8 for 8 x 7 */
 };

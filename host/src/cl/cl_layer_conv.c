@@ -442,13 +442,16 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
 /* Widest expanded row pw_dw.cl keeps three of in local memory (3 x 512 x 64 bytes). */
 #define PW_DW_MAX_W 512
 
-/* The smallest pair (expanded bytes) each kind of device fuses.  CPU devices: PoCL gains from
- * smaller pairs than the CPU backend does (MobileNetV2's 56x56x144 and 28x28x192 pairs too:
- * 0.95-0.98x of the whole network, 3 alternations).  GPUs: on the H100, fusing every pair
- * made MobileNetV2 slower (0.604-0.639 vs 0.591-0.596 ms, 3 alternations): by event times the
- * pairs of 14x14 and smaller gain little or lose (7x7x960: 26 vs 19 us), where a channel block
- * per group leaves the device with 36-60 groups.  MOBILECL_PW_DW_MIN_KB overrides both. */
-#define PW_DW_MIN_BYTES (512u << 10)
+/* The smallest pair (expanded bytes) each kind of device fuses.  CPU devices: every pair.
+ * PoCL gains even from pairs the CPU backend keeps apart: from 512 KB (MobileNetV2's 56x56x144
+ * and 28x28x192 pairs too) 0.95-0.98x of the whole network, 3 alternations; every pair (the
+ * 14x14 and 7x7 ones too) another 0.93x, min of 40 runs in 4 alternations (4.15-4.24 vs
+ * 4.39-4.60 ms).  GPUs: on the H100, fusing every pair made MobileNetV2 slower (0.609-0.628
+ * vs 0.588-0.616 ms unfused, 3 alternations), from 512 KB faster (0.553-0.560): by event
+ * times the pairs of 14x14 and smaller gain little or lose (7x7x960: 26 vs 19 us), where a
+ * channel block per group leaves the device with 36-60 groups.  MOBILECL_PW_DW_MIN_KB
+ * overrides both. */
+#define PW_DW_CPU_MIN_BYTES 0u
 #define PW_DW_GPU_MIN_BYTES (512u << 10)
 
 static size_t pw_dw_min_bytes(const mcl_cl_backend *b)
@@ -459,7 +462,7 @@ static size_t pw_dw_min_bytes(const mcl_cl_backend *b)
         const long kb = strtol(env, &end, 10);
         if (*end == '\0' && kb >= 0 && kb < (1L << 30)) return (size_t)kb << 10;
     }
-    return b->is_cpu ? PW_DW_MIN_BYTES : PW_DW_GPU_MIN_BYTES;
+    return b->is_cpu ? PW_DW_CPU_MIN_BYTES : PW_DW_GPU_MIN_BYTES;
 }
 
 /* pw_dw_tile's output tile edge on GPUs: 8, or 7 where that divides the output and 8 does
