@@ -500,6 +500,105 @@ static void test_table_values(void **state)
     remove(path);
 }
 
+/* Removes g_dir's .tune files. */
+static void remove_tune_files(void)
+{
+    DIR *d = opendir(g_dir);
+    assert_non_null(d);
+    struct dirent *e;
+    char path[1024];
+    while ((e = readdir(d)) != NULL) {
+        const size_t l = strlen(e->d_name);
+        if (l > 5 && strcmp(e->d_name + l - 5, ".tune") == 0) {
+            snprintf(path, sizeof path, "%s/%s", g_dir, e->d_name);
+            remove(path);
+        }
+    }
+    closedir(d);
+}
+
+/* The backend of n's network with pointwise AUTO, its probe forced on (whatever the device)
+ * and tuning `mode`; runs it once; returns the path AUTO took. */
+static mcl_pointwise auto_path(net *n, mcl_tune mode)
+{
+    mcl_options opt = mcl_options_default();
+    opt.device = MCL_DEVICE_CL;
+    opt.pointwise = MCL_POINTWISE_AUTO;
+    opt.tune = mode;
+    setenv("MOBILECL_POINTWISE_PROBE", "1", 1);
+    mcl_cl_backend *b = NULL;
+    mcl_error err;
+    const mcl_status st = mcl_cl_backend_create(&n->m->graph, &opt, &b, &err);
+    unsetenv("MOBILECL_POINTWISE_PROBE");
+    if (st != MCL_OK) fail_msg("mcl_cl_backend_create: %s", err.message);
+    const float *ins[1] = {n->in};
+    float *outs[1] = {n->out};
+    if (mcl_cl_backend_run(b, ins, outs, &err) != MCL_OK)
+        fail_msg("mcl_cl_backend_run: %s", err.message);
+    const mcl_pointwise path = mcl_cl_backend_pointwise_path(b);
+    mcl_cl_backend_free(b);
+    return path;
+}
+
+/* AUTO's whole-network decision goes to the tuning cache and a CACHED session takes it from
+ * there without timing again; OFF neither reads nor writes it.  The cached line is edited to
+ * the path the probe did not take, so that a session that probed instead of reading it
+ * would be seen. */
+static void test_auto_decision_cached(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    if (!mcl_cl_gemm_available()) skip(); /* no CLBlast: AUTO is the kernel, nothing cached */
+    net n;
+    net_open(&n);
+    mcl_cl_backend *ref = net_backend(&n, MCL_TUNE_OFF);
+    float *want = malloc(n.nout * sizeof *want);
+    assert_non_null(want);
+    memcpy(want, n.out, n.nout * sizeof *want);
+    mcl_cl_backend_free(ref);
+
+    remove_tune_files();
+    const mcl_pointwise probed = auto_path(&n, MCL_TUNE_CACHED);
+    static char text[1 << 14], after[1 << 14];
+    char path[1024];
+    tune_file(path, sizeof path);
+    assert_int_equal(file_entries(path), 1);
+    mcl_test_read_text(path, text, sizeof text);
+    char *line = strstr(text, ":auto:");
+    assert_non_null(line);
+    char *val = strchr(line, ' ');
+    assert_non_null(val);
+    assert_int_equal(val[1] - '0', probed == MCL_POINTWISE_CLBLAST ? 2 : 1);
+    val[1] = probed == MCL_POINTWISE_CLBLAST ? '1' : '2'; /* the other path */
+    const mcl_pointwise other =
+        probed == MCL_POINTWISE_CLBLAST ? MCL_POINTWISE_KERNEL : MCL_POINTWISE_CLBLAST;
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+
+    assert_int_equal(auto_path(&n, MCL_TUNE_CACHED), other);
+    assert_int_equal(mcl_test_compare("cached path", want, n.out, n.nout, 1e-4f, 1e-3f), 0);
+    mcl_test_read_text(path, after, sizeof after);
+    assert_string_equal(after, text); /* read, not timed again nor rewritten */
+    remove_tune_files();
+    auto_path(&n, MCL_TUNE_OFF);
+    DIR *d = opendir(g_dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const size_t l = strlen(e->d_name);
+        if (l > 5 && strcmp(e->d_name + l - 5, ".tune") == 0) {
+            snprintf(path, sizeof path, "%s/%s", g_dir, e->d_name);
+            mcl_test_read_text(path, after, sizeof after);
+            fail_msg("MCL_TUNE_OFF wrote %s: %s", path, after);
+        }
+    }
+    closedir(d);
+    free(want);
+    net_close(&n);
+}
+
 int main(void)
 {
     th_setup_env();
@@ -519,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_dwconv_bad_rows_code),
         cmocka_unit_test(test_cache_round_trip),
         cmocka_unit_test(test_tune_model_and_cli),
+        cmocka_unit_test(test_auto_decision_cached),
     };
     const char *only = getenv("MCL_TEST_FILTER");
     if (only && *only) cmocka_set_test_filter(only);

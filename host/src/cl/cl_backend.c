@@ -87,12 +87,15 @@ static mcl_status ensure_gemm_temp(mcl_cl_backend *b, mcl_error *err)
  * Timing only the largest pointwise layer, as this did before, chose CLBlast for DeepLab on
  * an H100, where the network then ran 1.15-1.20x slower than with our kernel.  A CLBlast
  * failure just means the kernel.
+ * The decision is kept in the tuning cache (mcl_cl_tune_keep_pointwise): a warm start takes
+ * it from there (H100: the probe costs 15-20 ms of start-up more than the old one-layer
+ * timing did).
  * Sets *probe: 0 no probe; 1 the session times both paths once its layers exist.
  * MOBILECL_POINTWISE_PROBE=1 probes on CPU devices too, and =gemm also makes CLBlast win
  * whatever the times (2): tests of both outcomes on any device.
  */
-static mcl_status choose_pointwise(mcl_cl_backend *b, mcl_pointwise asked, int *probe,
-                                   mcl_error *err)
+static mcl_status choose_pointwise(mcl_cl_backend *b, const mcl_graph *g, mcl_pointwise asked,
+                                   int *probe, mcl_error *err)
 {
     b->pointwise = MCL_POINTWISE_KERNEL;
     *probe = 0;
@@ -111,7 +114,13 @@ static mcl_status choose_pointwise(mcl_cl_backend *b, mcl_pointwise asked, int *
     }
     const char *env = getenv("MOBILECL_POINTWISE_PROBE");
     const int forced = !env ? 0 : !strcmp(env, "1") ? 1 : !strcmp(env, "gemm") ? 2 : 0;
-    if (mcl_cl_gemm_available() && (!b->is_cpu || forced)) *probe = forced ? forced : 1;
+    if (!mcl_cl_gemm_available() || (b->is_cpu && !forced)) return mcl_ok(err);
+    const mcl_pointwise cached = forced == 2 ? MCL_POINTWISE_AUTO
+                                             : mcl_cl_tune_cached_pointwise(b, g);
+    if (cached != MCL_POINTWISE_AUTO)
+        b->pointwise = cached;
+    else
+        *probe = forced ? forced : 1;
     return mcl_ok(err);
 }
 
@@ -173,6 +182,7 @@ static mcl_status probe_pointwise(mcl_cl_backend *b, const mcl_graph *g, int pro
     b->layers = gemm_wins ? gl : kl;
     free(gemm_wins ? kl : gl);
     b->pointwise = gemm_wins ? MCL_POINTWISE_CLBLAST : MCL_POINTWISE_KERNEL;
+    if (gs == MCL_OK && probe == 1) mcl_cl_tune_keep_pointwise(b, g, b->pointwise);
     if (!gemm_wins) { /* the kernel path has no GEMMs: the probe's scratch goes */
         if (b->gemm_temp) clReleaseMemObject(b->gemm_temp);
         b->gemm_temp = NULL;
@@ -300,7 +310,7 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
     t0 = mcl_now_ms();
     int probe = 0;
     if ((st = check_fp16_ops(b, g, err))) goto fail;
-    if ((st = choose_pointwise(b, pointwise, &probe, err))) goto fail;
+    if ((st = choose_pointwise(b, g, pointwise, &probe, err))) goto fail;
     b->times.cl_finish_ms = mcl_now_ms() - t0;
     t0 = mcl_now_ms();
 

@@ -1,6 +1,7 @@
 /* The OpenCL variant tuner: candidates, timing, choosing (the rules are in cl_tune.h). */
 #include "cl_tune.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +378,60 @@ void mcl_cl_tune_finish(mcl_cl_backend *b)
     mcl_cl_tuner *t = b->tuner;
     if (!t || t->fresh.count == 0) return;
     if (mcl_cl_tune_cache_write(t->path, &t->fresh) == 0) mcl_cl_tune_table_free(&t->fresh);
+}
+
+/* FNV-1a over an int. */
+static uint64_t hash_int(uint64_t h, int v)
+{
+    for (int k = 0; k < 4; k++) {
+        h ^= (uint64_t)(((unsigned)v >> (8 * k)) & 0xffu);
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* "f32:auto:<hash>" for g's device ops (cl_tune.h). */
+static void auto_key(const mcl_cl_backend *b, const mcl_graph *g, char *buf, size_t size)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < g->host_from; i++) {
+        const mcl_op *op = &g->ops[i];
+        const mcl_conv_params *p = &op->conv;
+        const int t = op->num_outputs > 0 ? op->outputs[0] : -1;
+        const int geo[] = {(int)op->kind, op->residual >= 0, op->num_inputs,
+                           t >= 0 && t < g->num_tensors ? (int)g->tensors[t].count : -1,
+                           p->batch, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c,
+                           p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->dilation_h,
+                           p->dilation_w, p->pad_top, p->pad_left};
+        for (size_t k = 0; k < sizeof geo / sizeof geo[0]; k++) h = hash_int(h, geo[k]);
+    }
+    snprintf(buf, size, "%s:auto:%016llx", b->fp16 ? "f16" : "f32", (unsigned long long)h);
+}
+
+/* The cached path is the entry's tile: 1 our kernel, 2 CLBlast. */
+mcl_pointwise mcl_cl_tune_cached_pointwise(mcl_cl_backend *b, const mcl_graph *g)
+{
+    if (b->tune_mode != MCL_TUNE_CACHED) return MCL_POINTWISE_AUTO;
+    mcl_cl_tuner *t = get_tuner(b);
+    if (!t) return MCL_POINTWISE_AUTO;
+    char key[MCL_CL_TUNE_KEY_MAX];
+    auto_key(b, g, key, sizeof key);
+    const mcl_cl_tune_entry *e = mcl_cl_tune_table_find(&t->table, key);
+    if (!e) return MCL_POINTWISE_AUTO;
+    return e->choice.tile == 2 ? MCL_POINTWISE_CLBLAST
+           : e->choice.tile == 1 ? MCL_POINTWISE_KERNEL
+                                 : MCL_POINTWISE_AUTO;
+}
+
+void mcl_cl_tune_keep_pointwise(mcl_cl_backend *b, const mcl_graph *g, mcl_pointwise path)
+{
+    if (b->tune_mode == MCL_TUNE_OFF) return;
+    mcl_cl_tuner *t = get_tuner(b);
+    if (!t) return;
+    char key[MCL_CL_TUNE_KEY_MAX];
+    auto_key(b, g, key, sizeof key);
+    const mcl_cl_choice c = {path == MCL_POINTWISE_CLBLAST ? 2 : 1, 0, 0};
+    if (mcl_cl_tune_table_put(&t->table, key, &c) == 0) mcl_cl_tune_table_put(&t->fresh, key, &c);
 }
 
 void mcl_cl_tune_counts(const mcl_cl_backend *b, int *measured, int *from_cache)

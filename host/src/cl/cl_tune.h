@@ -52,6 +52,14 @@ void mcl_cl_tune_finish(mcl_cl_backend *b);
 
 void mcl_cl_tuner_free(mcl_cl_tuner *t);
 
+/* MCL_POINTWISE_AUTO's decision for g on b's device (cl_backend.c times both paths on the
+ * whole network), kept in the tuning cache so that a warm start does not time them again:
+ * the cached path in MCL_TUNE_CACHED mode, else MCL_POINTWISE_AUTO (none cached, or another
+ * mode).  The key hashes the precision and every device op's kind and geometry. */
+mcl_pointwise mcl_cl_tune_cached_pointwise(mcl_cl_backend *b, const mcl_graph *g);
+/* Records the decision for g, written at mcl_cl_tune_finish (not in MCL_TUNE_OFF mode). */
+void mcl_cl_tune_keep_pointwise(mcl_cl_backend *b, const mcl_graph *g, mcl_pointwise path);
+
 /* Layers measured by this backend and layers that took a cached choice. */
 void mcl_cl_tune_counts(const mcl_cl_backend *b, int *measured, int *from_cache);
 
