@@ -16,7 +16,7 @@
 
 static const uint64_t FNV_PRIME = 0x100000001b3ull;
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
+uint64_t mcl_cl_fnv1a(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * FNV_PRIME;
@@ -28,8 +28,8 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n)
 static void mix(mcl_cl_cache_key *k, const void *data, size_t n)
 {
     uint64_t len = n;
-    k->h[0] = fnv(fnv(k->h[0], data, n), &len, sizeof len);
-    k->h[1] = fnv(fnv(k->h[1], &len, sizeof len), data, n);
+    k->h[0] = mcl_cl_fnv1a(mcl_cl_fnv1a(k->h[0], data, n), &len, sizeof len);
+    k->h[1] = mcl_cl_fnv1a(mcl_cl_fnv1a(k->h[1], &len, sizeof len), data, n);
 }
 
 static void mix_info(mcl_cl_cache_key *k, cl_device_id device, cl_device_info what)
@@ -120,7 +120,7 @@ static unsigned char *read_entry(const char *path, const mcl_cl_cache_key *key, 
     if (n == 0 || n > MAX_BINARY_BYTES || (uint64_t)sb.st_size != HEADER_BYTES + n) goto miss;
     bin = malloc((size_t)n);
     if (!bin || fread(bin, 1, (size_t)n, f) != (size_t)n ||
-        fnv(0xcbf29ce484222325ull, bin, (size_t)n) != get64(hdr + 32))
+        mcl_cl_fnv1a(MCL_CL_FNV_BASIS, bin, (size_t)n) != get64(hdr + 32))
         goto miss;
     fclose(f);
     *size = (size_t)n;
@@ -202,7 +202,7 @@ void mcl_cl_cache_store(cl_program program, cl_device_id device, const mcl_cl_ca
     put64(hdr + 8, key->h[0]);
     put64(hdr + 16, key->h[1]);
     put64(hdr + 24, size);
-    put64(hdr + 32, fnv(0xcbf29ce484222325ull, bin, size));
+    put64(hdr + 32, mcl_cl_fnv1a(MCL_CL_FNV_BASIS, bin, size));
     int n = snprintf(temp, sizeof temp, "%s.tmp.%ld.%u", path, (long)getpid(),
                      atomic_fetch_add(&temp_counter, 1u));
     FILE *f = NULL;

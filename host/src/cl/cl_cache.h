@@ -32,6 +32,10 @@ typedef struct mcl_cl_cache_key {
 } mcl_cl_cache_key;
 
 /* Hash of the program text parts, the options and the device's identity. */
+/* 64-bit FNV-1a of n bytes, continuing from h (MCL_CL_FNV_BASIS to start). */
+#define MCL_CL_FNV_BASIS 0xcbf29ce484222325ull
+uint64_t mcl_cl_fnv1a(uint64_t h, const void *data, size_t n);
+
 mcl_cl_cache_key mcl_cl_cache_make_key(cl_device_id device, const char *const *parts,
                                        const size_t *lengths, int num_parts,
                                        const char *options);

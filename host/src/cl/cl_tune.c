@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cl_cache.h"
 #include "cl_errors.h"
 
 struct mcl_cl_tuner {
@@ -380,20 +381,10 @@ void mcl_cl_tune_finish(mcl_cl_backend *b)
     if (mcl_cl_tune_cache_write(t->path, &t->fresh) == 0) mcl_cl_tune_table_free(&t->fresh);
 }
 
-/* FNV-1a over an int. */
-static uint64_t hash_int(uint64_t h, int v)
-{
-    for (int k = 0; k < 4; k++) {
-        h ^= (uint64_t)(((unsigned)v >> (8 * k)) & 0xffu);
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 /* "f32:auto:<hash>" for g's device ops (cl_tune.h). */
 static void auto_key(const mcl_cl_backend *b, const mcl_graph *g, char *buf, size_t size)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = MCL_CL_FNV_BASIS;
     for (int i = 0; i < g->host_from; i++) {
         const mcl_op *op = &g->ops[i];
         const mcl_conv_params *p = &op->conv;
@@ -403,7 +394,7 @@ static void auto_key(const mcl_cl_backend *b, const mcl_graph *g, char *buf, siz
                            p->batch, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c,
                            p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->dilation_h,
                            p->dilation_w, p->pad_top, p->pad_left};
-        for (size_t k = 0; k < sizeof geo / sizeof geo[0]; k++) h = hash_int(h, geo[k]);
+        h = mcl_cl_fnv1a(h, geo, sizeof geo);
     }
     snprintf(buf, size, "%s:auto:%016llx", b->fp16 ? "f16" : "f32", (unsigned long long)h);
 }
