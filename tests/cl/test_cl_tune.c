@@ -204,6 +204,13 @@ static int tunable_layers(const mcl_cl_backend *b, const mcl_graph *g)
     return n;
 }
 
+/* Whether a cache folder entry is a tuning file (not its lock, not a program binary). */
+static int is_tune_name(const char *name)
+{
+    const size_t l = strlen(name);
+    return l > 5 && strcmp(name + l - 5, ".tune") == 0;
+}
+
 /* The one .tune file in g_dir (fails unless there is exactly one). */
 static void tune_file(char *buf, size_t size)
 {
@@ -212,8 +219,7 @@ static void tune_file(char *buf, size_t size)
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        const size_t l = strlen(e->d_name);
-        if (l > 5 && strcmp(e->d_name + l - 5, ".tune") == 0) {
+        if (is_tune_name(e->d_name)) {
             snprintf(buf, size, "%s/%s", g_dir, e->d_name);
             n++;
         }
@@ -508,8 +514,7 @@ static void remove_tune_files(void)
     struct dirent *e;
     char path[1024];
     while ((e = readdir(d)) != NULL) {
-        const size_t l = strlen(e->d_name);
-        if (l > 5 && strcmp(e->d_name + l - 5, ".tune") == 0) {
+        if (is_tune_name(e->d_name)) {
             snprintf(path, sizeof path, "%s/%s", g_dir, e->d_name);
             remove(path);
         }
@@ -587,8 +592,7 @@ static void test_auto_decision_cached(void **state)
     assert_non_null(d);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        const size_t l = strlen(e->d_name);
-        if (l > 5 && strcmp(e->d_name + l - 5, ".tune") == 0) {
+        if (is_tune_name(e->d_name)) {
             snprintf(path, sizeof path, "%s/%s", g_dir, e->d_name);
             mcl_test_read_text(path, after, sizeof after);
             fail_msg("MCL_TUNE_OFF wrote %s: %s", path, after);

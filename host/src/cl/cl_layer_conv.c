@@ -544,7 +544,8 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
     int shape; /* pw_dw: rows per band; pw_dw_tile: the tile's edge */
     if (tiled) {
         shape = pw_dw_tile_edge(q);
-        groups = (((size_t)q->out_w + shape - 1) / shape) * (((size_t)q->out_h + shape - 1) / shape);
+        groups = mcl_cl_round_up((size_t)q->out_w, (size_t)shape) / (size_t)shape *
+                 (mcl_cl_round_up((size_t)q->out_h, (size_t)shape) / (size_t)shape);
         local_bytes = pw_dw_halo_bytes(q, shape);
     } else {
         /* At least 16 work-items (8 for each of the 2 cores measured), bands of >= 2 rows. */
