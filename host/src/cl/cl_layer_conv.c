@@ -51,6 +51,7 @@ int mcl_cl_is_pointwise(const mcl_conv_params *p)
 typedef struct conv_pack {
     const float *w; /* OHWI: [oc][rows] */
     size_t oc, rows, cpad;
+    int blocked; /* [cpad / 16][rows][16] instead (conv1x1.cl's TP = 1) */
 } conv_pack;
 
 /* [oc][rows] -> [rows][cpad], zero padded.  A transpose in strips of 16 output channels: each
@@ -59,6 +60,15 @@ typedef struct conv_pack {
 static void fill_conv_weights(float *pk, const void *ctx)
 {
     const conv_pack *c = ctx;
+    if (c->blocked) {
+        for (size_t o0 = 0; o0 < c->cpad; o0 += 16) {
+            float *blk = pk + o0 * c->rows;
+            for (size_t r = 0; r < c->rows; r++)
+                for (size_t o = o0; o < o0 + 16; o++)
+                    blk[r * 16 + (o - o0)] = o < c->oc ? c->w[o * c->rows + r] : 0.0f;
+        }
+        return;
+    }
     for (size_t r = 0; r < c->rows && c->cpad > c->oc; r++)
         memset(pk + r * c->cpad + c->oc, 0, (c->cpad - c->oc) * sizeof *pk);
     for (size_t o0 = 0; o0 < c->oc; o0 += 16) {
@@ -69,7 +79,8 @@ static void fill_conv_weights(float *pk, const void *ctx)
 }
 
 static mcl_status pack_conv_weights(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L,
-                                    const mcl_conv_params *p, int tensor, mcl_error *err)
+                                    const mcl_conv_params *p, int tensor, int blocked,
+                                    mcl_error *err)
 {
     const size_t taps = (size_t)p->kernel_h * (size_t)p->kernel_w;
     const size_t ic = (size_t)p->in_c, oc = (size_t)p->out_c;
@@ -86,7 +97,7 @@ static mcl_status pack_conv_weights(mcl_cl_backend *b, const mcl_graph *g, mcl_c
     mcl_status st;
     const mcl_tensor *t = mcl_cl_const_tensor(g, L, tensor, wcount, "filter", err, &st);
     if (!t) return st;
-    const conv_pack cp = {t->data, oc, rows, cpad};
+    const conv_pack cp = {t->data, oc, rows, cpad, blocked};
     return mcl_cl_upload_fill(b, n, fill_conv_weights, &cp, "conv weights", &L->weights, err);
 }
 
@@ -149,14 +160,15 @@ static mcl_cl_argset conv_args_begin(const mcl_cl_backend *b, const mcl_cl_layer
  * alignment check of the caller's trailing arguments. */
 static mcl_status bind_conv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                             mcl_cl_layer *L, const char *file, const char *options,
-                            const char *kernel, mcl_cl_argset *a, int *out_off, mcl_error *err)
+                            const char *kernel, int blocked, mcl_cl_argset *a, int *out_off,
+                            mcl_error *err)
 {
     const mcl_conv_params *p = &op->conv;
     const int nb = (p->out_c + 15) / 16;
     conv_io io;
     mcl_status st;
     if ((st = bind_conv_io(b, g, op, L, &io, err)) ||
-        (st = pack_conv_weights(b, g, L, p, op->inputs[1], err)) ||
+        (st = pack_conv_weights(b, g, L, p, op->inputs[1], blocked, err)) ||
         (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
                                  p->out_c, (size_t)nb * 16, err)) ||
         (st = mcl_cl_make_kernel(b, L, file, options, kernel, err)))
@@ -185,7 +197,7 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     L->used.tile = tp;
     mcl_cl_argset a;
     int out_off = 0;
-    mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", opts, name, &a, &out_off, err);
+    mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", opts, name, tp == 1, &a, &out_off, err);
     if (st) return st;
     mcl_cl_arg_int(&a, (int)pixels);
     mcl_cl_arg_int(&a, p->in_c);
@@ -273,7 +285,7 @@ mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
                  p->dilation_w, p->in_c, tx);
     mcl_cl_argset a;
     int out_off = 0;
-    mcl_status st = bind_conv(b, g, op, L, "conv2d.cl", opts, "conv2d", &a, &out_off, err);
+    mcl_status st = bind_conv(b, g, op, L, "conv2d.cl", opts, "conv2d", 0, &a, &out_off, err);
     if (st) return st;
     const int geo[] = {p->batch,    p->in_h,       p->in_w,       p->in_c,     p->out_h,
                        p->out_w,    p->out_c,      p->kernel_h,   p->kernel_w, p->stride_h,
@@ -528,7 +540,7 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
         return st;
     L->consts[2] = L->bias;
     L->bias = NULL;
-    if ((st = pack_conv_weights(b, g, L, p, pw->inputs[1], err)) ||
+    if ((st = pack_conv_weights(b, g, L, p, pw->inputs[1], 0, err)) ||
         (st = mcl_cl_upload_bias(b, g, L, pw->num_inputs > 2 ? pw->inputs[2] : MCL_NO_TENSOR,
                                  p->out_c, cpad, err)))
         return st;
