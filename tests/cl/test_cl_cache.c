@@ -1,13 +1,17 @@
 /* The on-disk OpenCL program cache (host/src/cl/cl_cache.h): a stored entry is found again, a
  * truncated, corrupted or foreign entry is a miss (never an error), a different key misses,
  * writers leave no temporary files, concurrent processes storing the same program leave one
- * valid entry, and mcl_cl_program_build stores and then reuses entries. */
+ * valid entry, mcl_cl_program_build stores and then reuses entries, and old entries are
+ * pruned while used ones are marked. */
 #define _XOPEN_SOURCE 700 /* mkdtemp, setenv */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cl/cl_cache.h"
@@ -227,6 +231,131 @@ static void test_concurrent_processes(void **state)
     setenv("MOBILECL_CACHE_DIR", g_dir, 1);
 }
 
+/* ---------------------------------------------------------------- pruning */
+
+#define DAY (24 * 3600)
+
+/* Creates dir/name with a modification time age seconds ago. */
+static void plant(const char *dir, const char *name, long age)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("x", f);
+    fclose(f);
+    struct timespec t[2];
+    t[0].tv_sec = t[1].tv_sec = time(NULL) - age;
+    t[0].tv_nsec = t[1].tv_nsec = 0;
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static int present(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* Seconds since dir/name was last modified. */
+static long age_of(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    return (long)(time(NULL) - sb.st_mtime);
+}
+
+/* What mcl_cl_cache_prune removes: program and tuning entries past the age, temporaries
+ * older than a day; never lock files, other files or folders, and nothing younger. */
+static void test_prune_rules(void **state)
+{
+    (void)state;
+    char dir[600];
+    snprintf(dir, sizeof dir, "%.500s/rules", g_dir);
+    assert_int_equal(mcl_cl_cache_make_dirs(dir), 0);
+    plant(dir, "old.clbin", 40L * DAY);
+    plant(dir, "recent.clbin", 10L * DAY);
+    plant(dir, "old.tune", 31L * DAY);
+    plant(dir, "recent.tune", 29L * DAY);
+    plant(dir, "old.tune.lock", 40L * DAY);
+    plant(dir, "e.clbin.tmp.1.2", 2L * DAY);
+    plant(dir, "f.tune.tmp.3.4", 3600);
+    plant(dir, "notes.txt", 40L * DAY);
+    char sub[700];
+    snprintf(sub, sizeof sub, "%s/x.clbin", dir); /* a folder with an entry's name */
+    assert_int_equal(mcl_cl_cache_make_dirs(sub), 0);
+    assert_int_equal(mcl_cl_cache_prune(dir, (long long)time(NULL), 30), 3);
+    assert_false(present(dir, "old.clbin"));
+    assert_false(present(dir, "old.tune"));
+    assert_false(present(dir, "e.clbin.tmp.1.2"));
+    const char *kept[] = {"recent.clbin", "recent.tune", "old.tune.lock", "f.tune.tmp.3.4",
+                          "notes.txt", "x.clbin"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) assert_true(present(dir, kept[i]));
+    assert_int_equal(mcl_cl_cache_prune("", (long long)time(NULL), 30), 0);
+}
+
+/* The wiring: a process's first store prunes its cache folder (the child builds add.cl
+ * cold), and a hit marks its entry used when the mark is over a day old, not sooner. */
+static void test_store_prunes_and_hit_marks(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    char dir[600];
+    snprintf(dir, sizeof dir, "%.500s/wiring", g_dir);
+    assert_int_equal(mcl_cl_cache_make_dirs(dir), 0);
+    plant(dir, "old.clbin", 40L * DAY);
+    plant(dir, "recent.clbin", 10L * DAY);
+    setenv("MOBILECL_CACHE_DIR", dir, 1);
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl(SELF, SELF, CHILD_ARG, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_false(present(dir, "old.clbin"));
+    assert_true(present(dir, "recent.clbin"));
+
+    /* The child's entry: the one .clbin besides recent.clbin. */
+    char entry[300] = "";
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const size_t l = strlen(e->d_name);
+        if (l > 6 && strcmp(e->d_name + l - 6, ".clbin") == 0 &&
+            strcmp(e->d_name, "recent.clbin") != 0)
+            snprintf(entry, sizeof entry, "%s", e->d_name);
+    }
+    closedir(d);
+    assert_true(entry[0] != '\0');
+    cl_env env;
+    open_cl(&env);
+    const long ages[2] = {3L * DAY, 3600};
+    for (int k = 0; k < 2; k++) {
+        char path[1000];
+        snprintf(path, sizeof path, "%s/%s", dir, entry);
+        struct timespec t[2];
+        t[0].tv_sec = t[1].tv_sec = time(NULL) - ages[k];
+        t[0].tv_nsec = t[1].tv_nsec = 0;
+        assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+        cl_program p = NULL;
+        assert_int_equal(mcl_cl_program_build(env.ctx, env.dev, "add.cl", "", &p, NULL), MCL_OK);
+        clReleaseProgram(p);
+        if (k == 0)
+            assert_true(age_of(dir, entry) < 600); /* marked used */
+        else
+            assert_true(age_of(dir, entry) >= 3600); /* marked less than a day ago: left */
+    }
+    clReleaseContext(env.ctx);
+    setenv("MOBILECL_CACHE_DIR", g_dir, 1);
+}
+
 static void test_disabled(void **state)
 {
     (void)state;
@@ -265,6 +394,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_disabled),
         cmocka_unit_test(test_concurrent_processes),
         cmocka_unit_test(test_store_load_and_corruption),
+        cmocka_unit_test(test_prune_rules),
+        cmocka_unit_test(test_store_prunes_and_hit_marks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

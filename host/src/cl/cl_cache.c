@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAGIC "MCLBIN01"
@@ -139,6 +140,7 @@ cl_program mcl_cl_cache_load(cl_context context, cl_device_id device, const mcl_
     size_t size = 0;
     unsigned char *bin = read_entry(path, key, &size);
     if (!bin) return NULL;
+    mcl_cl_cache_touch(path);
     cl_int rc, status = CL_SUCCESS;
     const unsigned char *bins[1] = {bin};
     cl_program p = clCreateProgramWithBinary(context, 1, &device, &size, bins, &status, &rc);
@@ -214,4 +216,8 @@ void mcl_cl_cache_store(cl_program program, cl_device_id device, const mcl_cl_ca
         if (!ok || rename(temp, path) != 0) remove(temp);
     }
     free(bin);
+    /* Once per process, on a cold build: the cache's old entries (cl_cache.h, Pruning). */
+    static atomic_int pruned;
+    if (atomic_exchange(&pruned, 1) == 0)
+        mcl_cl_cache_prune(dir, (long long)time(NULL), MCL_CL_CACHE_MAX_AGE_DAYS);
 }

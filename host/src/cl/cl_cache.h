@@ -19,6 +19,13 @@
  * is atomic on POSIX file systems: readers see either no file, the old one or the new one,
  * never a partial one.  Two processes storing the same key race harmlessly (same content).
  * No failure of the cache is an error: it only costs the build.
+ *
+ * Pruning (cl_cache_prune.c): a new driver, kernel source or library version changes every
+ * key, so without it the old entries would stay forever.  A hit marks its entry used (its
+ * modification time, at most once a day); the first store of a process (a cold build, rare)
+ * removes the program and tuning entries unused for MCL_CL_CACHE_MAX_AGE_DAYS and writers'
+ * temporary files older than a day.  Lock files (empty) stay: removing one that another
+ * process holds would let two writers lock different files.
  */
 #ifndef MCL_CL_CACHE_H
 #define MCL_CL_CACHE_H
@@ -31,11 +38,11 @@ typedef struct mcl_cl_cache_key {
     uint64_t h[2];
 } mcl_cl_cache_key;
 
-/* Hash of the program text parts, the options and the device's identity. */
 /* 64-bit FNV-1a of n bytes, continuing from h (MCL_CL_FNV_BASIS to start). */
 #define MCL_CL_FNV_BASIS 0xcbf29ce484222325ull
 uint64_t mcl_cl_fnv1a(uint64_t h, const void *data, size_t n);
 
+/* Hash of the program text parts, the options and the device's identity. */
 mcl_cl_cache_key mcl_cl_cache_make_key(cl_device_id device, const char *const *parts,
                                        const size_t *lengths, int num_parts,
                                        const char *options);
@@ -58,5 +65,14 @@ int mcl_cl_cache_file_path(const mcl_cl_cache_key *key, const char *suffix, char
 
 /* mkdir -p with mode 0700 for the folders it creates; 0 on success. */
 int mcl_cl_cache_make_dirs(const char *dir);
+
+#define MCL_CL_CACHE_MAX_AGE_DAYS 30
+
+/* Marks the cache file at path used now, when its mark is more than a day old. */
+void mcl_cl_cache_touch(const char *path);
+
+/* Removes from dir the .clbin and .tune files not used for max_age_days before now, and
+ * temporary files (".tmp.") older than a day; other files stay.  Returns how many went. */
+int mcl_cl_cache_prune(const char *dir, long long now, int max_age_days);
 
 #endif

@@ -136,6 +136,7 @@ int mcl_cl_tune_cache_read(const char *path, mcl_cl_tune_table *t)
     buf[size] = '\0';
     const size_t ml = strlen(MAGIC_LINE);
     if (size < ml + 1 || memcmp(buf, MAGIC_LINE, ml) != 0 || buf[ml] != '\n') goto done;
+    mcl_cl_cache_touch(path); /* in use: not pruned (cl_cache.h) */
     for (size_t pos = ml + 1; pos < size;) {
         const char *line = buf + pos;
         const char *nl = memchr(line, '\n', size - pos);
