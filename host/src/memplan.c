@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "cpu/cpu_fuse.h" /* the graph rule of the expansion + depthwise pairs */
 #include "error.h"
 
 /* A block of the arena in use, kept in a list sorted by offset. */
@@ -72,6 +73,14 @@ mcl_status mcl_plan_memory(mcl_graph *g, mcl_error *err)
             if (op->inputs[j] >= 0) last_use[op->inputs[j]] = i;
         if (op->residual >= 0) last_use[op->residual] = i;
     }
+    /* A candidate expansion + depthwise pair's input stays alive through the depthwise op:
+     * run as one pass, the pair still reads it while it writes the depthwise output.
+     * Without this first fit gave the stride-2 pairs' outputs their input's memory (the
+     * block input is dead once expanded), and those pairs could not be fused. */
+    for (int i = 0; i + 1 < g->num_ops; i++) {
+        const int t = g->ops[i].num_inputs > 0 ? g->ops[i].inputs[0] : -1;
+        if (t >= 0 && last_use[t] == i && mcl_fuse_dw_candidate(g, i)) last_use[t] = i + 1;
+    }
     for (int i = 0; i < g->num_outputs; i++) last_use[g->outputs[i]] = g->num_ops;
     for (int i = 0; i < g->num_inputs; i++) last_use[g->inputs[i]] = g->num_ops;
 
@@ -101,8 +110,11 @@ mcl_status mcl_plan_memory(mcl_graph *g, mcl_error *err)
                               i, op->name, t);
                 break;
             }
-            if (last_use[t] == i) remove_block(live, &n, t);
         }
+        /* Dead after this op: its inputs read here for the last time, and a candidate pair's
+         * input kept through this depthwise op (above). */
+        for (int k = n - 1; k >= 0 && st == MCL_OK; k--)
+            if (last_use[live[k].tensor] == i) remove_block(live, &n, live[k].tensor);
         /* An output nobody reads (e.g. an unused detection output) is dropped at once. */
         for (int j = 0; j < op->num_outputs; j++)
             if (last_use[op->outputs[j]] < 0) remove_block(live, &n, op->outputs[j]);

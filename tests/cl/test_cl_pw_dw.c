@@ -12,7 +12,7 @@ static int g_auto;
 
 typedef struct pair_case {
     int h, w, in_c, exp_c, stride, padding;
-    int small; /* under 512 KB expanded: kept apart on GPUs */
+    int small; /* kept apart on GPUs: under 512 KB expanded, or under 128 tile groups */
 } pair_case;
 
 /* Runs x -> 1x1 (ReLU6) -> 3x3 depthwise (ReLU6) on OpenCL and checks it against the CPU
@@ -98,7 +98,8 @@ static const pair_case cases[] = {
     {73, 81, 11, 96, 2, MCL_PADDING_SAME, 0},  /* stride 2, odd sizes (TFLite's SAME) */
     {64, 66, 7, 130, 2, MCL_PADDING_VALID, 0}, /* VALID, 130 = 8 x 16 + 2 */
     {60, 90, 16, 99, 1, MCL_PADDING_VALID, 0}, /* width not a multiple of 7 */
-    {28, 29, 9, 190, 2, MCL_PADDING_SAME, 0},  /* 617 KB, just over the threshold */
+    {28, 29, 9, 190, 2, MCL_PADDING_SAME, 1},  /* 617 KB, but 48 GPU tile groups */
+    {56, 58, 9, 144, 2, MCL_PADDING_SAME, 0},  /* 1.8 MB, stride 2, 144 GPU tile groups */
     {14, 15, 5, 96, 1, MCL_PADDING_SAME, 1},   /* 79 KB: fused on CPU devices only */
     {7, 6, 3, 40, 1, MCL_PADDING_SAME, 1},     /* narrower than a band's rows and a tile */
     {63, 63, 10, 48, 1, MCL_PADDING_SAME, 0},  /* 762 KB; GPU tiles of 7 (63 = 9 x 7) */

@@ -1,9 +1,12 @@
 /* Memory planner and passes on hand-built graphs: no two tensors alive at the same time may
- * overlap, memory is reused along a chain, and TFLite's padding rule holds. */
+ * overlap, memory is reused along a chain, and TFLite's padding rule holds; on built networks,
+ * every expansion + depthwise pair that could run as one pass gets memory that lets it. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/cpu_fuse.h"
 #include "memplan.h"
+#include "model.h"
 #include "passes.h"
 #include "test_util.h"
 
@@ -154,6 +157,34 @@ static void test_same_padding(void **state)
     assert_int_equal(mcl_conv_out_size(MCL_PADDING_VALID, 9, 3, 1, 2), 5);
 }
 
+/* Every candidate expansion + depthwise pair (cpu_fuse.h) has its input and its depthwise
+ * output apart, so that a backend may run it as one pass: the stride-2 pairs too, whose
+ * block input is dead once expanded (first fit used to hand its memory to the depthwise
+ * output, and those pairs ran apart). */
+static void test_fusable_pairs_kept_apart(void **state)
+{
+    (void)state;
+    static const char *const archs[] = {"mobilenet_v2:1.0:224", "deeplabv3_mnv2:513:0.5",
+                                        "mobilenet_v2:0.35:96"};
+    for (size_t a = 0; a < sizeof archs / sizeof archs[0]; a++) {
+        mcl_model *m = NULL;
+        assert_int_equal(mcl_model_build(archs[a], &m, NULL), MCL_OK);
+        const mcl_graph *g = &m->graph;
+        int pairs = 0;
+        for (int i = 0; i + 1 < g->num_ops; i++) {
+            if (!mcl_fuse_dw_candidate(g, i)) continue;
+            if (mcl_fuse_dw_pair(g, i) == 0)
+                fail_msg("%s: the pair at op %d shares memory between its input and output",
+                         archs[a], i);
+            pairs++;
+        }
+        /* MobileNetV2: the 17 blocks but the first (no expansion); DeepLab's dilated ones are
+         * no candidates. */
+        if (pairs < (a == 1 ? 8 : 16)) fail_msg("%s: only %d candidate pairs", archs[a], pairs);
+        mcl_model_free(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_residual_stays_alive),
         cmocka_unit_test(test_read_before_write_is_an_error),
         cmocka_unit_test(test_same_padding),
+        cmocka_unit_test(test_fusable_pairs_kept_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

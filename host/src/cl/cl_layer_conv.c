@@ -465,6 +465,11 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
  * overrides both. */
 #define PW_DW_CPU_MIN_BYTES 0u
 #define PW_DW_GPU_MIN_BYTES (512u << 10)
+/* GPUs also want enough groups: the pairs that gained on the H100 had 192-441 (event times),
+ * those that lost 36-60.  This keeps stride-2 pairs with small outputs apart (28x28x192 ->
+ * 14x14: 48 groups), which the memory plan only lets fuse since stop 11 (not yet timed on a
+ * GPU). */
+#define PW_DW_GPU_MIN_GROUPS 128
 
 static size_t pw_dw_min_bytes(const mcl_cl_backend *b)
 {
@@ -484,6 +489,14 @@ static int pw_dw_tile_edge(const mcl_conv_params *q)
     const int n = q->out_w > q->out_h ? q->out_w : q->out_h;
     if (n <= 8) return n;
     return q->out_w % 8 && q->out_h % 8 && !(q->out_w % 7) && !(q->out_h % 7) ? 7 : 8;
+}
+
+/* pw_dw_tile's groups: tiles x 16-channel blocks. */
+static size_t pw_dw_groups(const mcl_conv_params *q, int edge)
+{
+    const size_t e = (size_t)edge;
+    return mcl_cl_round_up((size_t)q->out_w, e) / e * (mcl_cl_round_up((size_t)q->out_h, e) / e) *
+           (mcl_cl_round_up((size_t)q->out_c, 16) / 16);
 }
 
 /* Local memory of pw_dw_tile's halo: ((tile - 1) x stride + 3)^2 pixels x 16 floats. */
@@ -511,7 +524,9 @@ int mcl_cl_fuses_pw_dw(const mcl_cl_backend *b, const mcl_graph *g, int i)
         q->dilation_w != 1)
         return 0;
     if (b->is_cpu) return q->in_w <= PW_DW_MAX_W;
-    return mcl_cl_groups_fit(b, 256, pw_dw_halo_bytes(q, pw_dw_tile_edge(q)));
+    const int edge = pw_dw_tile_edge(q);
+    return pw_dw_groups(q, edge) >= PW_DW_GPU_MIN_GROUPS &&
+           mcl_cl_groups_fit(b, 256, pw_dw_halo_bytes(q, edge));
 }
 
 mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *pw,
@@ -556,8 +571,7 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
     int shape; /* pw_dw: rows per band; pw_dw_tile: the tile's edge */
     if (tiled) {
         shape = pw_dw_tile_edge(q);
-        groups = mcl_cl_round_up((size_t)q->out_w, (size_t)shape) / (size_t)shape *
-                 (mcl_cl_round_up((size_t)q->out_h, (size_t)shape) / (size_t)shape);
+        groups = pw_dw_groups(q, shape) / blocks;
         local_bytes = pw_dw_halo_bytes(q, shape);
     } else {
         /* At least 16 work-items (8 for each of the 2 cores measured), bands of >= 2 rows. */

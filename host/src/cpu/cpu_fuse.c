@@ -58,18 +58,28 @@ int mcl_fuse_band_rows(const mcl_conv_params *q, int band)
 /* As many rows as the scratch holds, but with several threads at least 4 bands each
  * (MobileNetV2's 56 rows as 5 bands of 11 and 1 of 1 left one thread 10 rows behind), and
  * bands of equal height. */
-size_t mcl_fuse_dw_pair(const mcl_graph *g, int i)
+int mcl_fuse_dw_candidate(const mcl_graph *g, int i)
 {
+    if (i < 0 || i + 1 >= g->num_ops) return 0;
     const mcl_op *pw = &g->ops[i];
-    if (i < 0 || i + 1 >= g->num_ops || pw->residual >= 0) return 0;
+    if (pw->kind != MCL_OP_CONV2D || pw->residual >= 0 || pw->num_inputs < 1 ||
+        pw->num_outputs < 1)
+        return 0;
     const mcl_op *dw = &g->ops[i + 1];
     const mcl_conv_params *q = &dw->conv;
     const int w = dw->num_inputs > 1 ? dw->inputs[1] : -1;
-    if (dw->kind != MCL_OP_DWCONV2D || w < 0 || !g->tensors[w].data || q->in_c != q->out_c ||
-        q->kernel_h != 3 || q->kernel_w != 3 || q->stride_h > 2 || q->dilation_h != 1 ||
-        q->in_c != pw->conv.out_c || dw->residual >= 0 ||
-        !only_read_by(g, pw->outputs[0], i + 1) || !disjoint(g, pw->inputs[0], dw->outputs[0]))
-        return 0;
+    return dw->kind == MCL_OP_DWCONV2D && w >= 0 && g->tensors[w].data && q->in_c == q->out_c &&
+           q->kernel_h == 3 && q->kernel_w == 3 && q->stride_h <= 2 && q->dilation_h == 1 &&
+           q->in_c == pw->conv.out_c && dw->residual < 0 && dw->num_outputs >= 1 &&
+           only_read_by(g, pw->outputs[0], i + 1);
+}
+
+size_t mcl_fuse_dw_pair(const mcl_graph *g, int i)
+{
+    if (!mcl_fuse_dw_candidate(g, i)) return 0;
+    const mcl_op *pw = &g->ops[i], *dw = &g->ops[i + 1];
+    if (!disjoint(g, pw->inputs[0], dw->outputs[0])) return 0;
+    const mcl_conv_params *q = &dw->conv;
     return (size_t)q->batch * (size_t)q->in_h * (size_t)q->in_w * (size_t)q->in_c *
            sizeof(float);
 }
