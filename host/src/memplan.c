@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "cpu/cpu_fuse.h" /* the graph rule of the expansion + depthwise pairs */
+#include "fuse.h" /* the graph rule of the expansion + depthwise pairs */
 #include "error.h"
 
 /* A block of the arena in use, kept in a list sorted by offset. */

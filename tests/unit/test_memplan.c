@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/cpu_fuse.h"
+#include "fuse.h"
 #include "memplan.h"
 #include "model.h"
 #include "passes.h"
@@ -157,7 +157,7 @@ static void test_same_padding(void **state)
     assert_int_equal(mcl_conv_out_size(MCL_PADDING_VALID, 9, 3, 1, 2), 5);
 }
 
-/* Every candidate expansion + depthwise pair (cpu_fuse.h) has its input and its depthwise
+/* Every candidate expansion + depthwise pair (fuse.h) has its input and its depthwise
  * output apart, so that a backend may run it as one pass: the stride-2 pairs too, whose
  * block input is dead once expanded (first fit used to hand its memory to the depthwise
  * output, and those pairs ran apart). */

@@ -192,7 +192,7 @@ int mcl_cl_conv1x1_tile(const mcl_cl_backend *b, const mcl_conv_params *p);
 mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                   mcl_cl_layer *L, mcl_error *err);
 /* Whether pointwise op i and the 3x3 depthwise op i + 1 run as one kernel (pw_dw.cl) on b:
- * fp32, the own pointwise kernel, a pair the CPU plan may fuse too (cpu_fuse.h); on GPUs
+ * fp32, the own pointwise kernel, a pair the graph lets fuse (fuse.h); on GPUs
  * from 512 KB of expanded values (MOBILECL_PW_DW_MIN_KB) where the tile fits the device's
  * groups.  MOBILECL_PW_DW=0 keeps every pair apart (A/B runs).  Op i + 1 is then a `skip`
  * layer and neither is tuned. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cpu/cpu_fuse.h" /* the graph-level fusion rule both backends follow */
+#include "../fuse.h" /* the graph-level fusion rules every backend follows */
 #include "cl_errors.h"
 #include "cl_layer.h"
 #include "cl_program.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cl_layer.h"
-#include "../cpu/cpu_fuse.h" /* the graph-level fusion rule both backends follow */
+#include "../fuse.h" /* the graph-level fusion rules every backend follows */
 
 /* Work-items per group on CPU devices for the light kernels here (a few loads per
  * work-item): mcl_cl_set_range's 4, made for the convolutions' heavy work-items, leaves PoCL
@@ -96,7 +96,7 @@ static float resize_scale(int in, int out, int align_corners)
 }
 
 /* Whether op i (RESIZE_BILINEAR) may compute the ARG_MAX after it as one kernel: the graph
- * allows it (cpu_fuse.h: the resized values are read by that ARG_MAX alone and its output does
+ * allows it (fuse.h: the resized values are read by that ARG_MAX alone and its output does
  * not overlap the resize's input), the ARG_MAX runs on the device too and over the channels,
  * and the storage is float (with fp16 the separate ops compare rounded halves, which can tie
  * differently). */

@@ -1,0 +1,31 @@
+/*
+ * Which neighbouring ops may run as one pass, as far as the graph and its memory plan go: the
+ * rules the memory planner (memplan.c), the CPU plan (cpu/cpu_plan.c) and the OpenCL backend
+ * (cl/cl_layer_conv.c, cl/cl_layer_seg.c) share, so that every backend fuses the same pairs
+ * for the same reasons.  Each backend adds its own conditions (sizes, device).  A fused pair
+ * never stores the first op's output.
+ */
+#ifndef MCL_FUSE_H
+#define MCL_FUSE_H
+
+#include <stddef.h>
+
+#include "graph.h"
+
+/* Whether op i (RESIZE_BILINEAR) and the ARG_MAX after it can run as one pass. */
+int mcl_fuse_argmax(const mcl_graph *g, int i);
+
+/* Whether op i (a convolution) and the 3x3 depthwise op after it (stride <= 2, dilation 1)
+ * could run as one pass as far as the graph goes: the depthwise op alone reads op i's
+ * output and neither adds a residual.  The memory plan keeps op i's input alive through
+ * the depthwise op for such pairs (memplan.c), so that a fused pass never writes over what
+ * it still reads. */
+int mcl_fuse_dw_candidate(const mcl_graph *g, int i);
+
+/* For pointwise op i: the bytes of its output when it and the depthwise op after it are a
+ * candidate pair and op i's input does not share memory with the depthwise output, so that
+ * the two may run as one pass; else 0.  Each backend sets its own size threshold (fusing
+ * small pairs gains nothing on the CPU). */
+size_t mcl_fuse_dw_pair(const mcl_graph *g, int i);
+
+#endif
