@@ -155,12 +155,23 @@ static void test_auto_probe_keeps_either_path(void **state)
     g_auto = 0;
 }
 
+/* With groups of 256 beyond the kernel's limit, the GPU tile layout falls back to the bands,
+ * with the same results. */
+static void test_tile_layout_falls_back(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    if (th_wg_cap()) skip(); /* already the capped child */
+    th_rerun_capped("test_both_layouts");
+}
+
 int main(void)
 {
     th_setup_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fused_pairs),
         cmocka_unit_test(test_both_layouts),
+        cmocka_unit_test(test_tile_layout_falls_back),
         cmocka_unit_test(test_pairs_kept_apart),
         cmocka_unit_test(test_auto_probe_keeps_either_path),
     };

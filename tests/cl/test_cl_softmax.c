@@ -59,12 +59,23 @@ static void test_hand_computed(void **state)
     th_check(&t, "softmax hand", in, want, 3, MCL_TOL_ABS, MCL_TOL_REL);
 }
 
+/* With groups of 256 beyond the kernel's limit, the group layout falls back to a row per
+ * work-item, with the same results. */
+static void test_group_layout_falls_back(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    if (th_wg_cap()) skip(); /* already the capped child */
+    th_rerun_capped("test_random_cases");
+}
+
 int main(void)
 {
     th_setup_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_random_cases),
+        cmocka_unit_test(test_group_layout_falls_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

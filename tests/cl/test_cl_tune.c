@@ -603,6 +603,16 @@ static void test_auto_decision_cached(void **state)
     net_close(&n);
 }
 
+/* With groups of 256 beyond the kernel's limit, the 16x16 pointwise kernels fall back to
+ * register tiles, with the same results. */
+static void test_group_tiles_fall_back(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    if (th_wg_cap()) skip(); /* already the capped child */
+    th_rerun_capped("test_conv1x1_tiles");
+}
+
 int main(void)
 {
     th_setup_env();
@@ -615,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_table_values),
         cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_conv1x1_tiles),
+        cmocka_unit_test(test_group_tiles_fall_back),
         cmocka_unit_test(test_conv1x1_work_groups),
         cmocka_unit_test(test_dwconv_variants_stride1),
         cmocka_unit_test(test_dwconv_variants_stride2_dilated),

@@ -11,7 +11,10 @@
  *                                      function (0 included: the list is what the shim covers)
  *                                      and "fired <function> <n>" when the fault was injected,
  *                                      and "made <function> <n>" for the objects each create
- *                                      function returned (to check every one is released).
+ *                                      function returned (to check every one is released);
+ *   MOBILECL_CL_WG_CAP=<n>             every kernel reports at most n work-items per group
+ *                                      (CL_KERNEL_WORK_GROUP_SIZE), as a GPU does for a
+ *                                      kernel short of registers (cl_harness.h's capped runs).
  *
  * The shim never prints on success, so the tested program's own stderr stays what it is.
  * Release functions are forwarded before they report their error: a driver that fails a
@@ -211,10 +214,33 @@ FAIL_STATUS(cl_int, clSetKernelArg, CL_OUT_OF_RESOURCES,
             (cl_kernel k, cl_uint index, size_t size, const void *value), (k, index, size, value))
 FAIL_STATUS(cl_int, clGetKernelInfo, CL_OUT_OF_HOST_MEMORY,
             INFO_PARAMS(cl_kernel, cl_kernel_info), INFO_ARGS)
-FAIL_STATUS(cl_int, clGetKernelWorkGroupInfo, CL_OUT_OF_RESOURCES,
-            (cl_kernel obj, cl_device_id d, cl_kernel_work_group_info what, size_t size,
-             void *value, size_t *ret),
-            (obj, d, what, size, value, ret))
+/* MOBILECL_CL_WG_CAP, parsed once (0: no cap). */
+static size_t wg_cap(void)
+{
+    static _Atomic long cap = -1;
+    long c = atomic_load(&cap);
+    if (c < 0) {
+        const char *s = getenv("MOBILECL_CL_WG_CAP");
+        char *end = NULL;
+        c = s && *s ? strtol(s, &end, 10) : 0;
+        if (c < 0 || (end && *end)) c = 0;
+        atomic_store(&cap, c);
+    }
+    return (size_t)c;
+}
+
+cl_int CL_API_CALL clGetKernelWorkGroupInfo(cl_kernel obj, cl_device_id d,
+                                            cl_kernel_work_group_info what, size_t size,
+                                            void *value, size_t *ret)
+{
+    if (hit(ID_clGetKernelWorkGroupInfo)) return CL_OUT_OF_RESOURCES;
+    const cl_int rc = REAL(clGetKernelWorkGroupInfo)(obj, d, what, size, value, ret);
+    const size_t cap = wg_cap();
+    if (rc == CL_SUCCESS && cap && what == CL_KERNEL_WORK_GROUP_SIZE && value &&
+        size >= sizeof(size_t) && *(size_t *)value > cap)
+        *(size_t *)value = cap;
+    return rc;
+}
 FAIL_RELEASE(clReleaseKernel, cl_kernel)
 FAIL_STATUS(cl_int, clWaitForEvents, CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST,
             (cl_uint n, const cl_event *events), (n, events))

@@ -153,6 +153,11 @@ mcl_status mcl_cl_set_group_range(mcl_cl_backend *b, mcl_cl_layer *L, size_t i0,
 /* Whether the device runs groups of `items` work-items with `local_bytes` of local memory
  * (the heuristics' test before choosing a group kernel). */
 int mcl_cl_groups_fit(const mcl_cl_backend *b, size_t items, size_t local_bytes);
+/* Whether L's compiled kernel runs groups of `items` work-items: a kernel short of registers
+ * may get a smaller limit (CL_KERNEL_WORK_GROUP_SIZE) than the device's.  A group kernel
+ * that does not fit falls back to its variant without groups rather than failing the
+ * session (conv1x1, pw_dw, softmax). */
+int mcl_cl_kernel_fits(const mcl_cl_backend *b, const mcl_cl_layer *L, size_t items);
 mcl_status mcl_cl_bind_operand(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L, int slot,
                                int tensor, size_t expect_count, cl_mem *mem, int *offset,
                                mcl_error *err);

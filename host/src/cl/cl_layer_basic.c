@@ -136,6 +136,12 @@ mcl_status mcl_cl_prepare_softmax(mcl_cl_backend *b, const mcl_graph *g, const m
     mcl_cl_argset a;
     mcl_status st = mcl_cl_bind_unary(b, g, op, L, x->count, x->count, "softmax.cl", name, &a, err);
     if (st) return st;
+    if (group && !mcl_cl_kernel_fits(b, L, 256)) { /* a row per work-item (cl_layer.h) */
+        mcl_cl_layer_release(L);
+        L->op = (int)(op - g->ops);
+        L->choice.tile = 1;
+        return mcl_cl_prepare_softmax(b, g, op, L, err);
+    }
     mcl_cl_arg_int(&a, (int)rows);
     mcl_cl_arg_int(&a, cols);
     mcl_cl_arg_float(&a, op->beta);

@@ -199,6 +199,12 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     int out_off = 0;
     mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", opts, name, tp == 1, &a, &out_off, err);
     if (st) return st;
+    if (group && !mcl_cl_kernel_fits(b, L, 256)) { /* register tiles instead (cl_layer.h) */
+        mcl_cl_layer_release(L);
+        L->op = (int)(op - g->ops);
+        L->choice.tile = pixels <= 4 ? 1 : 7;
+        return mcl_cl_prepare_conv1x1(b, g, op, L, err);
+    }
     mcl_cl_arg_int(&a, (int)pixels);
     mcl_cl_arg_int(&a, p->in_c);
     mcl_cl_arg_int(&a, p->out_c);
@@ -563,9 +569,16 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
     if (layout != MCL_PW_DW && layout != MCL_PW_DW_TILE)
         return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: expansion + depthwise layout %d is "
                         "neither %d nor %d", L->op, layout, MCL_PW_DW, MCL_PW_DW_TILE);
-    const int tiled = layout == MCL_PW_DW_TILE;
+    int tiled = layout == MCL_PW_DW_TILE;
     const char *name = tiled ? "pw_dw_tile" : "pw_dw";
     if ((st = mcl_cl_make_kernel(b, L, "pw_dw.cl", "", name, err))) return st;
+    if (tiled && !mcl_cl_kernel_fits(b, L, 256)) { /* the bands run anywhere (cl_layer.h) */
+        clReleaseKernel(L->kernel);
+        L->kernel = NULL;
+        tiled = 0;
+        name = "pw_dw";
+        if ((st = mcl_cl_make_kernel(b, L, "pw_dw.cl", "", name, err))) return st;
+    }
     const size_t blocks = cpad / 16;
     size_t groups, local_bytes;
     int shape; /* pw_dw: rows per band; pw_dw_tile: the tile's edge */
@@ -599,7 +612,7 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
     mcl_cl_arg_float(&a, q->act_min);
     mcl_cl_arg_float(&a, q->act_max);
     if ((st = mcl_cl_args_end(&a, name, err))) return st;
-    L->used.tile = layout;
+    L->used.tile = tiled ? MCL_PW_DW_TILE : MCL_PW_DW;
     if (tiled) return mcl_cl_set_group_range(b, L, cpad, groups * 16, 16, 16, err);
     return mcl_cl_set_group_range(b, L, blocks, groups, 1, 1, err);
 }

@@ -287,6 +287,14 @@ mcl_status mcl_cl_set_group_range(mcl_cl_backend *b, mcl_cl_layer *L, size_t i0,
     return mcl_ok(err);
 }
 
+int mcl_cl_kernel_fits(const mcl_cl_backend *b, const mcl_cl_layer *L, size_t items)
+{
+    size_t kmax = 0;
+    return clGetKernelWorkGroupInfo(L->kernel, b->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax,
+                                    &kmax, NULL) == CL_SUCCESS &&
+           kmax >= items;
+}
+
 int mcl_cl_groups_fit(const mcl_cl_backend *b, size_t items, size_t local_bytes)
 {
     size_t wg = 0, dims[3] = {0, 0, 0};
