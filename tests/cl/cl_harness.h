@@ -50,9 +50,12 @@ static inline long th_wg_cap(void)
  * work-items per group (tests/fault/cl_fault_shim.c, MOBILECL_CL_WG_CAP), as a GPU does for
  * kernels short of registers: every group kernel the test forces must fall back to its
  * variant without groups (th_rerun_choice checks that what ran fits) and still give the
- * reference's results.  The child is this program exec'ed again: OpenCL is not fork-safe. */
+ * reference's results.  The child is this program exec'ed again: OpenCL is not fork-safe.
+ * Skips without OpenCL, and in the capped child itself (the test calling it is there too). */
 static inline void th_rerun_capped(const char *name)
 {
+    if (!mcl_test_have_cl()) skip();
+    if (th_wg_cap()) skip(); /* already the capped child */
     const char *shim = getenv("MOBILECL_CL_FAULT_SHIM");
     if (!shim || !*shim) fail_msg("MOBILECL_CL_FAULT_SHIM is not set (run the tests through ctest)");
     const pid_t pid = fork();

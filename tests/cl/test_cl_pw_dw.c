@@ -160,8 +160,6 @@ static void test_auto_probe_keeps_either_path(void **state)
 static void test_tile_layout_falls_back(void **state)
 {
     (void)state;
-    if (!mcl_test_have_cl()) skip();
-    if (th_wg_cap()) skip(); /* already the capped child */
     th_rerun_capped("test_both_layouts");
 }
 

@@ -64,8 +64,6 @@ static void test_hand_computed(void **state)
 static void test_group_layout_falls_back(void **state)
 {
     (void)state;
-    if (!mcl_test_have_cl()) skip();
-    if (th_wg_cap()) skip(); /* already the capped child */
     th_rerun_capped("test_random_cases");
 }
 

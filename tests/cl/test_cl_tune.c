@@ -608,8 +608,6 @@ static void test_auto_decision_cached(void **state)
 static void test_group_tiles_fall_back(void **state)
 {
     (void)state;
-    if (!mcl_test_have_cl()) skip();
-    if (th_wg_cap()) skip(); /* already the capped child */
     th_rerun_capped("test_conv1x1_tiles");
 }
 
