@@ -27,6 +27,47 @@
         int pixels, int in_c, int out_c, int aligned, float act_min, float act_max,            \
         float res_min, float res_max
 
+#if TP > 1 && !defined(MCL_FP16_STORAGE)
+/* The last block of a layer whose channel count leaves 8 or fewer in it (MobileNetV2's
+ * 24-channel projections: 16 + 8) accumulates in float8 instead of a half-empty float16.  On
+ * CPUs that run a 512-bit FMA as two 256-bit ones (Zen 4: PoCL here) that halves the block's
+ * FMA work, a quarter of such a layer; elsewhere it costs nothing.  Weights and bias as the
+ * full blocks take them (the first 8 of the block's 16). */
+static inline void conv1x1_narrow(__global const FLT *const *x, __global const FLT *wp,
+                                  int wstep, float8 b, int in_c, __global FLT *out, int out_off,
+                                  __global const FLT *res, int res_off, int has_res, int p0,
+                                  int pixels, int out_c, int c0, float act_min, float act_max,
+                                  float res_min, float res_max)
+{
+    float8 a[TP];
+#pragma unroll
+    for (int j = 0; j < TP; j++) a[j] = b;
+    for (int ci = 0; ci < in_c; ci++, wp += wstep) {
+        const float8 wv = vload8(0, wp);
+#pragma unroll
+        for (int j = 0; j < TP; j++) a[j] = fma((float8)x[j][ci], wv, a[j]);
+    }
+    const int n = out_c - c0;
+#pragma unroll
+    for (int j = 0; j < TP; j++) {
+        if (p0 + j >= pixels) break;
+        const int o = (p0 + j) * out_c + c0;
+        float8 v = CLAMP_F(a[j], act_min, act_max);
+        if (n == 8) {
+            if (has_res) v = CLAMP_F(v + vload8(0, res + res_off + o), res_min, res_max);
+            vstore8(v, 0, out + out_off + o);
+        } else {
+            float t[8];
+            vstore8(v, 0, t);
+            for (int i = 0; i < n; i++) {
+                const float r = t[i] + (has_res ? res[res_off + o + i] : 0.0f);
+                out[out_off + o + i] = has_res ? CLAMP_F(r, res_min, res_max) : r;
+            }
+        }
+    }
+}
+#endif
+
 __kernel void conv1x1(CONV1X1_PARAMS)
 {
     const int cb = get_global_id(0);
@@ -51,6 +92,13 @@ __kernel void conv1x1(CONV1X1_PARAMS)
     const int wstep = nb * 16;
 #endif
 
+#if TP > 1 && !defined(MCL_FP16_STORAGE)
+    if (out_c - cb * 16 <= 8) {
+        conv1x1_narrow(x, wp, wstep, vload8(0, bias + cb * 16), in_c, out, out_off, res, res_off,
+                       has_res, p0, pixels, out_c, cb * 16, act_min, act_max, res_min, res_max);
+        return;
+    }
+#endif
     const float16 b = LOAD16(bias, cb * 16);
     float16 a[TP];
 #pragma unroll

@@ -41,11 +41,12 @@ static void pw_check(const pw_case *c, const mcl_cl_choice *choice, uint64_t see
     th_conv_check(&t, what, seed);
 }
 
-/* Pixel counts 1, 3 (batch 3 of one pixel), 5, 35 and 143 (not multiples of 7, 4 or 8);
- * channels not multiples of 4 or 16; the classifier's 1280 -> 1001 on one pixel. */
+/* Pixel counts 1, 3 (batch 3 of one pixel), 5, 35, 81 and 143 (not multiples of 7, 4 or 8);
+ * channels not multiples of 4 or 16 (last blocks of 1, 5 and 8 channels: the register tiles'
+ * float8 block); the classifier's 1280 -> 1001 on one pixel. */
 static const pw_case pw_cases[] = {
     {1, 1, 1, 1280, 1001, 0}, {3, 1, 1, 13, 17, 1},  {1, 1, 5, 6, 33, 0},
-    {1, 7, 5, 13, 17, 1},     {1, 13, 11, 33, 5, 0},
+    {1, 7, 5, 13, 17, 1},     {1, 13, 11, 33, 5, 0},    {1, 9, 9, 20, 24, 1},
 };
 
 static void test_conv1x1_tiles(void **state)
