@@ -1,10 +1,13 @@
 /*
- * A pointwise (1x1) expansion and the 3x3 depthwise convolution after it as one kernel: the
- * expanded tensor is never stored.  pw_dw below is the CPU devices' layout, pw_dw_tile at the
- * end the GPUs'.  As separate ops, DeepLab's 257x257x96
- * expansion writes 25 MB that the stride-2 depthwise op reads straight back (PoCL: 1.75 +
- * 2.14 ms); the CPU backend fuses the same pairs (cpu_fuse.h), and the host picks the same
- * pairs here (cl_layer_conv.c).
+ * Pointwise (1x1) and 3x3 depthwise convolutions that follow each other, as one kernel: the
+ * tensor between them is never stored.  pw_dw and pw_dw_tile run an expansion and the
+ * depthwise op after it; dw_pw at the end a depthwise op and the projection after it.
+ *
+ * pw_dw, pw_dw_tile: a pointwise expansion and the depthwise op after it.  pw_dw below is
+ * the CPU devices' layout, pw_dw_tile after it the GPUs'.  As separate ops, DeepLab's
+ * 257x257x96 expansion writes 25 MB that the stride-2 depthwise op reads straight back (PoCL:
+ * 1.75 + 2.14 ms); the CPU backend fuses the same pairs (cpu_fuse.h), and the host picks the
+ * same pairs here (cl_layer_conv.c).
  *
  * One work-item = 16 expanded channels (block cb) x a band of `band` output rows, in a group
  * of one (PoCL runs it as plain code).  It keeps the three expanded rows the depthwise window
@@ -166,4 +169,122 @@ void pw_dw_tile(__global const FLT *in, int in_off, __global const FLT *wpw,
             for (int kx = 0; kx < 3; kx++) acc = fma(h[(ky * hw + kx) * 16], wd[ky * 3 + kx], acc);
         STORE1(CLAMP_F(acc, dw_min, dw_max), out, out_off + (oy * out_w + ox) * c + ch);
     }
+}
+
+/*
+ * dw_pw, CPU devices: a 3x3 depthwise op and the pointwise op after it, where that has at most
+ * two 16-channel output blocks.  MobileNetV2's first block has no expansion: its 112x112x32
+ * depthwise op (DeepLab's: 257x257x32) feeds a 32 -> 16 projection, and apart the two write
+ * and read back 1.6 MB (8.5 MB) and pay PoCL's per-kernel cost twice.
+ *
+ * One work-item = TP (7) output pixels of one row x one 16-channel block of the pointwise
+ * output.  For each 16-channel block of the depthwise op it computes the TP pixels' 16
+ * depthwise values in registers (each input row segment loaded once for the three taps that
+ * read it), clamps them, then adds their products with the pointwise weights into TP float16
+ * accumulators as conv1x1.cl's register tile does.  With two output blocks the depthwise
+ * values are computed twice: 9 fmas per value against the projection's 16 per block.
+ *
+ * Weights as the separate kernels take them: depthwise [9][cpad] and bias [cpad] (cpad: the
+ * depthwise channels rounded up to 16), pointwise [c][nb][16] and bias [nb * 16].  Stride 1
+ * or 2 (compiled in twice, so the segment loads unroll), dilation 1, no residual on the
+ * depthwise op; the pointwise op's residual as conv1x1's.
+ * Global size: (nb, ceil(out_w / 7), batch * out_h).
+ */
+#define DW_PW_TP 7
+
+/* Inlined always, so that each call's constant stride unrolls the segment loads. */
+static inline __attribute__((always_inline)) void
+dw_pw_tile(__global const FLT *in, int in_off, __global const FLT *wdw, __global const FLT *bdw,
+           __global const FLT *wpw, __global const FLT *bpw, __global FLT *out, int out_off,
+           __global const FLT *res, int res_off, int has_res, int n, int oy, int orow, int x0,
+           int cb, int in_h, int in_w, int c, int out_w, int out_c, const int stride,
+           int pad_top, int pad_left, int aligned, float dw_min, float dw_max, float act_min,
+           float act_max, float res_min, float res_max)
+{
+    const int nb = (out_c + 15) / 16, cpad = (c + 15) / 16 * 16;
+    const int ix0 = x0 * stride - pad_left, iy0 = oy * stride - pad_top;
+    const int seg_n = (DW_PW_TP - 1) * stride + 3;
+    float16 acc[DW_PW_TP];
+    const float16 bp = LOAD16(bpw, cb * 16);
+#pragma unroll
+    for (int j = 0; j < DW_PW_TP; j++) acc[j] = bp;
+    __global const FLT *wp = wpw + cb * 16;
+    const int wstep = nb * 16;
+    for (int k0 = 0; k0 < c; k0 += 16) {
+        const int kn = min(16, c - k0);
+        float16 d[DW_PW_TP];
+        const float16 bd = LOAD16(bdw, k0);
+#pragma unroll
+        for (int j = 0; j < DW_PW_TP; j++) d[j] = bd;
+        for (int ky = 0; ky < 3; ky++) {
+            const int iy = iy0 + ky;
+            if (iy < 0 || iy >= in_h) continue; /* the padding's zeros */
+            const int row = in_off + (n * in_h + iy) * in_w * c + k0;
+            float16 seg[(DW_PW_TP - 1) * 2 + 3];
+            if (kn == 16 && ix0 >= 0 && ix0 + seg_n <= in_w) {
+                /* Inside the image, full block: plain loads (else PoCL selects and blends
+                 * every lane of every load). */
+                __global const FLT *rp = in + row + ix0 * c;
+#pragma unroll
+                for (int s = 0; s < seg_n; s++) seg[s] = LOAD16(rp, s * c);
+            } else {
+#pragma unroll
+                for (int s = 0; s < seg_n; s++) {
+                    const int ix = ix0 + s;
+                    if (ix < 0 || ix >= in_w)
+                        seg[s] = 0.0f;
+                    else if (kn == 16)
+                        seg[s] = LOAD16(in, row + ix * c);
+                    else
+                        seg[s] = load16_partial(in, row + ix * c, kn);
+                }
+            }
+#pragma unroll
+            for (int kx = 0; kx < 3; kx++) {
+                const float16 w = LOAD16(wdw, (ky * 3 + kx) * cpad + k0);
+#pragma unroll
+                for (int j = 0; j < DW_PW_TP; j++) d[j] = fma(seg[j * stride + kx], w, d[j]);
+            }
+        }
+        /* Through private memory: the projection broadcasts one depthwise value per fma. */
+        float t[DW_PW_TP][16];
+#pragma unroll
+        for (int j = 0; j < DW_PW_TP; j++) vstore16(CLAMP_F(d[j], dw_min, dw_max), 0, t[j]);
+        for (int k = 0; k < kn; k++, wp += wstep) {
+            const float16 wv = LOAD16(wp, 0);
+#pragma unroll
+            for (int j = 0; j < DW_PW_TP; j++) acc[j] = fma((float16)t[j][k], wv, acc[j]);
+        }
+    }
+    const int c0 = cb * 16, m = min(16, out_c - c0);
+    const int al = aligned && m == 16;
+#pragma unroll
+    for (int j = 0; j < DW_PW_TP; j++) {
+        if (x0 + j >= out_w) break;
+        const int o = (orow * out_w + x0 + j) * out_c + c0;
+        conv_store16(acc[j], out, out_off + o, m, al, res, res_off + o, has_res, act_min, act_max,
+                     res_min, res_max);
+    }
+}
+
+__kernel void dw_pw(__global const FLT *in, int in_off, __global const FLT *wdw,
+                    __global const FLT *bdw, __global const FLT *wpw, __global const FLT *bpw,
+                    __global FLT *out, int out_off, __global const FLT *res, int res_off,
+                    int has_res, int batch, int in_h, int in_w, int c, int out_h, int out_w,
+                    int out_c, int stride, int pad_top, int pad_left, int aligned, float dw_min,
+                    float dw_max, float act_min, float act_max, float res_min, float res_max)
+{
+    const int cb = get_global_id(0);
+    const int x0 = get_global_id(1) * DW_PW_TP;
+    const int orow = get_global_id(2); /* n * out_h + oy */
+    if (cb >= (out_c + 15) / 16 || x0 >= out_w || orow >= batch * out_h) return;
+    const int n = orow / out_h, oy = orow - n * out_h;
+    if (stride == 1)
+        dw_pw_tile(in, in_off, wdw, bdw, wpw, bpw, out, out_off, res, res_off, has_res, n, oy,
+                   orow, x0, cb, in_h, in_w, c, out_w, out_c, 1, pad_top, pad_left, aligned,
+                   dw_min, dw_max, act_min, act_max, res_min, res_max);
+    else
+        dw_pw_tile(in, in_off, wdw, bdw, wpw, bpw, out, out_off, res, res_off, has_res, n, oy,
+                   orow, x0, cb, in_h, in_w, c, out_w, out_c, 2, pad_top, pad_left, aligned,
+                   dw_min, dw_max, act_min, act_max, res_min, res_max);
 }

@@ -36,6 +36,20 @@ int mcl_fuse_argmax(const mcl_graph *g, int i)
            disjoint(g, g->ops[i].inputs[0], g->ops[i + 1].outputs[0]);
 }
 
+/* Whether op k is a 3x3 depthwise op of stride <= 2, dilation 1 (rows; each backend checks
+ * the columns it supports), with constant weights and no residual: the depthwise half of
+ * either kind of pair. */
+static int plain_dw3x3(const mcl_graph *g, int k)
+{
+    const mcl_op *dw = &g->ops[k];
+    const mcl_conv_params *q = &dw->conv;
+    const int w = dw->num_inputs > 1 ? dw->inputs[1] : -1;
+    return dw->kind == MCL_OP_DWCONV2D && w >= 0 && g->tensors[w].data && q->in_c == q->out_c &&
+           q->kernel_h == 3 && q->kernel_w == 3 && q->stride_h <= 2 && q->dilation_h == 1 &&
+           dw->residual < 0 && dw->num_inputs >= 1 &&
+           dw->num_outputs >= 1;
+}
+
 int mcl_fuse_dw_candidate(const mcl_graph *g, int i)
 {
     if (i < 0 || i + 1 >= g->num_ops) return 0;
@@ -43,12 +57,7 @@ int mcl_fuse_dw_candidate(const mcl_graph *g, int i)
     if (pw->kind != MCL_OP_CONV2D || pw->residual >= 0 || pw->num_inputs < 1 ||
         pw->num_outputs < 1)
         return 0;
-    const mcl_op *dw = &g->ops[i + 1];
-    const mcl_conv_params *q = &dw->conv;
-    const int w = dw->num_inputs > 1 ? dw->inputs[1] : -1;
-    return dw->kind == MCL_OP_DWCONV2D && w >= 0 && g->tensors[w].data && q->in_c == q->out_c &&
-           q->kernel_h == 3 && q->kernel_w == 3 && q->stride_h <= 2 && q->dilation_h == 1 &&
-           q->in_c == pw->conv.out_c && dw->residual < 0 && dw->num_outputs >= 1 &&
+    return plain_dw3x3(g, i + 1) && g->ops[i + 1].conv.in_c == pw->conv.out_c &&
            only_read_by(g, pw->outputs[0], i + 1);
 }
 
@@ -59,5 +68,26 @@ size_t mcl_fuse_dw_pair(const mcl_graph *g, int i)
     if (!disjoint(g, pw->inputs[0], dw->outputs[0])) return 0;
     const mcl_conv_params *q = &dw->conv;
     return (size_t)q->batch * (size_t)q->in_h * (size_t)q->in_w * (size_t)q->in_c *
+           sizeof(float);
+}
+
+int mcl_fuse_pw_candidate(const mcl_graph *g, int i)
+{
+    if (i < 0 || i + 1 >= g->num_ops || !plain_dw3x3(g, i)) return 0;
+    const mcl_op *dw = &g->ops[i], *pw = &g->ops[i + 1];
+    const mcl_conv_params *p = &pw->conv;
+    const int w = pw->num_inputs > 1 ? pw->inputs[1] : -1;
+    return pw->kind == MCL_OP_CONV2D && w >= 0 && g->tensors[w].data && pw->num_outputs >= 1 &&
+           p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+           p->in_c == dw->conv.out_c && only_read_by(g, dw->outputs[0], i + 1);
+}
+
+size_t mcl_fuse_pw_pair(const mcl_graph *g, int i)
+{
+    if (!mcl_fuse_pw_candidate(g, i)) return 0;
+    const mcl_op *dw = &g->ops[i], *pw = &g->ops[i + 1];
+    if (!disjoint(g, dw->inputs[0], pw->outputs[0])) return 0;
+    const mcl_conv_params *q = &dw->conv;
+    return (size_t)q->batch * (size_t)q->out_h * (size_t)q->out_w * (size_t)q->out_c *
            sizeof(float);
 }

@@ -28,4 +28,15 @@ int mcl_fuse_dw_candidate(const mcl_graph *g, int i);
  * small pairs gains nothing on the CPU). */
 size_t mcl_fuse_dw_pair(const mcl_graph *g, int i);
 
+/* Whether op i (a 3x3 depthwise op, stride <= 2, dilation 1, no residual) and the 1x1
+ * stride-1 convolution after it could run as one pass as far as the graph goes: that
+ * convolution alone reads the depthwise output, as its input.  The memory plan keeps op i's
+ * input alive through the convolution for such pairs, as for the pairs above. */
+int mcl_fuse_pw_candidate(const mcl_graph *g, int i);
+
+/* For depthwise op i: the bytes of its output when it and the 1x1 convolution after it are a
+ * candidate pair and op i's input does not share memory with the convolution's output; else
+ * 0. */
+size_t mcl_fuse_pw_pair(const mcl_graph *g, int i);
+
 #endif

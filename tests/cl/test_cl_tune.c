@@ -198,7 +198,7 @@ static int tunable_layers(const mcl_cl_backend *b, const mcl_graph *g)
     int n = 0;
     for (int i = 0; i < g->host_from; i++) {
         const mcl_op *op = &g->ops[i];
-        if (mcl_cl_fuses_pw_dw(b, g, i) || mcl_cl_fuses_pw_dw(b, g, i - 1)) continue;
+        if (mcl_cl_fused(b, g, i)) continue;
         n += op->kind == MCL_OP_CONV2D ||
              (op->kind == MCL_OP_DWCONV2D && op->conv.out_c == op->conv.in_c);
     }
@@ -307,7 +307,9 @@ static void test_cache_round_trip(void **state)
 
     mcl_cl_backend *off = net_backend(&n, MCL_TUNE_OFF);
     const int layers = tunable_layers(off, g);
-    assert_true(layers > 20);
+    /* CPU devices: 19 (the stem, 16 projections, the last 1x1 and the classifier; the other
+     * convolutions run in fused pairs); GPUs fuse fewer pairs here. */
+    assert_true(layers >= 19);
     memcpy(heur, n.out, n.nout * sizeof *heur);
     counts(off, &measured, &cached);
     assert_int_equal(measured + cached, 0);

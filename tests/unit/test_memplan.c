@@ -157,10 +157,10 @@ static void test_same_padding(void **state)
     assert_int_equal(mcl_conv_out_size(MCL_PADDING_VALID, 9, 3, 1, 2), 5);
 }
 
-/* Every candidate expansion + depthwise pair (fuse.h) has its input and its depthwise
- * output apart, so that a backend may run it as one pass: the stride-2 pairs too, whose
- * block input is dead once expanded (first fit used to hand its memory to the depthwise
- * output, and those pairs ran apart). */
+/* Every candidate pair (fuse.h: expansion + depthwise, depthwise + projection) has its input
+ * and its second op's output apart, so that a backend may run it as one pass: the stride-2
+ * pairs too, whose block input is dead once expanded (first fit used to hand its memory to
+ * the depthwise output, and those pairs ran apart). */
 static void test_fusable_pairs_kept_apart(void **state)
 {
     (void)state;
@@ -170,17 +170,20 @@ static void test_fusable_pairs_kept_apart(void **state)
         mcl_model *m = NULL;
         assert_int_equal(mcl_model_build(archs[a], &m, NULL), MCL_OK);
         const mcl_graph *g = &m->graph;
-        int pairs = 0;
+        int pairs = 0, dw_pairs = 0;
         for (int i = 0; i + 1 < g->num_ops; i++) {
-            if (!mcl_fuse_dw_candidate(g, i)) continue;
-            if (mcl_fuse_dw_pair(g, i) == 0)
+            const int pw_dw = mcl_fuse_dw_candidate(g, i), dw_pw = mcl_fuse_pw_candidate(g, i);
+            if ((pw_dw && mcl_fuse_dw_pair(g, i) == 0) || (dw_pw && mcl_fuse_pw_pair(g, i) == 0))
                 fail_msg("%s: the pair at op %d shares memory between its input and output",
                          archs[a], i);
-            pairs++;
+            pairs += pw_dw;
+            dw_pairs += dw_pw;
         }
-        /* MobileNetV2: the 17 blocks but the first (no expansion); DeepLab's dilated ones are
-         * no candidates. */
+        /* MobileNetV2: the 17 blocks but the first (no expansion), and every block's
+         * depthwise op + projection; DeepLab's dilated ones are no candidates. */
         if (pairs < (a == 1 ? 8 : 16)) fail_msg("%s: only %d candidate pairs", archs[a], pairs);
+        if (dw_pairs < (a == 1 ? 9 : 17))
+            fail_msg("%s: only %d depthwise + projection pairs", archs[a], dw_pairs);
         mcl_model_free(m);
     }
 }

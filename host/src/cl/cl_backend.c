@@ -144,11 +144,12 @@ static mcl_status time_layers(mcl_cl_backend *b, const mcl_cl_layer *layers, int
 }
 
 /* Whether layer i of b's kernel-path layers differs on the CLBlast path: a pointwise
- * convolution, or the depthwise op a fused expansion runs. */
+ * convolution, an op another layer runs (skip), or one that runs the op after it. */
 static int pointwise_dependent(const mcl_cl_backend *b, const mcl_graph *g, int i)
 {
     const mcl_op *op = &g->ops[i];
-    return (op->kind == MCL_OP_CONV2D && mcl_cl_is_pointwise(&op->conv)) || b->layers[i].skip;
+    return (op->kind == MCL_OP_CONV2D && mcl_cl_is_pointwise(&op->conv)) || b->layers[i].skip ||
+           (i + 1 < b->num_layers && b->layers[i + 1].skip);
 }
 
 /* The AUTO probe (see choose_pointwise), with b's layers prepared for our kernel: prepares

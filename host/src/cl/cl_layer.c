@@ -34,6 +34,10 @@ mcl_status mcl_cl_layer_prepare(mcl_cl_backend *b, const mcl_graph *g, int i,
         if (op->num_inputs < 2) return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: no filter", i);
         if ((st = mcl_cl_check_conv(g, L, &op->conv, err))) return st;
         if (!mcl_cl_is_pointwise(&op->conv)) return mcl_cl_prepare_conv2d(b, g, op, L, err);
+        if (mcl_cl_fuses_dw_pw(b, g, i - 1)) {
+            L->skip = 1; /* run by the depthwise op before it (dw_pw in pw_dw.cl) */
+            return mcl_ok(err);
+        }
         if (mcl_cl_fuses_pw_dw(b, g, i))
             return mcl_cl_prepare_pw_dw(b, g, op, L, err);
         return pointwise == MCL_POINTWISE_CLBLAST ? mcl_cl_prepare_conv1x1_gemm(b, g, op, L, err)
@@ -45,6 +49,7 @@ mcl_status mcl_cl_layer_prepare(mcl_cl_backend *b, const mcl_graph *g, int i,
         }
         if (op->num_inputs < 2) return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: no filter", i);
         if ((st = mcl_cl_check_conv(g, L, &op->conv, err))) return st;
+        if (mcl_cl_fuses_dw_pw(b, g, i)) return mcl_cl_prepare_dw_pw(b, g, op, L, err);
         return mcl_cl_prepare_dwconv(b, g, op, L, err);
     case MCL_OP_AVGPOOL:
         if ((st = mcl_cl_check_conv(g, L, &op->conv, err))) return st;

@@ -204,6 +204,16 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
 int mcl_cl_fuses_pw_dw(const mcl_cl_backend *b, const mcl_graph *g, int i);
 mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *pw,
                                 mcl_cl_layer *L, mcl_error *err);
+/* Whether 3x3 depthwise op i and the pointwise op i + 1 run as one kernel (pw_dw.cl's dw_pw)
+ * on b: CPU devices, fp32, the own pointwise kernel, a pair the graph lets fuse (fuse.h)
+ * whose pointwise op has at most 32 output channels, and neither op taken by an expansion
+ * pair (mcl_cl_fuses_pw_dw wins).  MOBILECL_DW_PW=0 keeps every such pair apart (A/B runs).
+ * Op i + 1 is then a `skip` layer and neither is tuned. */
+int mcl_cl_fuses_dw_pw(const mcl_cl_backend *b, const mcl_graph *g, int i);
+mcl_status mcl_cl_prepare_dw_pw(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *dw,
+                                mcl_cl_layer *L, mcl_error *err);
+/* Whether op i runs in one kernel with a neighbour (either kind of pair above). */
+int mcl_cl_fused(const mcl_cl_backend *b, const mcl_graph *g, int i);
 mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                        mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,

@@ -616,3 +616,97 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
     if (tiled) return mcl_cl_set_group_range(b, L, cpad, groups * 16, 16, 16, err);
     return mcl_cl_set_group_range(b, L, blocks, groups, 1, 1, err);
 }
+
+/* ---------------------------------------------------------------- depthwise + projection */
+
+/* The most pointwise output channels dw_pw takes: each further 16-channel block computes the
+ * depthwise values again (pw_dw.cl). */
+#define DW_PW_MAX_OUT 32
+
+int mcl_cl_fuses_dw_pw(const mcl_cl_backend *b, const mcl_graph *g, int i)
+{
+    const char *env = getenv("MOBILECL_DW_PW");
+    if (env && env[0] == '0' && env[1] == '\0') return 0;
+    if (!b->is_cpu || b->fp16 || b->pointwise != MCL_POINTWISE_KERNEL || i < 0 ||
+        i + 1 >= g->host_from)
+        return 0;
+    const mcl_op *dw = &g->ops[i], *pw = &g->ops[i + 1];
+    if (pw->kind != MCL_OP_CONV2D || !mcl_cl_is_pointwise(&pw->conv) || pw->num_inputs < 2 ||
+        dw->num_inputs < 2 || pw->conv.out_c > DW_PW_MAX_OUT ||
+        dw->conv.stride_w != dw->conv.stride_h || dw->conv.dilation_w != 1 ||
+        dw->conv.batch != pw->conv.batch)
+        return 0;
+    for (int k = 0; k < g->num_device_outputs; k++)
+        if (g->device_outputs[k] == dw->outputs[0]) return 0;
+    /* An expansion pair takes the depthwise op (i - 1, i) or the pointwise op (i + 1, i + 2)
+     * first: those save a larger tensor's round trip. */
+    return mcl_fuse_pw_pair(g, i) && !mcl_cl_fuses_pw_dw(b, g, i - 1) &&
+           !mcl_cl_fuses_pw_dw(b, g, i + 1);
+}
+
+int mcl_cl_fused(const mcl_cl_backend *b, const mcl_graph *g, int i)
+{
+    return mcl_cl_fuses_pw_dw(b, g, i) || mcl_cl_fuses_pw_dw(b, g, i - 1) ||
+           mcl_cl_fuses_dw_pw(b, g, i) || mcl_cl_fuses_dw_pw(b, g, i - 1);
+}
+
+mcl_status mcl_cl_prepare_dw_pw(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *dw,
+                                mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_op *pw = &g->ops[L->op + 1];
+    const mcl_conv_params *q = &dw->conv, *p = &pw->conv;
+    const int nb = (p->out_c + 15) / 16;
+    mcl_status st;
+    cl_mem in = NULL, res = NULL;
+    int in_off = 0, out_off = 0, res_off = 0, has_res = 0;
+    if ((st = mcl_cl_check_conv(g, L, p, err)) ||
+        (st = mcl_cl_bind_operand(b, g, L, 0, dw->inputs[0], mcl_cl_conv_in_count(q), &in,
+                                  &in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, pw->outputs[0], mcl_cl_conv_out_count(p), &out_off,
+                                 err)) ||
+        (st = mcl_cl_bind_residual(b, g, L, pw, mcl_cl_conv_out_count(p), &res, &res_off,
+                                   &has_res, err)))
+        return st;
+    /* The depthwise constants into consts[1] / consts[2]; the projection's into weights /
+     * bias as conv1x1 has them. */
+    const mcl_tensor *wd = mcl_cl_const_tensor(g, L, dw->inputs[1],
+                                               (size_t)q->kernel_h * q->kernel_w * q->out_c,
+                                               "filter", err, &st);
+    if (!wd) return st;
+    if ((st = pack_dw_weights(b, L, q, wd->data, &L->consts[1], err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, dw->num_inputs > 2 ? dw->inputs[2] : MCL_NO_TENSOR,
+                                 q->out_c, mcl_cl_round_up((size_t)q->out_c, 16), err)))
+        return st;
+    L->consts[2] = L->bias;
+    L->bias = NULL;
+    if ((st = pack_conv_weights(b, g, L, p, pw->inputs[1], 0, err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, pw->num_inputs > 2 ? pw->inputs[2] : MCL_NO_TENSOR,
+                                 p->out_c, (size_t)nb * 16, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "pw_dw.cl", "", "dw_pw", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, L->consts[1]);
+    mcl_cl_arg_mem(&a, L->consts[2]);
+    mcl_cl_arg_mem(&a, L->weights);
+    mcl_cl_arg_mem(&a, L->bias);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_mem(&a, res);
+    mcl_cl_arg_int(&a, res_off);
+    mcl_cl_arg_int(&a, has_res);
+    const int geo[] = {q->batch, q->in_h,     q->in_w,    q->in_c,   q->out_h,
+                       q->out_w, p->out_c,    q->stride_h, q->pad_top, q->pad_left};
+    for (size_t k = 0; k < sizeof geo / sizeof geo[0]; k++) mcl_cl_arg_int(&a, geo[k]);
+    mcl_cl_arg_int(&a, store_aligned(out_off, p->out_c));
+    mcl_cl_arg_float(&a, q->act_min);
+    mcl_cl_arg_float(&a, q->act_max);
+    mcl_cl_arg_float(&a, p->act_min);
+    mcl_cl_arg_float(&a, p->act_max);
+    mcl_cl_arg_float(&a, p->res_min);
+    mcl_cl_arg_float(&a, p->res_max);
+    if ((st = mcl_cl_args_end(&a, "dw_pw", err))) return st;
+    return mcl_cl_set_range(b, L, 3, 2, (size_t)nb, ((size_t)q->out_w + 6) / 7,
+                            (size_t)q->batch * (size_t)q->out_h, err);
+}

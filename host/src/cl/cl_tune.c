@@ -60,7 +60,7 @@ void mcl_cl_tuner_free(mcl_cl_tuner *t)
 static const char *tunable_kernel(const mcl_cl_backend *b, const mcl_graph *g, int i)
 {
     const mcl_op *op = &g->ops[i];
-    if (mcl_cl_fuses_pw_dw(b, g, i) || mcl_cl_fuses_pw_dw(b, g, i - 1)) return NULL;
+    if (mcl_cl_fused(b, g, i)) return NULL;
     if (op->kind == MCL_OP_CONV2D) {
         if (!mcl_cl_is_pointwise(&op->conv)) return "conv2d";
         return b->pointwise == MCL_POINTWISE_KERNEL ? "conv1x1" : NULL;
