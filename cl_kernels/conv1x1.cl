@@ -154,6 +154,52 @@ __kernel void conv1x1(CONV1X1_PARAMS)
 }
 
 /*
+ * conv1x1_mean, CPU devices: a pointwise op and the global average pool (or MEAN over H and
+ * W) after it, as one kernel: MobileNetV2's last 7x7x320 -> 1280 layer and its pooling.  The
+ * 7x7x1280 tensor is never stored, and the network runs one kernel (and loads one program)
+ * fewer.  One work-item = one 16-channel block of one image: it walks the image's pixels TP
+ * at a time as conv1x1 does, sums the clamped outputs in float16, and stores their mean,
+ * clamped to the pooling's range.  Weights and bias as conv1x1's register tiles take them; no
+ * residual.  Global size: (nb, batch).
+ */
+__kernel void conv1x1_mean(__global const FLT *in, int in_off, __global const FLT *w,
+                           __global const FLT *bias, __global FLT *out, int out_off, int pixels,
+                           int in_c, int out_c, float act_min, float act_max, float mean_min,
+                           float mean_max)
+{
+    const int cb = get_global_id(0), n = get_global_id(1);
+    const int nb = (out_c + 15) / 16;
+    if (cb >= nb) return;
+    const float16 b = LOAD16(bias, cb * 16);
+    const int wstep = nb * 16;
+    __global const FLT *img = in + in_off + n * pixels * in_c;
+    float16 sum = 0.0f;
+    for (int p0 = 0; p0 < pixels; p0 += TP) {
+        __global const FLT *x[TP];
+#pragma unroll
+        for (int j = 0; j < TP; j++) x[j] = img + min(p0 + j, pixels - 1) * in_c;
+        float16 a[TP];
+#pragma unroll
+        for (int j = 0; j < TP; j++) a[j] = b;
+        __global const FLT *wp = w + cb * 16;
+        for (int ci = 0; ci < in_c; ci++, wp += wstep) {
+            const float16 wv = LOAD16(wp, 0);
+#pragma unroll
+            for (int j = 0; j < TP; j++) a[j] = fma((float16)LOAD1(x[j], ci), wv, a[j]);
+        }
+#pragma unroll
+        for (int j = 0; j < TP; j++)
+            if (p0 + j < pixels) sum += CLAMP_F(a[j], act_min, act_max);
+    }
+    const float16 m = CLAMP_F(sum / (float)pixels, mean_min, mean_max);
+    const int c0 = cb * 16, o = out_off + n * out_c + c0;
+    if (out_c - c0 >= 16)
+        STORE16(m, out, o);
+    else
+        store16_partial(m, out, o, out_c - c0);
+}
+
+/*
  * GPU variants (the host picks them on GPUs, choice.tile = MCL_PW_TILED / MCL_PW_SPLITK).  The register tiles
  * above give each work-item 16 channels x TP pixels: on a GPU that leaves a 7x7 layer with
  * 70 work-items, each looping over the whole input depth (H100: 30-90 us per layer).  These

@@ -91,3 +91,26 @@ size_t mcl_fuse_pw_pair(const mcl_graph *g, int i)
     return (size_t)q->batch * (size_t)q->out_h * (size_t)q->out_w * (size_t)q->out_c *
            sizeof(float);
 }
+
+int mcl_fuse_mean_candidate(const mcl_graph *g, int i)
+{
+    if (i < 0 || i + 1 >= g->num_ops) return 0;
+    const mcl_op *pw = &g->ops[i], *pool = &g->ops[i + 1];
+    const mcl_conv_params *p = &pw->conv, *q = &pool->conv;
+    const int w = pw->num_inputs > 1 ? pw->inputs[1] : -1;
+    if (pw->kind != MCL_OP_CONV2D || w < 0 || !g->tensors[w].data || pw->residual >= 0 ||
+        pw->num_outputs < 1 || p->kernel_h != 1 || p->kernel_w != 1 || p->stride_h != 1 ||
+        p->stride_w != 1 || pool->residual >= 0 || pool->num_inputs < 1 || pool->num_outputs < 1)
+        return 0;
+    const int global = pool->kind == MCL_OP_MEAN ||
+                       (pool->kind == MCL_OP_AVGPOOL && q->out_h == 1 && q->out_w == 1 &&
+                        q->kernel_h == q->in_h && q->kernel_w == q->in_w && q->pad_top == 0 &&
+                        q->pad_left == 0 && q->in_c == q->out_c);
+    return global && only_read_by(g, pw->outputs[0], i + 1);
+}
+
+int mcl_fuse_mean_pair(const mcl_graph *g, int i)
+{
+    return mcl_fuse_mean_candidate(g, i) &&
+           disjoint(g, g->ops[i].inputs[0], g->ops[i + 1].outputs[0]);
+}

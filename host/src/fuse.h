@@ -39,4 +39,13 @@ int mcl_fuse_pw_candidate(const mcl_graph *g, int i);
  * 0. */
 size_t mcl_fuse_pw_pair(const mcl_graph *g, int i);
 
+/* Whether op i (a 1x1 stride-1 convolution without residual) and the global pooling after it
+ * (AVERAGE_POOL_2D whose one window is the whole unpadded input, or MEAN) could run as one
+ * pass as far as the graph goes: the pooling alone reads the convolution's output.  The
+ * memory plan keeps op i's input alive through the pooling, as for the pairs above. */
+int mcl_fuse_mean_candidate(const mcl_graph *g, int i);
+
+/* A candidate pair whose convolution input does not share memory with the pooled output. */
+int mcl_fuse_mean_pair(const mcl_graph *g, int i);
+
 #endif

@@ -73,15 +73,16 @@ mcl_status mcl_plan_memory(mcl_graph *g, mcl_error *err)
             if (op->inputs[j] >= 0) last_use[op->inputs[j]] = i;
         if (op->residual >= 0) last_use[op->residual] = i;
     }
-    /* A candidate pair's input (expansion + depthwise, or depthwise + projection) stays
-     * alive through the pair's second op: run as one pass, the pair still reads it while it
-     * writes the second op's output.  Without this first fit gave the stride-2 pairs'
-     * outputs their input's memory (the block input is dead once expanded), and those
-     * pairs could not be fused. */
+    /* A candidate pair's input (fuse.h: expansion + depthwise, depthwise + projection,
+     * pointwise + global pooling) stays alive through the pair's second op: run as one pass,
+     * the pair still reads it while it writes the second op's output.  Without this first
+     * fit gave the stride-2 pairs' outputs their input's memory (the block input is dead
+     * once expanded), and those pairs could not be fused. */
     for (int i = 0; i + 1 < g->num_ops; i++) {
         const int t = g->ops[i].num_inputs > 0 ? g->ops[i].inputs[0] : -1;
         if (t >= 0 && last_use[t] == i &&
-            (mcl_fuse_dw_candidate(g, i) || mcl_fuse_pw_candidate(g, i)))
+            (mcl_fuse_dw_candidate(g, i) || mcl_fuse_pw_candidate(g, i) ||
+             mcl_fuse_mean_candidate(g, i)))
             last_use[t] = i + 1;
     }
     for (int i = 0; i < g->num_outputs; i++) last_use[g->outputs[i]] = g->num_ops;

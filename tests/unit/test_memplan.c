@@ -170,15 +170,22 @@ static void test_fusable_pairs_kept_apart(void **state)
         mcl_model *m = NULL;
         assert_int_equal(mcl_model_build(archs[a], &m, NULL), MCL_OK);
         const mcl_graph *g = &m->graph;
-        int pairs = 0, dw_pairs = 0;
+        int pairs = 0, dw_pairs = 0, mean_pairs = 0;
         for (int i = 0; i + 1 < g->num_ops; i++) {
             const int pw_dw = mcl_fuse_dw_candidate(g, i), dw_pw = mcl_fuse_pw_candidate(g, i);
-            if ((pw_dw && mcl_fuse_dw_pair(g, i) == 0) || (dw_pw && mcl_fuse_pw_pair(g, i) == 0))
+            const int pw_mean = mcl_fuse_mean_candidate(g, i);
+            if ((pw_dw && mcl_fuse_dw_pair(g, i) == 0) || (dw_pw && mcl_fuse_pw_pair(g, i) == 0) ||
+                (pw_mean && !mcl_fuse_mean_pair(g, i)))
                 fail_msg("%s: the pair at op %d shares memory between its input and output",
                          archs[a], i);
             pairs += pw_dw;
             dw_pairs += dw_pw;
+            mean_pairs += pw_mean;
         }
+        /* MobileNetV2's last 1x1 and its pooling; DeepLab's pooling branch reads the
+         * backbone's output, which the ASPP's 1x1 branch reads too. */
+        if (mean_pairs != (a == 1 ? 0 : 1))
+            fail_msg("%s: %d pointwise + pooling pairs", archs[a], mean_pairs);
         /* MobileNetV2: the 17 blocks but the first (no expansion), and every block's
          * depthwise op + projection; DeepLab's dilated ones are no candidates. */
         if (pairs < (a == 1 ? 8 : 16)) fail_msg("%s: only %d candidate pairs", archs[a], pairs);

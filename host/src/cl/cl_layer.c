@@ -40,6 +40,7 @@ mcl_status mcl_cl_layer_prepare(mcl_cl_backend *b, const mcl_graph *g, int i,
         }
         if (mcl_cl_fuses_pw_dw(b, g, i))
             return mcl_cl_prepare_pw_dw(b, g, op, L, err);
+        if (mcl_cl_fuses_pw_mean(b, g, i)) return mcl_cl_prepare_pw_mean(b, g, op, L, err);
         return pointwise == MCL_POINTWISE_CLBLAST ? mcl_cl_prepare_conv1x1_gemm(b, g, op, L, err)
                                                   : mcl_cl_prepare_conv1x1(b, g, op, L, err);
     case MCL_OP_DWCONV2D:
@@ -52,9 +53,14 @@ mcl_status mcl_cl_layer_prepare(mcl_cl_backend *b, const mcl_graph *g, int i,
         if (mcl_cl_fuses_dw_pw(b, g, i)) return mcl_cl_prepare_dw_pw(b, g, op, L, err);
         return mcl_cl_prepare_dwconv(b, g, op, L, err);
     case MCL_OP_AVGPOOL:
+    case MCL_OP_MEAN:
+        if (mcl_cl_fuses_pw_mean(b, g, i - 1)) {
+            L->skip = 1; /* run by the pointwise op before it (conv1x1_mean) */
+            return mcl_ok(err);
+        }
+        if (op->kind == MCL_OP_MEAN) return mcl_cl_prepare_mean(b, g, op, L, err);
         if ((st = mcl_cl_check_conv(g, L, &op->conv, err))) return st;
         return mcl_cl_prepare_avgpool(b, g, op, L, err);
-    case MCL_OP_MEAN: return mcl_cl_prepare_mean(b, g, op, L, err);
     case MCL_OP_FULLY_CONNECTED: return mcl_cl_prepare_fc(b, g, op, L, err);
     case MCL_OP_ADD:
         if (op->num_inputs < 2) return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: ADD of one", i);

@@ -212,7 +212,15 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
 int mcl_cl_fuses_dw_pw(const mcl_cl_backend *b, const mcl_graph *g, int i);
 mcl_status mcl_cl_prepare_dw_pw(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *dw,
                                 mcl_cl_layer *L, mcl_error *err);
-/* Whether op i runs in one kernel with a neighbour (either kind of pair above). */
+/* Whether pointwise op i and the global pooling after it (AVERAGE_POOL_2D over the whole
+ * input, or MEAN) run as one kernel (conv1x1.cl's conv1x1_mean) on b: CPU devices (a GPU
+ * would get one work-item per 16 channels), the own pointwise kernel, a pair the graph lets
+ * fuse (fuse.h), the pointwise op not taken by a depthwise pair.  MOBILECL_PW_MEAN=0 keeps
+ * them apart (A/B runs).  Op i + 1 is then a `skip` layer and neither is tuned. */
+int mcl_cl_fuses_pw_mean(const mcl_cl_backend *b, const mcl_graph *g, int i);
+mcl_status mcl_cl_prepare_pw_mean(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *pw,
+                                  mcl_cl_layer *L, mcl_error *err);
+/* Whether op i runs in one kernel with a neighbour (any kind of pair above). */
 int mcl_cl_fused(const mcl_cl_backend *b, const mcl_graph *g, int i);
 mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                        mcl_cl_layer *L, mcl_error *err);

@@ -647,7 +647,8 @@ int mcl_cl_fuses_dw_pw(const mcl_cl_backend *b, const mcl_graph *g, int i)
 int mcl_cl_fused(const mcl_cl_backend *b, const mcl_graph *g, int i)
 {
     return mcl_cl_fuses_pw_dw(b, g, i) || mcl_cl_fuses_pw_dw(b, g, i - 1) ||
-           mcl_cl_fuses_dw_pw(b, g, i) || mcl_cl_fuses_dw_pw(b, g, i - 1);
+           mcl_cl_fuses_dw_pw(b, g, i) || mcl_cl_fuses_dw_pw(b, g, i - 1) ||
+           mcl_cl_fuses_pw_mean(b, g, i) || mcl_cl_fuses_pw_mean(b, g, i - 1);
 }
 
 mcl_status mcl_cl_prepare_dw_pw(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *dw,
@@ -709,4 +710,62 @@ mcl_status mcl_cl_prepare_dw_pw(mcl_cl_backend *b, const mcl_graph *g, const mcl
     if ((st = mcl_cl_args_end(&a, "dw_pw", err))) return st;
     return mcl_cl_set_range(b, L, 3, 2, (size_t)nb, ((size_t)q->out_w + 6) / 7,
                             (size_t)q->batch * (size_t)q->out_h, err);
+}
+
+/* ---------------------------------------------------------------- pointwise + global pooling */
+
+int mcl_cl_fuses_pw_mean(const mcl_cl_backend *b, const mcl_graph *g, int i)
+{
+    const char *env = getenv("MOBILECL_PW_MEAN");
+    if (env && env[0] == '0' && env[1] == '\0') return 0;
+    if (!b->is_cpu || b->pointwise != MCL_POINTWISE_KERNEL || i < 0 || i + 1 >= g->host_from)
+        return 0;
+    const mcl_op *pw = &g->ops[i];
+    if (pw->kind != MCL_OP_CONV2D || !mcl_cl_is_pointwise(&pw->conv) || pw->num_inputs < 2)
+        return 0;
+    for (int k = 0; k < g->num_device_outputs; k++)
+        if (g->device_outputs[k] == pw->outputs[0]) return 0;
+    return mcl_fuse_mean_pair(g, i) && !mcl_cl_fuses_dw_pw(b, g, i - 1);
+}
+
+mcl_status mcl_cl_prepare_pw_mean(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *pw,
+                                  mcl_cl_layer *L, mcl_error *err)
+{
+    const mcl_op *pool = &g->ops[L->op + 1];
+    const mcl_conv_params *p = &pw->conv;
+    const int nb = (p->out_c + 15) / 16;
+    const size_t pixels = (size_t)p->in_h * (size_t)p->in_w;
+    if (pixels > (size_t)INT_MAX)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED, "op %d: too many pixels", L->op);
+    /* The pooling's clamp: AVERAGE_POOL_2D's fused activation, MEAN's op range. */
+    const float lo = pool->kind == MCL_OP_MEAN ? pool->act_min : pool->conv.act_min;
+    const float hi = pool->kind == MCL_OP_MEAN ? pool->act_max : pool->conv.act_max;
+    mcl_status st;
+    cl_mem in = NULL;
+    int in_off = 0, out_off = 0;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, pw->inputs[0], mcl_cl_conv_in_count(p), &in,
+                                  &in_off, err)) ||
+        (st = mcl_cl_bind_output(g, L, pool->outputs[0], (size_t)p->batch * (size_t)p->out_c,
+                                 &out_off, err)) ||
+        (st = pack_conv_weights(b, g, L, p, pw->inputs[1], 0, err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, pw->num_inputs > 2 ? pw->inputs[2] : MCL_NO_TENSOR,
+                                 p->out_c, (size_t)nb * 16, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "conv1x1.cl", "-DTP=7", "conv1x1_mean", err)))
+        return st;
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, L->weights);
+    mcl_cl_arg_mem(&a, L->bias);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_arg_int(&a, (int)pixels);
+    mcl_cl_arg_int(&a, p->in_c);
+    mcl_cl_arg_int(&a, p->out_c);
+    mcl_cl_arg_float(&a, p->act_min);
+    mcl_cl_arg_float(&a, p->act_max);
+    mcl_cl_arg_float(&a, lo);
+    mcl_cl_arg_float(&a, hi);
+    if ((st = mcl_cl_args_end(&a, "conv1x1_mean", err))) return st;
+    return mcl_cl_set_range(b, L, 2, 0, (size_t)nb, (size_t)p->batch, 1, err);
 }
