@@ -1,13 +1,13 @@
 /* pw_dw.cl's dw_pw: a 3x3 depthwise op and the pointwise op after it as one OpenCL kernel
  * (CPU devices), against mcl_cpu_dwconv2d + mcl_cpu_conv2d.  Odd sizes, depthwise channels
- * not a multiple of 16 or 4, one and two pointwise output blocks (a last block of 8 and of
+ * not a multiple of 16 or 4, batch 2, one and two pointwise output blocks (a last block of 8 and of
  * fewer), strides 1 and 2, SAME and VALID padding, outputs narrower than the 7-pixel tile,
  * a residual on the pointwise op; and pairs the backend must keep apart (more than 32 output
  * channels, a residual on the depthwise op, dilation, fp16 storage, GPUs). */
 #include "cl_harness.h"
 
 typedef struct pair_case {
-    int h, w, c, out_c, stride, padding;
+    int batch, h, w, c, out_c, stride, padding;
     int pw_res; /* a residual on the pointwise op (out_c == c then) */
 } pair_case;
 
@@ -21,9 +21,9 @@ static void run_pair(const pair_case *c, int keep, uint64_t seed)
     mcl_rng r;
     mcl_rng_seed(&r, seed);
     const int dil = keep == KEEP_DILATION ? 2 : 1;
-    mcl_conv_params q = th_conv_params(1, c->h, c->w, c->c, c->c, 3, 3, c->stride, dil,
+    mcl_conv_params q = th_conv_params(c->batch, c->h, c->w, c->c, c->c, 3, 3, c->stride, dil,
                                        c->padding);
-    mcl_conv_params p = th_conv_params(1, q.out_h, q.out_w, c->c, c->out_c, 1, 1, 1, 1,
+    mcl_conv_params p = th_conv_params(c->batch, q.out_h, q.out_w, c->c, c->out_c, 1, 1, 1, 1,
                                        MCL_PADDING_VALID);
     q.act_min = 0.0f;
     q.act_max = 6.0f;
@@ -46,14 +46,14 @@ static void run_pair(const pair_case *c, int keep, uint64_t seed)
 
     th_graph t;
     th_init(&t, 3);
-    const int x = th_nhwc(&t, 1, c->h, c->w, c->c, NULL);
+    const int x = th_nhwc(&t, c->batch, c->h, c->w, c->c, NULL);
     const int wdd[4] = {1, 3, 3, c->c}, wpd[4] = {c->out_c, 1, 1, c->c};
     const int wdi = th_tensor(&t, 4, wdd, wd), bdi = th_tensor(&t, 1, &c->c, bd);
     const int wpi = th_tensor(&t, 4, wpd, wp), bpi = th_tensor(&t, 1, &c->out_c, bp);
-    const int dri = dw_res ? th_nhwc(&t, 1, q.out_h, q.out_w, c->c, NULL) : -1;
-    const int pri = c->pw_res ? th_nhwc(&t, 1, p.out_h, p.out_w, c->out_c, NULL) : -1;
-    const int y = th_nhwc(&t, 1, q.out_h, q.out_w, c->c, NULL);
-    const int z = th_nhwc(&t, 1, p.out_h, p.out_w, c->out_c, NULL);
+    const int dri = dw_res ? th_nhwc(&t, c->batch, q.out_h, q.out_w, c->c, NULL) : -1;
+    const int pri = c->pw_res ? th_nhwc(&t, c->batch, p.out_h, p.out_w, c->out_c, NULL) : -1;
+    const int y = th_nhwc(&t, c->batch, q.out_h, q.out_w, c->c, NULL);
+    const int z = th_nhwc(&t, c->batch, p.out_h, p.out_w, c->out_c, NULL);
     const int din[3] = {x, wdi, bdi}, pin[3] = {y, wpi, bpi};
     mcl_op *d = th_op(&t, MCL_OP_DWCONV2D, 3, din, y);
     d->conv = q;
@@ -77,8 +77,8 @@ static void run_pair(const pair_case *c, int keep, uint64_t seed)
     th_backend_run(b, inputs, got);
 
     char what[128];
-    snprintf(what, sizeof what, "dw+pw %dx%dx%d -> %d s%d %s pw res %d keep %d (fused %d)",
-             c->h, c->w, c->c, c->out_c, c->stride,
+    snprintf(what, sizeof what, "dw+pw %dx%dx%dx%d -> %d s%d %s pw res %d keep %d (fused %d)",
+             c->batch, c->h, c->w, c->c, c->out_c, c->stride,
              c->padding == MCL_PADDING_SAME ? "SAME" : "VALID", c->pw_res, keep, fused);
     const float tol = keep == KEEP_FP16 ? 2e-2f : MCL_TOL_ABS;
     assert_int_equal(mcl_test_compare(what, ref, got, nout, tol,
@@ -98,15 +98,15 @@ static void run_pair(const pair_case *c, int keep, uint64_t seed)
 }
 
 static const pair_case cases[] = {
-    {37, 41, 32, 16, 1, MCL_PADDING_SAME, 0},  /* MobileNetV2's first block, smaller */
-    {29, 31, 20, 24, 2, MCL_PADDING_SAME, 0},  /* stride 2, odd sizes; 16 + 4 in, 16 + 8 out */
-    {15, 22, 17, 5, 1, MCL_PADDING_VALID, 0},  /* VALID; a 5-channel output block */
-    {16, 9, 48, 30, 2, MCL_PADDING_VALID, 0},  /* stride-2 VALID; 16 + 14 out */
-    {13, 13, 16, 16, 1, MCL_PADDING_SAME, 1},  /* a residual on the pointwise op */
-    {5, 3, 8, 8, 1, MCL_PADDING_SAME, 0},      /* narrower than a tile, one 8-channel block */
-    {9, 14, 16, 8, 1, MCL_PADDING_SAME, 0},    /* 2 whole tiles, the last one's window ends */
-    {11, 28, 16, 8, 2, MCL_PADDING_SAME, 0},   /* in the right padding (MobileNetV2's 112) */
-    {12, 10, 24, 33, 1, MCL_PADDING_SAME, 0},  /* 3 output blocks: kept apart */
+    {1, 37, 41, 32, 16, 1, MCL_PADDING_SAME, 0},  /* MobileNetV2's first block, smaller */
+    {1, 29, 31, 20, 24, 2, MCL_PADDING_SAME, 0},  /* stride 2, odd sizes; 16 + 4 in, 16 + 8 out */
+    {1, 15, 22, 17, 5, 1, MCL_PADDING_VALID, 0},  /* VALID; a 5-channel output block */
+    {2, 16, 9, 48, 30, 2, MCL_PADDING_VALID, 0},  /* batch 2, stride-2 VALID; 16 + 14 out */
+    {1, 13, 13, 16, 16, 1, MCL_PADDING_SAME, 1},  /* a residual on the pointwise op */
+    {1, 5, 3, 8, 8, 1, MCL_PADDING_SAME, 0},      /* narrower than a tile, one 8-channel block */
+    {1, 9, 14, 16, 8, 1, MCL_PADDING_SAME, 0},    /* 2 whole tiles, the last one's window ends */
+    {1, 11, 28, 16, 8, 2, MCL_PADDING_SAME, 0},   /* in the right padding (MobileNetV2's 112) */
+    {1, 12, 10, 24, 33, 1, MCL_PADDING_SAME, 0},  /* 3 output blocks: kept apart */
 };
 
 static void test_pairs(void **state)
