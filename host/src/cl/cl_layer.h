@@ -129,6 +129,9 @@ void mcl_cl_arg_raw(mcl_cl_argset *a, size_t size, const void *value);
 void mcl_cl_arg_mem(mcl_cl_argset *a, cl_mem m);
 void mcl_cl_arg_int(mcl_cl_argset *a, int v);
 void mcl_cl_arg_float(mcl_cl_argset *a, float v);
+/* A clamp bound for the kernels' CLAMP_F (cl_kernels/common.h): infinities ("no clamp") as
+ * +-FLT_MAX, since the OpenCL min/max it uses leave infinite operands undefined. */
+void mcl_cl_arg_bound(mcl_cl_argset *a, float v);
 mcl_status mcl_cl_args_end(const mcl_cl_argset *a, const char *kernel, mcl_error *err);
 /* A read-only device copy of `count` values, as halves when b->fp16 (the kernels' FLT). */
 mcl_status mcl_cl_upload(mcl_cl_backend *b, const float *data, size_t count, const char *what,

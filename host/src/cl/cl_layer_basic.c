@@ -24,8 +24,8 @@ mcl_status mcl_cl_prepare_avgpool(mcl_cl_backend *b, const mcl_graph *g, const m
                        p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->pad_top, p->pad_left};
     for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
         mcl_cl_arg_int(&a, geo[i]);
-    mcl_cl_arg_float(&a, p->act_min);
-    mcl_cl_arg_float(&a, p->act_max);
+    mcl_cl_arg_bound(&a, p->act_min);
+    mcl_cl_arg_bound(&a, p->act_max);
     if ((st = mcl_cl_args_end(&a, "avgpool", err))) return st;
     return mcl_cl_set_range(b, L, 3, 0, (size_t)p->out_c, (size_t)p->out_w,
                             (size_t)p->batch * (size_t)p->out_h, err);
@@ -43,8 +43,8 @@ mcl_status mcl_cl_prepare_mean(mcl_cl_backend *b, const mcl_graph *g, const mcl_
     if (st) return st;
     for (int i = 0; i < 4; i++)
         mcl_cl_arg_int(&a, s[i]);
-    mcl_cl_arg_float(&a, op->act_min);
-    mcl_cl_arg_float(&a, op->act_max);
+    mcl_cl_arg_bound(&a, op->act_min);
+    mcl_cl_arg_bound(&a, op->act_max);
     if ((st = mcl_cl_args_end(&a, "mean_hw", err))) return st;
     return mcl_cl_set_range(b, L, 2, 0, (size_t)s[3], (size_t)s[0], 1, err);
 }
@@ -87,8 +87,8 @@ mcl_status mcl_cl_prepare_fc(mcl_cl_backend *b, const mcl_graph *g, const mcl_op
     mcl_cl_arg_int(&a, (int)batch);
     mcl_cl_arg_int(&a, in_c);
     mcl_cl_arg_int(&a, out_c);
-    mcl_cl_arg_float(&a, op->act_min);
-    mcl_cl_arg_float(&a, op->act_max);
+    mcl_cl_arg_bound(&a, op->act_min);
+    mcl_cl_arg_bound(&a, op->act_max);
     if ((st = mcl_cl_args_end(&a, "fully_connected", err))) return st;
     return mcl_cl_set_range(b, L, 2, 0, (size_t)out_c, batch, 1, err);
 }
@@ -113,8 +113,8 @@ mcl_status mcl_cl_prepare_add(mcl_cl_backend *b, const mcl_graph *g, const mcl_o
     mcl_cl_arg_mem(&a, b->arena);
     mcl_cl_arg_int(&a, out_off);
     mcl_cl_arg_int(&a, (int)n);
-    mcl_cl_arg_float(&a, op->act_min);
-    mcl_cl_arg_float(&a, op->act_max);
+    mcl_cl_arg_bound(&a, op->act_min);
+    mcl_cl_arg_bound(&a, op->act_max);
     if ((st = mcl_cl_args_end(&a, "add", err))) return st;
     return mcl_cl_set_range(b, L, 1, 0, (n + 3) / 4, 1, 1, err);
 }

@@ -105,10 +105,10 @@ static mcl_status pack_conv_weights(mcl_cl_backend *b, const mcl_graph *g, mcl_c
 static void args_conv_tail(mcl_cl_argset *a, int aligned, const mcl_conv_params *p)
 {
     mcl_cl_arg_int(a, aligned);
-    mcl_cl_arg_float(a, p->act_min);
-    mcl_cl_arg_float(a, p->act_max);
-    mcl_cl_arg_float(a, p->res_min);
-    mcl_cl_arg_float(a, p->res_max);
+    mcl_cl_arg_bound(a, p->act_min);
+    mcl_cl_arg_bound(a, p->act_max);
+    mcl_cl_arg_bound(a, p->res_min);
+    mcl_cl_arg_bound(a, p->res_max);
 }
 
 /* 64-byte aligned stores are possible when every 16-channel block starts on a multiple of 16
@@ -264,10 +264,10 @@ mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, co
     mcl_cl_arg_int(&a, io.has_res);
     mcl_cl_arg_int(&a, (int)pixels);
     mcl_cl_arg_int(&a, p->out_c);
-    mcl_cl_arg_float(&a, p->act_min);
-    mcl_cl_arg_float(&a, p->act_max);
-    mcl_cl_arg_float(&a, p->res_min);
-    mcl_cl_arg_float(&a, p->res_max);
+    mcl_cl_arg_bound(&a, p->act_min);
+    mcl_cl_arg_bound(&a, p->act_max);
+    mcl_cl_arg_bound(&a, p->res_min);
+    mcl_cl_arg_bound(&a, p->res_max);
     if ((st = mcl_cl_args_end(&a, "pointwise_epilogue", err))) return st;
     return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, pixels, 1, err);
 }
@@ -409,10 +409,10 @@ mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mc
                            p->dilation_w, p->pad_top,  p->pad_left};
         for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
             mcl_cl_arg_int(&a, geo[i]);
-        mcl_cl_arg_float(&a, p->act_min);
-        mcl_cl_arg_float(&a, p->act_max);
-        mcl_cl_arg_float(&a, p->res_min);
-        mcl_cl_arg_float(&a, p->res_max);
+        mcl_cl_arg_bound(&a, p->act_min);
+        mcl_cl_arg_bound(&a, p->act_max);
+        mcl_cl_arg_bound(&a, p->res_min);
+        mcl_cl_arg_bound(&a, p->res_max);
         if ((st = mcl_cl_args_end(&a, "dwconv2d_generic", err))) return st;
         return mcl_cl_set_range(b, L, 3, 0, (size_t)p->out_c, (size_t)p->out_w,
                                 (size_t)p->batch * (size_t)p->out_h, err);
@@ -607,10 +607,10 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
     const int geo[] = {q->in_h,     q->in_w,      p->in_c,      q->out_c, q->out_h,
                        q->out_w,    q->stride_h,  q->pad_top,   q->pad_left, shape};
     for (size_t k = 0; k < sizeof geo / sizeof geo[0]; k++) mcl_cl_arg_int(&a, geo[k]);
-    mcl_cl_arg_float(&a, p->act_min);
-    mcl_cl_arg_float(&a, p->act_max);
-    mcl_cl_arg_float(&a, q->act_min);
-    mcl_cl_arg_float(&a, q->act_max);
+    mcl_cl_arg_bound(&a, p->act_min);
+    mcl_cl_arg_bound(&a, p->act_max);
+    mcl_cl_arg_bound(&a, q->act_min);
+    mcl_cl_arg_bound(&a, q->act_max);
     if ((st = mcl_cl_args_end(&a, name, err))) return st;
     L->used.tile = tiled ? MCL_PW_DW_TILE : MCL_PW_DW;
     if (tiled) return mcl_cl_set_group_range(b, L, cpad, groups * 16, 16, 16, err);
@@ -701,12 +701,12 @@ mcl_status mcl_cl_prepare_dw_pw(mcl_cl_backend *b, const mcl_graph *g, const mcl
                        q->out_w, p->out_c,    q->stride_h, q->pad_top, q->pad_left};
     for (size_t k = 0; k < sizeof geo / sizeof geo[0]; k++) mcl_cl_arg_int(&a, geo[k]);
     mcl_cl_arg_int(&a, store_aligned(out_off, p->out_c));
-    mcl_cl_arg_float(&a, q->act_min);
-    mcl_cl_arg_float(&a, q->act_max);
-    mcl_cl_arg_float(&a, p->act_min);
-    mcl_cl_arg_float(&a, p->act_max);
-    mcl_cl_arg_float(&a, p->res_min);
-    mcl_cl_arg_float(&a, p->res_max);
+    mcl_cl_arg_bound(&a, q->act_min);
+    mcl_cl_arg_bound(&a, q->act_max);
+    mcl_cl_arg_bound(&a, p->act_min);
+    mcl_cl_arg_bound(&a, p->act_max);
+    mcl_cl_arg_bound(&a, p->res_min);
+    mcl_cl_arg_bound(&a, p->res_max);
     if ((st = mcl_cl_args_end(&a, "dw_pw", err))) return st;
     return mcl_cl_set_range(b, L, 3, 2, (size_t)nb, ((size_t)q->out_w + 6) / 7,
                             (size_t)q->batch * (size_t)q->out_h, err);
@@ -762,10 +762,10 @@ mcl_status mcl_cl_prepare_pw_mean(mcl_cl_backend *b, const mcl_graph *g, const m
     mcl_cl_arg_int(&a, (int)pixels);
     mcl_cl_arg_int(&a, p->in_c);
     mcl_cl_arg_int(&a, p->out_c);
-    mcl_cl_arg_float(&a, p->act_min);
-    mcl_cl_arg_float(&a, p->act_max);
-    mcl_cl_arg_float(&a, lo);
-    mcl_cl_arg_float(&a, hi);
+    mcl_cl_arg_bound(&a, p->act_min);
+    mcl_cl_arg_bound(&a, p->act_max);
+    mcl_cl_arg_bound(&a, lo);
+    mcl_cl_arg_bound(&a, hi);
     if ((st = mcl_cl_args_end(&a, "conv1x1_mean", err))) return st;
     return mcl_cl_set_range(b, L, 2, 0, (size_t)nb, (size_t)p->batch, 1, err);
 }

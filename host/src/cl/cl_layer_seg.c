@@ -153,8 +153,8 @@ mcl_status mcl_cl_prepare_resize_bilinear(mcl_cl_backend *b, const mcl_graph *g,
     mcl_cl_arg_float(&a, resize_scale(s[1], o[1], op->align_corners));
     mcl_cl_arg_float(&a, resize_scale(s[2], o[2], op->align_corners));
     mcl_cl_arg_int(&a, op->half_pixel_centers);
-    mcl_cl_arg_float(&a, op->act_min);
-    mcl_cl_arg_float(&a, op->act_max);
+    mcl_cl_arg_bound(&a, op->act_min);
+    mcl_cl_arg_bound(&a, op->act_max);
     if ((st = mcl_cl_args_end(&a, L->kernel_name, err))) return st;
     if (rows) return mcl_cl_set_group_range(b, L, (size_t)o[0] * (size_t)o[1], 1, 1, 1, err);
     if (per_pixel) {

@@ -1,5 +1,6 @@
 /* Helpers shared by the per-op preparations (cl_layer_*.c): arguments, uploads, programs,
  * launch geometry, operand binding. */
+#include <float.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,10 @@ void mcl_cl_arg_float(mcl_cl_argset *a, float v)
 {
     cl_float x = v;
     mcl_cl_arg_raw(a, sizeof x, &x);
+}
+void mcl_cl_arg_bound(mcl_cl_argset *a, float v)
+{
+    mcl_cl_arg_float(a, v > FLT_MAX ? FLT_MAX : v < -FLT_MAX ? -FLT_MAX : v);
 }
 mcl_status mcl_cl_args_end(const mcl_cl_argset *a, const char *kernel, mcl_error *err)
 {
