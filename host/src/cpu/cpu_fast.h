@@ -66,6 +66,18 @@ void mcl_dwconv_rows(mcl_cpu_isa isa, const mcl_conv_params *p, const float *in,
                      const float *bias, const float *residual, float *out, int batch, int oy0,
                      int oy1, int ch0, int ch1);
 
+/* A fused pointwise expansion (pk, clamped by ep) and the 3x3 depthwise op q after it
+ * (stride <= 2, dilation 1, no residual; weights [3][3][out_c], bias may be NULL), for one
+ * image: output rows [oy0, oy1), 16-channel block cb.  The block's expanded rows go through
+ * a ring of the three the depthwise window reads (ring: mcl_pw_dw_ring_floats(q) floats),
+ * each computed once per call, so the expanded tensor is never stored and what the window
+ * reads stays in the L1 cache (MobileNetV2's 112x112 ring: 21 KB).  AVX-512 only: the plan
+ * fuses nowhere else. */
+size_t mcl_pw_dw_ring_floats(const mcl_conv_params *q);
+void mcl_pw_dw_band(mcl_cpu_isa isa, const mcl_packed_gemm *pk, const mcl_epilogue *ep,
+                    const mcl_conv_params *q, const float *in, const float *dw_w,
+                    const float *dw_bias, float *out, int oy0, int oy1, int cb, float *ring);
+
 /* RESIZE_BILINEAR with TFLite's semantics (as mcl_cpu_resize_bilinear, bit for bit), output
  * rows [row0, row1) of batch * out_h, with the horizontal source table precomputed once per op
  * (x0, x1: source columns, fx: weight of x1; out_w entries each). */

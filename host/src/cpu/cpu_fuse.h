@@ -1,7 +1,8 @@
 /*
- * How the CPU plan (cpu_plan.c) runs a fused expansion + depthwise pair: in bands of
- * depthwise output rows, each computing the expanded rows it reads into per-thread scratch.
- * Which pairs may fuse at all is the graph's rule (../fuse.h).
+ * How the CPU plan (cpu_plan.c) runs a fused expansion + depthwise pair: in tasks of one band
+ * of depthwise output rows x one 16-channel block, each computing the expanded rows it reads
+ * in a ring (cpu_fast.h, mcl_pw_dw_band).  Which pairs may fuse at all is the graph's rule
+ * (../fuse.h).
  */
 #ifndef MCL_CPU_FUSE_H
 #define MCL_CPU_FUSE_H
@@ -9,11 +10,8 @@
 #include "../fuse.h"
 
 /* For pointwise op i: the depthwise output rows per task when the 3x3 depthwise op after it is
- * fused with it (computed band by band from the pointwise rows each band reads), else 0.
- * threads: the plan's thread count (it bounds the band so that each thread gets several). */
+ * fused with it, else 0.  threads: the plan's thread count (the bands times the channel
+ * blocks give each thread several tasks). */
 int mcl_fuse_dw_band(const mcl_graph *g, int i, int threads);
-
-/* Input rows a band of `band` output rows of convolution q reads. */
-int mcl_fuse_band_rows(const mcl_conv_params *q, int band);
 
 #endif

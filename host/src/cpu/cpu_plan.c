@@ -62,7 +62,7 @@ struct mcl_cpu_plan {
     int threads;
     mcl_thread_pool *pool;
     plan_op *ops;
-    float *scratch;        /* threads * scratch_floats, for im2col */
+    float *scratch;        /* threads * scratch_floats: im2col rows, fused pairs' rings */
     size_t scratch_floats;
 };
 
@@ -75,7 +75,7 @@ typedef struct {
     float *out;
     mcl_epilogue ep;
     const mcl_op *dw;      /* fused depthwise op, its weights, bias, residual and output */
-    const float *dw_w, *dw_bias, *dw_res;
+    const float *dw_w, *dw_bias; /* (the graph's rule: no residual on a fused pair) */
     float *dw_out;
 } task_ctx;
 
@@ -140,9 +140,7 @@ static mcl_status plan_one(mcl_cpu_plan *plan, int i, size_t *scratch, mcl_error
              * overlap there (DeepLab +5%), so only AVX-512 fuses. */
             po->band = plan->isa == MCL_ISA_AVX512 ? mcl_fuse_dw_band(g, i, plan->threads) : 0;
             if (po->band) {
-                const mcl_conv_params *q = &g->ops[i + 1].conv;
-                size_t need =
-                    (size_t)mcl_fuse_band_rows(q, po->band) * (size_t)q->in_w * (size_t)q->in_c;
+                const size_t need = mcl_pw_dw_ring_floats(&g->ops[i + 1].conv);
                 if (need > *scratch) *scratch = need;
             }
         } else {
@@ -288,35 +286,22 @@ static void gemm_task(void *arg, int task, int thread)
                   c->out + (size_t)r0 * n, n, c->res ? c->res + (size_t)r0 * n : NULL, &c->ep);
 }
 
-/* One band of a fused pointwise + depthwise pair: the pointwise rows the band reads, into this
- * thread's scratch, then the depthwise rows from there (its geometry shifted to the scratch's
- * first row, which is image row `lo`; rows outside the image stay padding). */
+/* One task of a fused pointwise + depthwise pair: one band of depthwise output rows of one
+ * image, one 16-channel block (cpu_fuse.h), the ring in this thread's scratch. */
 static void pw_dw_task(void *arg, int task, int thread)
 {
     const task_ctx *c = arg;
     const plan_op *po = c->po;
     const mcl_conv_params *q = &c->dw->conv;
-    const int bands = ceil_div(q->out_h, po->band);
-    const int b = task / bands, oy0 = (task % bands) * po->band;
+    const int blocks = po->pk.blocks, bands = ceil_div(q->out_h, po->band);
+    const int cb = task % blocks, band = task / blocks % bands, b = task / blocks / bands;
+    const int oy0 = band * po->band;
     const int oy1 = oy0 + po->band < q->out_h ? oy0 + po->band : q->out_h;
-    int lo = oy0 * q->stride_h - q->pad_top, hi = (oy1 - 1) * q->stride_h - q->pad_top + 2;
-    if (lo < 0) lo = 0;
-    if (hi > q->in_h - 1) hi = q->in_h - 1;
-    float *rows = c->plan->scratch + (size_t)thread * c->plan->scratch_floats;
-    const size_t k = (size_t)po->pk.k, n = (size_t)po->pk.n;
-    mcl_conv_params band = *q;
-    band.batch = 1;
-    band.in_h = hi >= lo ? hi - lo + 1 : 0;
-    band.pad_top = q->pad_top + lo;
-    if (band.in_h > 0) {
-        const size_t px0 = ((size_t)b * (size_t)q->in_h + (size_t)lo) * (size_t)q->in_w;
-        mcl_gemm_rows(c->plan->isa, &po->pk, c->in + px0 * k, k, band.in_h * q->in_w, 0,
-                      po->pk.blocks, rows, n, NULL, &c->ep);
-    }
-    const size_t img = (size_t)q->out_h * (size_t)q->out_w * (size_t)q->out_c;
-    mcl_dwconv_rows(c->plan->isa, &band, rows, c->dw_w, c->dw_bias,
-                    c->dw_res ? c->dw_res + (size_t)b * img : NULL, c->dw_out + (size_t)b * img,
-                    0, oy0, oy1, 0, q->out_c);
+    const size_t in_img = (size_t)q->in_h * (size_t)q->in_w * (size_t)po->pk.k;
+    const size_t out_img = (size_t)q->out_h * (size_t)q->out_w * (size_t)q->out_c;
+    mcl_pw_dw_band(c->plan->isa, &po->pk, &c->ep, q, c->in + (size_t)b * in_img, c->dw_w,
+                   c->dw_bias, c->dw_out + (size_t)b * out_img, oy0, oy1, cb,
+                   c->plan->scratch + (size_t)thread * c->plan->scratch_floats);
 }
 
 static void im2col_task(void *arg, int task, int thread)
@@ -413,10 +398,10 @@ static mcl_status run_op(mcl_cpu_plan *plan, int i, float *arena, mcl_error *err
         c.dw = &g->ops[i + 1];
         c.dw_w = tensor_data(g, c.dw, 1);
         c.dw_bias = tensor_data(g, c.dw, 2);
-        c.dw_res = c.dw->residual >= 0 ? arena + g->tensors[c.dw->residual].arena_offset : NULL;
         c.dw_out = arena + g->tensors[c.dw->outputs[0]].arena_offset;
         mcl_thread_pool_run(plan->pool, pw_dw_task, &c,
-                            c.dw->conv.batch * ceil_div(c.dw->conv.out_h, po->band));
+                            c.dw->conv.batch * ceil_div(c.dw->conv.out_h, po->band) *
+                                po->pk.blocks);
         return MCL_OK;
     }
     switch (po->kind) {
