@@ -28,11 +28,19 @@ typedef struct mcl_packed_gemm {
     int blocks;      /* ceil(n / 16) */
     float *w;        /* blocks * k * 16 floats, 64-byte aligned */
     float *bias;     /* blocks * 16 floats */
+    int owned;       /* w and bias were allocated by mcl_gemm_pack (else by the caller) */
 } mcl_packed_gemm;
 
 /* w is [n][k] (OHWI weights of any kernel size are that, with k = kh * kw * in_c). */
 mcl_status mcl_gemm_pack(const float *w, const float *bias, int n, int k, mcl_packed_gemm *pk,
                          mcl_error *err);
+/* Floats mcl_gemm_pack_at needs for an n x k product (weights and bias, each a multiple of 16
+ * floats); 0 when n or k is not positive or the size overflows. */
+size_t mcl_gemm_pack_floats(int n, int k);
+/* mcl_gemm_pack into mem (64-byte aligned, mcl_gemm_pack_floats(n, k) floats), which the
+ * caller owns: the plan packs every layer into one block of huge pages (cpu_plan.c). */
+void mcl_gemm_pack_at(const float *w, const float *bias, int n, int k, float *mem,
+                      mcl_packed_gemm *pk);
 void mcl_gemm_release(mcl_packed_gemm *pk);
 
 /* The clamps of a convolution's epilogue (see cpu_ops.h: act clamp, residual add, clamp). */

@@ -29,24 +29,20 @@ static void *alloc64(size_t floats)
     return aligned_alloc(64, bytes ? bytes : 64);
 }
 
-mcl_status mcl_gemm_pack(const float *w, const float *bias, int n, int k, mcl_packed_gemm *pk,
-                         mcl_error *err)
+size_t mcl_gemm_pack_floats(int n, int k)
 {
-    memset(pk, 0, sizeof *pk);
-    if (n <= 0 || k <= 0) return mcl_fail(err, MCL_ERR_INTERNAL, "gemm pack: %d x %d", n, k);
+    if (n <= 0 || k <= 0) return 0;
+    const size_t blocks = ((size_t)n + MCL_GEMM_BLOCK - 1) / MCL_GEMM_BLOCK;
+    if ((size_t)k > (SIZE_MAX / sizeof(float) - 1) / MCL_GEMM_BLOCK / (blocks + 1)) return 0;
+    return blocks * (size_t)k * MCL_GEMM_BLOCK + blocks * MCL_GEMM_BLOCK;
+}
+
+void mcl_gemm_pack_at(const float *w, const float *bias, int n, int k, float *mem,
+                      mcl_packed_gemm *pk)
+{
     const int blocks = (n + MCL_GEMM_BLOCK - 1) / MCL_GEMM_BLOCK;
-    const size_t count = (size_t)blocks * (size_t)k * MCL_GEMM_BLOCK;
-    if (count / MCL_GEMM_BLOCK / (size_t)k != (size_t)blocks || count > SIZE_MAX / sizeof(float))
-        return mcl_fail(err, MCL_ERR_NOMEM, "gemm pack: %d x %d weights overflow", n, k);
-    pk->w = alloc64(count);
-    pk->bias = alloc64((size_t)blocks * MCL_GEMM_BLOCK);
-    if (!pk->w || !pk->bias) {
-        mcl_gemm_release(pk);
-        return mcl_fail(err, MCL_ERR_NOMEM, "out of memory packing %d x %d weights", n, k);
-    }
-    pk->n = n;
-    pk->k = k;
-    pk->blocks = blocks;
+    *pk = (mcl_packed_gemm){k, n, blocks, mem, mem + (size_t)blocks * (size_t)k * MCL_GEMM_BLOCK,
+                            0};
     for (int b = 0; b < blocks; b++) {
         float *dst = pk->w + (size_t)b * (size_t)k * MCL_GEMM_BLOCK;
         for (int kk = 0; kk < k; kk++)
@@ -60,14 +56,26 @@ mcl_status mcl_gemm_pack(const float *w, const float *bias, int n, int k, mcl_pa
             pk->bias[b * MCL_GEMM_BLOCK + j] = o < n && bias ? bias[o] : 0.0f;
         }
     }
+}
+
+mcl_status mcl_gemm_pack(const float *w, const float *bias, int n, int k, mcl_packed_gemm *pk,
+                         mcl_error *err)
+{
+    memset(pk, 0, sizeof *pk);
+    if (n <= 0 || k <= 0) return mcl_fail(err, MCL_ERR_INTERNAL, "gemm pack: %d x %d", n, k);
+    const size_t count = mcl_gemm_pack_floats(n, k);
+    if (!count) return mcl_fail(err, MCL_ERR_NOMEM, "gemm pack: %d x %d weights overflow", n, k);
+    float *mem = alloc64(count);
+    if (!mem) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory packing %d x %d weights", n, k);
+    mcl_gemm_pack_at(w, bias, n, k, mem, pk);
+    pk->owned = 1;
     return mcl_ok(err);
 }
 
 void mcl_gemm_release(mcl_packed_gemm *pk)
 {
     if (!pk) return;
-    free(pk->w);
-    free(pk->bias);
+    if (pk->owned) free(pk->w); /* the bias follows the weights in the same block */
     memset(pk, 0, sizeof *pk);
 }
 
