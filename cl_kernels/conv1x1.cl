@@ -6,17 +6,22 @@
  * MobileNetV2 pixel count; other counts clamp the loads of the last tile to the last pixel
  * and skip its extra stores.
  *
- * TP = 1 is the matrix-vector variant for layers of a few pixels (the classifier: 1 pixel x
- * 1280 -> 1001): a 7-pixel tile there computes the one pixel 7 times, and a single
- * accumulator would be one long chain of dependent FMAs, so it sums four input channels in
- * four independent accumulators instead.  Such a layer only streams its weights once.
+ * conv1x1_gemv (the host's tile 1) is the matrix-vector variant for layers of a few pixels
+ * (the classifier: 1 pixel x 1280 -> 1001): a 7-pixel tile there computes the one pixel 7
+ * times, and a single accumulator would be one long chain of dependent FMAs, so it sums four
+ * input channels in four independent accumulators instead.  Such a layer only streams its
+ * weights once.  It is a kernel of its own, not TP = 1, so that the default program (TP = 7,
+ * no options) holds every pointwise kernel a network needs: one program to load at start-up.
  *
  * Weights are repacked by the host as [in_c][nb][16] (nb = ceil(out_c/16), zero padding;
- * [nb][in_c][16] for TP = 1), the bias as [nb*16].  Global size: (nb rounded up, ceil(pixels/TP) rounded up), items past the
- * end return.
+ * [nb][in_c][16] for conv1x1_gemv), the bias as [nb*16].  Global size: (nb rounded up,
+ * ceil(pixels/TP) rounded up; conv1x1_gemv: pixels), items past the end return.
  */
 #ifndef TP
 #define TP 7
+#endif
+#if TP < 2 || TP > 8
+#error "conv1x1: TP is 2..8 (one pixel: conv1x1_gemv)"
 #endif
 
 /* The arguments of every pointwise kernel here, in the order the host binds them
@@ -27,7 +32,7 @@
         int pixels, int in_c, int out_c, int aligned, float act_min, float act_max,            \
         float res_min, float res_max
 
-#if TP > 1 && !defined(MCL_FP16_STORAGE)
+#ifndef MCL_FP16_STORAGE
 /* The last block of a layer whose channel count leaves 8 or fewer in it (MobileNetV2's
  * 24-channel projections: 16 + 8) accumulates in float8 instead of a half-empty float16.  On
  * CPUs that run a 512-bit FMA as two 256-bit ones (Zen 4: PoCL here) that halves the block's
@@ -82,17 +87,10 @@ __kernel void conv1x1(CONV1X1_PARAMS)
     __global const FLT *x[TP];
 #pragma unroll
     for (int j = 0; j < TP; j++) x[j] = in + in_off + min(p0 + j, last) * in_c;
-#if TP == 1
-    /* Weights [nb][in_c][16] (the host packs them so for TP = 1): each item streams one
-     * contiguous block instead of 64 bytes every nb * 64 (the classifier: a 4 KB stride). */
-    __global const FLT *wp = w + cb * 16 * in_c;
-    const int wstep = 16;
-#else
     __global const FLT *wp = w + cb * 16;
     const int wstep = nb * 16;
-#endif
 
-#if TP > 1 && !defined(MCL_FP16_STORAGE)
+#ifndef MCL_FP16_STORAGE
     if (out_c - cb * 16 <= 8) {
         conv1x1_narrow(x, wp, wstep, vload8(0, bias + cb * 16), in_c, out, out_off, res, res_off,
                        has_res, p0, pixels, out_c, cb * 16, act_min, act_max, res_min, res_max);
@@ -104,17 +102,7 @@ __kernel void conv1x1(CONV1X1_PARAMS)
 #pragma unroll
     for (int j = 0; j < TP; j++) a[j] = b;
     int ci = 0;
-#if TP == 1
-    float16 s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-    for (; ci + 4 <= in_c; ci += 4, wp += 4 * wstep) {
-        const float4 v = LOAD4(x[0], ci);
-        a[0] = fma((float16)v.x, LOAD16(wp, 0), a[0]);
-        s1 = fma((float16)v.y, LOAD16(wp, wstep), s1);
-        s2 = fma((float16)v.z, LOAD16(wp, 2 * wstep), s2);
-        s3 = fma((float16)v.w, LOAD16(wp, 3 * wstep), s3);
-    }
-    a[0] += (s1 + s2) + s3;
-#elif defined(MCL_FP16_STORAGE)
+#ifdef MCL_FP16_STORAGE
     /* Half storage: PoCL converts each scalar vload_half on its own; four input channels
      * per pixel in one vload_half4 convert as a vector (MobileNetV2 fp16 on PoCL: 17 ->
      * 7.5 ms, docs/PERFORMANCE.md).  fp32 keeps the plain loop below (measured there). */
@@ -151,6 +139,32 @@ __kernel void conv1x1(CONV1X1_PARAMS)
                          act_max, res_min, res_max);
         }
     }
+}
+
+/* One pixel per work-item row, 16 channels per item: the matrix-vector variant (header).
+ * Weights [nb][in_c][16]: each item streams one contiguous block instead of 64 bytes every
+ * nb * 64 (the classifier: a 4 KB stride).  Global size: (nb, pixels). */
+__kernel void conv1x1_gemv(CONV1X1_PARAMS)
+{
+    const int cb = get_global_id(0), p = get_global_id(1);
+    const int nb = (out_c + 15) / 16;
+    if (cb >= nb || p >= pixels) return;
+    __global const FLT *x = in + in_off + p * in_c;
+    __global const FLT *wp = w + cb * 16 * in_c;
+    float16 a = LOAD16(bias, cb * 16), s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    int ci = 0;
+    for (; ci + 4 <= in_c; ci += 4, wp += 64) {
+        const float4 v = LOAD4(x, ci);
+        a = fma((float16)v.x, LOAD16(wp, 0), a);
+        s1 = fma((float16)v.y, LOAD16(wp, 16), s1);
+        s2 = fma((float16)v.z, LOAD16(wp, 32), s2);
+        s3 = fma((float16)v.w, LOAD16(wp, 48), s3);
+    }
+    a += (s1 + s2) + s3;
+    for (; ci < in_c; ci++, wp += 16) a = fma((float16)LOAD1(x, ci), LOAD16(wp, 0), a);
+    const int c0 = cb * 16, n = min(16, out_c - c0), o = p * out_c + c0;
+    conv_store16(a, out, out_off + o, n, aligned && n == 16, res, res_off + o, has_res, act_min,
+                 act_max, res_min, res_max);
 }
 
 /*

@@ -20,7 +20,7 @@
 #define PW_GROUP_LOCAL_BYTES (4 * 16 * 16 * sizeof(float))
 
 /* conv1x1.cl's variant.  CPU devices: pixels per work-item (its TP), 7 (divides every
- * MobileNetV2 pixel count; PITFALLS.md), and the matrix-vector variant TP = 1 for a layer of
+ * MobileNetV2 pixel count; PITFALLS.md), and the matrix-vector kernel (tile 1) for a layer of
  * at most 4 pixels (the classifier), where a 7-pixel tile would compute the same pixel up to
  * 7 times.  GPUs: the 16x16 group kernels, which keep thousands of work-items busy where the
  * register tiles leave a 7x7 layer with 70 (H100: 1.35 -> 0.68 ms for MobileNetV2,
@@ -51,7 +51,7 @@ int mcl_cl_is_pointwise(const mcl_conv_params *p)
 typedef struct conv_pack {
     const float *w; /* OHWI: [oc][rows] */
     size_t oc, rows, cpad;
-    int blocked; /* [cpad / 16][rows][16] instead (conv1x1.cl's TP = 1) */
+    int blocked; /* [cpad / 16][rows][16] instead (conv1x1.cl's conv1x1_gemv) */
 } conv_pack;
 
 /* [oc][rows] -> [rows][cpad], zero padded.  A transpose in strips of 16 output channels: each
@@ -189,11 +189,16 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     if ((tp < 1 || tp > 8) && !group)
         return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: conv1x1 tile %d not in 1..8, %d, %d",
                         L->op, tp, MCL_PW_TILED, MCL_PW_SPLITK);
-    /* The group kernels take no TP: one program with the CLBlast path's epilogue. */
+    /* The default program (no options: TP = 7) holds the 7-pixel tile, the matrix-vector
+     * kernel (tile 1), the group kernels and the CLBlast path's epilogue, so a network
+     * loads one pointwise program; only other tiles (the tuner's) build their own. */
     char opts[32] = "";
-    if (!group) snprintf(opts, sizeof opts, "-DTP=%d", tp);
+    if (!group && tp != 1 && tp != 7) snprintf(opts, sizeof opts, "-DTP=%d", tp);
     const int splitk = tp == MCL_PW_SPLITK || (group && pixels <= 4);
-    const char *name = !group ? "conv1x1" : splitk ? "conv1x1_splitk" : "conv1x1_tiled";
+    const char *name = tp == 1    ? "conv1x1_gemv"
+                       : !group   ? "conv1x1"
+                       : splitk   ? "conv1x1_splitk"
+                                  : "conv1x1_tiled";
     L->used.tile = tp;
     mcl_cl_argset a;
     int out_off = 0;
@@ -216,7 +221,7 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     if (b->is_cpu && !L->choice.tile && !L->choice.wg && pixels >= PW_LARGE_PIXELS)
         L->choice.wg = 16;
     return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, (pixels + (size_t)tp - 1) / (size_t)tp, 1,
-                            err);
+                            err); /* tile 1: one pixel per item row, as conv1x1_gemv wants */
 }
 
 /* Pointwise conv as GEMM into the output, then the epilogue kernel in place. */
@@ -750,7 +755,7 @@ mcl_status mcl_cl_prepare_pw_mean(mcl_cl_backend *b, const mcl_graph *g, const m
         (st = pack_conv_weights(b, g, L, p, pw->inputs[1], 0, err)) ||
         (st = mcl_cl_upload_bias(b, g, L, pw->num_inputs > 2 ? pw->inputs[2] : MCL_NO_TENSOR,
                                  p->out_c, (size_t)nb * 16, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "conv1x1.cl", "-DTP=7", "conv1x1_mean", err)))
+        (st = mcl_cl_make_kernel(b, L, "conv1x1.cl", "", "conv1x1_mean", err)))
         return st;
     mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
     mcl_cl_arg_mem(&a, in);
