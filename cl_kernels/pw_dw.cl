@@ -54,8 +54,8 @@ __kernel __attribute__((reqd_work_group_size(1, 1, 1)))
 void pw_dw(__global const FLT *in, int in_off, __global const FLT *wpw, __global const FLT *bpw,
            __global const FLT *wdw, __global const FLT *bdw, __global FLT *out, int out_off,
            __local float16 *ring, int in_h, int in_w, int in_c, int c, int out_h, int out_w,
-           int stride, int pad_top, int pad_left, int band, float pw_min, float pw_max,
-           float dw_min, float dw_max)
+           int stride, int pad_top, int pad_left, int band, int aligned, float pw_min,
+           float pw_max, float dw_min, float dw_max)
 {
     const int cb = get_global_id(0);
     const int oy0 = get_global_id(1) * band;
@@ -94,7 +94,9 @@ void pw_dw(__global const FLT *in, int in_off, __global const FLT *wpw, __global
             }
             acc = CLAMP_F(acc, dw_min, dw_max);
             const int o = out_off + (oy * out_w + ox) * c + c0;
-            if (n == 16)
+            if (aligned) /* PoCL splits an unaligned vstore16 into three stores */
+                STORE16_ALIGNED(acc, out, o);
+            else if (n == 16)
                 STORE16(acc, out, o);
             else
                 store16_partial(acc, out, o, n);
@@ -120,7 +122,7 @@ void pw_dw_tile(__global const FLT *in, int in_off, __global const FLT *wpw,
                 __global const FLT *bpw, __global const FLT *wdw, __global const FLT *bdw,
                 __global FLT *out, int out_off, __local float *halo, int in_h, int in_w,
                 int in_c, int c, int out_h, int out_w, int stride, int pad_top, int pad_left,
-                int tile, float pw_min, float pw_max, float dw_min, float dw_max)
+                int tile, int aligned, float pw_min, float pw_max, float dw_min, float dw_max)
 {
     const int lc = get_local_id(0), lp = get_local_id(1);
     const int cpad = (c + 15) / 16 * 16;

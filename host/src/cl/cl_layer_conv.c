@@ -612,6 +612,7 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
     const int geo[] = {q->in_h,     q->in_w,      p->in_c,      q->out_c, q->out_h,
                        q->out_w,    q->stride_h,  q->pad_top,   q->pad_left, shape};
     for (size_t k = 0; k < sizeof geo / sizeof geo[0]; k++) mcl_cl_arg_int(&a, geo[k]);
+    mcl_cl_arg_int(&a, store_aligned(out_off, q->out_c));
     mcl_cl_arg_bound(&a, p->act_min);
     mcl_cl_arg_bound(&a, p->act_max);
     mcl_cl_arg_bound(&a, q->act_min);
