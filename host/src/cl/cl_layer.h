@@ -127,6 +127,10 @@ size_t mcl_cl_round_up(size_t x, size_t m);
 const char *mcl_cl_op_label(const mcl_graph *g, int op);
 void mcl_cl_arg_raw(mcl_cl_argset *a, size_t size, const void *value);
 void mcl_cl_arg_mem(mcl_cl_argset *a, cl_mem m);
+/* Starts L's argument list with the operands of a kernel with weights: input (+ offset), L's
+ * weights and bias, the arena as output (+ offset). */
+mcl_cl_argset mcl_cl_args_weighted(const mcl_cl_backend *b, const mcl_cl_layer *L, cl_mem in,
+                                   int in_off, int out_off);
 void mcl_cl_arg_int(mcl_cl_argset *a, int v);
 void mcl_cl_arg_float(mcl_cl_argset *a, float v);
 /* A clamp bound for the kernels' CLAMP_F (cl_kernels/common.h): infinities ("no clamp") as

@@ -77,13 +77,7 @@ mcl_status mcl_cl_prepare_fc(mcl_cl_backend *b, const mcl_graph *g, const mcl_op
                                  (size_t)out_c, err)) ||
         (st = mcl_cl_make_kernel(b, L, "fully_connected.cl", "", "fully_connected", err)))
         return st;
-    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, in);
-    mcl_cl_arg_int(&a, in_off);
-    mcl_cl_arg_mem(&a, L->weights);
-    mcl_cl_arg_mem(&a, L->bias);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_argset a = mcl_cl_args_weighted(b, L, in, in_off, out_off);
     mcl_cl_arg_int(&a, (int)batch);
     mcl_cl_arg_int(&a, in_c);
     mcl_cl_arg_int(&a, out_c);

@@ -141,13 +141,7 @@ static mcl_status bind_conv_io(mcl_cl_backend *b, const mcl_graph *g, const mcl_
 static mcl_cl_argset conv_args_begin(const mcl_cl_backend *b, const mcl_cl_layer *L,
                                      const conv_io *io)
 {
-    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, io->in);
-    mcl_cl_arg_int(&a, io->in_off);
-    mcl_cl_arg_mem(&a, L->weights);
-    mcl_cl_arg_mem(&a, L->bias);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, io->out_off);
+    mcl_cl_argset a = mcl_cl_args_weighted(b, L, io->in, io->in_off, io->out_off);
     mcl_cl_arg_mem(&a, io->res);
     mcl_cl_arg_int(&a, io->res_off);
     mcl_cl_arg_int(&a, io->has_res);
@@ -517,6 +511,29 @@ static size_t pw_dw_halo_bytes(const mcl_conv_params *q, int tile)
     return hw * hw * 16 * sizeof(float);
 }
 
+/* The constants of a fused pointwise + depthwise pair, in either order: the depthwise op's
+ * weights and bias into consts[1] / consts[2] (as dwconv2d takes them), the pointwise op's
+ * into weights / bias (as conv1x1's register tiles take them). */
+static mcl_status upload_pair_consts(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L,
+                                     const mcl_op *dw, const mcl_op *pw, mcl_error *err)
+{
+    const mcl_conv_params *q = &dw->conv, *p = &pw->conv;
+    mcl_status st;
+    const mcl_tensor *wd = mcl_cl_const_tensor(g, L, dw->inputs[1],
+                                               (size_t)q->kernel_h * q->kernel_w * q->out_c,
+                                               "filter", err, &st);
+    if (!wd) return st;
+    if ((st = pack_dw_weights(b, L, q, wd->data, &L->consts[1], err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, dw->num_inputs > 2 ? dw->inputs[2] : MCL_NO_TENSOR,
+                                 q->out_c, mcl_cl_round_up((size_t)q->out_c, 16), err)))
+        return st;
+    L->consts[2] = L->bias;
+    L->bias = NULL;
+    if ((st = pack_conv_weights(b, g, L, p, pw->inputs[1], 0, err))) return st;
+    return mcl_cl_upload_bias(b, g, L, pw->num_inputs > 2 ? pw->inputs[2] : MCL_NO_TENSOR,
+                              p->out_c, mcl_cl_round_up((size_t)p->out_c, 16), err);
+}
+
 int mcl_cl_fuses_pw_dw(const mcl_cl_backend *b, const mcl_graph *g, int i)
 {
     const char *env = getenv("MOBILECL_PW_DW");
@@ -554,22 +571,7 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
                                   &in_off, err)) ||
         (st = mcl_cl_bind_output(g, L, dw->outputs[0], mcl_cl_conv_out_count(q), &out_off, err)))
         return st;
-    /* The depthwise constants first, into consts[1] / consts[2]; then the expansion's into
-     * weights / bias as conv1x1 has them. */
-    const mcl_tensor *wd = mcl_cl_const_tensor(g, L, dw->inputs[1],
-                                               (size_t)q->kernel_h * q->kernel_w * q->out_c,
-                                               "filter", err, &st);
-    if (!wd) return st;
-    if ((st = pack_dw_weights(b, L, q, wd->data, &L->consts[1], err)) ||
-        (st = mcl_cl_upload_bias(b, g, L, dw->num_inputs > 2 ? dw->inputs[2] : MCL_NO_TENSOR,
-                                 q->out_c, cpad, err)))
-        return st;
-    L->consts[2] = L->bias;
-    L->bias = NULL;
-    if ((st = pack_conv_weights(b, g, L, p, pw->inputs[1], 0, err)) ||
-        (st = mcl_cl_upload_bias(b, g, L, pw->num_inputs > 2 ? pw->inputs[2] : MCL_NO_TENSOR,
-                                 p->out_c, cpad, err)))
-        return st;
+    if ((st = upload_pair_consts(b, g, L, dw, pw, err))) return st;
     const int layout = L->choice.tile ? L->choice.tile : b->is_cpu ? MCL_PW_DW : MCL_PW_DW_TILE;
     if (layout != MCL_PW_DW && layout != MCL_PW_DW_TILE)
         return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: expansion + depthwise layout %d is "
@@ -674,21 +676,7 @@ mcl_status mcl_cl_prepare_dw_pw(mcl_cl_backend *b, const mcl_graph *g, const mcl
         (st = mcl_cl_bind_residual(b, g, L, pw, mcl_cl_conv_out_count(p), &res, &res_off,
                                    &has_res, err)))
         return st;
-    /* The depthwise constants into consts[1] / consts[2]; the projection's into weights /
-     * bias as conv1x1 has them. */
-    const mcl_tensor *wd = mcl_cl_const_tensor(g, L, dw->inputs[1],
-                                               (size_t)q->kernel_h * q->kernel_w * q->out_c,
-                                               "filter", err, &st);
-    if (!wd) return st;
-    if ((st = pack_dw_weights(b, L, q, wd->data, &L->consts[1], err)) ||
-        (st = mcl_cl_upload_bias(b, g, L, dw->num_inputs > 2 ? dw->inputs[2] : MCL_NO_TENSOR,
-                                 q->out_c, mcl_cl_round_up((size_t)q->out_c, 16), err)))
-        return st;
-    L->consts[2] = L->bias;
-    L->bias = NULL;
-    if ((st = pack_conv_weights(b, g, L, p, pw->inputs[1], 0, err)) ||
-        (st = mcl_cl_upload_bias(b, g, L, pw->num_inputs > 2 ? pw->inputs[2] : MCL_NO_TENSOR,
-                                 p->out_c, (size_t)nb * 16, err)) ||
+    if ((st = upload_pair_consts(b, g, L, dw, pw, err)) ||
         (st = mcl_cl_make_kernel(b, L, "pw_dw.cl", "", "dw_pw", err)))
         return st;
     mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
@@ -758,13 +746,7 @@ mcl_status mcl_cl_prepare_pw_mean(mcl_cl_backend *b, const mcl_graph *g, const m
                                  p->out_c, (size_t)nb * 16, err)) ||
         (st = mcl_cl_make_kernel(b, L, "conv1x1.cl", "", "conv1x1_mean", err)))
         return st;
-    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
-    mcl_cl_arg_mem(&a, in);
-    mcl_cl_arg_int(&a, in_off);
-    mcl_cl_arg_mem(&a, L->weights);
-    mcl_cl_arg_mem(&a, L->bias);
-    mcl_cl_arg_mem(&a, b->arena);
-    mcl_cl_arg_int(&a, out_off);
+    mcl_cl_argset a = mcl_cl_args_weighted(b, L, in, in_off, out_off);
     mcl_cl_arg_int(&a, (int)pixels);
     mcl_cl_arg_int(&a, p->in_c);
     mcl_cl_arg_int(&a, p->out_c);

@@ -47,6 +47,18 @@ void mcl_cl_arg_float(mcl_cl_argset *a, float v)
     cl_float x = v;
     mcl_cl_arg_raw(a, sizeof x, &x);
 }
+mcl_cl_argset mcl_cl_args_weighted(const mcl_cl_backend *b, const mcl_cl_layer *L, cl_mem in,
+                                   int in_off, int out_off)
+{
+    mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
+    mcl_cl_arg_mem(&a, in);
+    mcl_cl_arg_int(&a, in_off);
+    mcl_cl_arg_mem(&a, L->weights);
+    mcl_cl_arg_mem(&a, L->bias);
+    mcl_cl_arg_mem(&a, b->arena);
+    mcl_cl_arg_int(&a, out_off);
+    return a;
+}
 void mcl_cl_arg_bound(mcl_cl_argset *a, float v)
 {
     mcl_cl_arg_float(a, v > FLT_MAX ? FLT_MAX : v < -FLT_MAX ? -FLT_MAX : v);
