@@ -46,7 +46,7 @@ typedef struct {
 
 /* Runs the CLI with argv (NULL-terminated, argv[0] = the CLI), the shim preloaded with the
  * given fault spec ("" = count only); kills it after RUN_TIMEOUT_S (a hang fails the test). */
-static void run_cli_once(const char *const *argv, const char *fault, run_result *r)
+static void run_cli(const char *const *argv, const char *fault, run_result *r)
 {
     char out_path[300], err_path[300], counts_path[300];
     snprintf(out_path, sizeof out_path, "%s/out.txt", g_dir);
@@ -102,20 +102,6 @@ static void run_cli_once(const char *const *argv, const char *fault, run_result 
     r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     mcl_test_read_text(out_path, r->out, sizeof r->out);
     mcl_test_read_text(err_path, r->err, sizeof r->err);
-}
-
-/* run_cli_once, again once when the sanitizer runtime itself crashed at exit: LeakSanitizer's
- * tracer sometimes dies stopping the threads (google/sanitizers#1353; once in a CI job of
- * this test's hundreds of runs), aborting a run whose work was right.  A leak report is not
- * that message, and a second such crash still fails. */
-static void run_cli(const char *const *argv, const char *fault, run_result *r)
-{
-    run_cli_once(argv, fault, r);
-    if (strstr(r->err, "LeakSanitizer has encountered a fatal error")) {
-        printf("  (fault '%s': LeakSanitizer's tracer crashed at exit; run again)\n",
-               fault ? fault : "");
-        run_cli_once(argv, fault, r);
-    }
 }
 
 static int count_lines(const char *s)
