@@ -38,7 +38,12 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g 
   -DMOBILECL_WERROR=ON >/dev/null
 cmake --build "$build" -j"$jobs"
 
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
+# intercept_tls_get_addr=0: LeakSanitizer's tracking of dynamic TLS (the __tls_get_addr blocks of
+# dlopen'ed libraries) read a garbage range at exit ("DTLS 7 at 0xa0d-0x800001b0f" in
+# log_threads) and its tracer died with SIGSEGV: test_cl_conv1x1 in 1-2 of 20 runs on this
+# VM's glibc 2.36 once PoCL loaded a different set of kernel modules; 0 of 20 with it off, and
+# no leak report either way.  It only stops LSan scanning those blocks as roots.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:intercept_tls_get_addr=0"
 export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export POCL_CACHE_DIR=${POCL_CACHE_DIR:-$build/pocl-cache}
