@@ -77,7 +77,7 @@ typedef struct {
     const float *in, *res, *bias, *w;
     float *out;
     mcl_epilogue ep;
-    const mcl_op *dw;      /* fused depthwise op, its weights, bias, residual and output */
+    const mcl_op *dw;      /* fused depthwise op, its weights, bias and output */
     const float *dw_w, *dw_bias; /* (the graph's rule: no residual on a fused pair) */
     float *dw_out;
 } task_ctx;
@@ -148,7 +148,7 @@ static size_t packed_floats(const mcl_graph *g, int i, int *n, int *k)
 /* One block for every op's packed weights, in transparent huge pages (mcl_big_alloc): the
  * kernels stream them once per run, and on 4 kB pages the hardware prefetcher stops at every
  * page (MobileNetV2's classifier, 5 MB for one pixel: 0.24-0.29 -> 0.13-0.16 ms on one
- * thread when its weights alone were in huge pages; the whole network 0.96-0.97x with all). */
+ * thread when its weights alone were in huge pages; the whole network 0.96-1.0x with all). */
 static mcl_status plan_weights(mcl_cpu_plan *plan, mcl_error *err)
 {
     const mcl_graph *g = plan->g;
