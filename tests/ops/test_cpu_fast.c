@@ -412,6 +412,68 @@ static void test_plan_segmentation_model(void **state)
     mcl_model_free(m);
 }
 
+/* mcl_pw_dw_band (AVX-512 only) against the reference expansion + depthwise ops: odd sizes,
+ * expanded channels not a multiple of 16 (a last block of 4, 5 and 15 channels), strides 1
+ * and 2, SAME and VALID padding, outputs narrower than the 3-tap window's interior, and the
+ * bands split unevenly (the ring restarts at each band). */
+static void test_pw_dw_band(void **state)
+{
+    (void)state;
+    if (mcl_cpu_detect_isa() != MCL_ISA_AVX512) skip();
+    static const struct {
+        int h, w, ic, c, stride, valid;
+    } cases[] = {{13, 11, 7, 20, 1, 0}, {12, 17, 16, 37, 2, 0}, {9, 10, 3, 16, 1, 1},
+                 {7, 8, 5, 31, 2, 1},   {5, 2, 9, 5, 1, 0},     {4, 3, 4, 48, 2, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mcl_rng rng;
+        mcl_rng_seed(&rng, 900 + i);
+        mcl_conv_params p = params(1, cases[i].h, cases[i].w, cases[i].ic, cases[i].c, 1, 1, 1, 1);
+        mcl_conv_params q = params(1, cases[i].h, cases[i].w, cases[i].c, cases[i].c, 3,
+                                   cases[i].stride, 1, 1);
+        if (cases[i].valid) {
+            q.pad_top = q.pad_left = 0;
+            q.out_h = (q.in_h - 3) / q.stride_h + 1;
+            q.out_w = (q.in_w - 3) / q.stride_w + 1;
+        }
+        const size_t nin = (size_t)p.in_h * p.in_w * p.in_c, nmid = (size_t)p.in_h * p.in_w * q.in_c;
+        const size_t nout = (size_t)q.out_h * q.out_w * q.out_c;
+        float *in = mcl_test_random_array(&rng, nin, -1.0f, 1.0f);
+        float *wp = mcl_test_random_array(&rng, (size_t)p.out_c * p.in_c, -0.5f, 0.5f);
+        float *bp = mcl_test_random_array(&rng, (size_t)p.out_c, -0.5f, 1.0f);
+        float *wd = mcl_test_random_array(&rng, 9 * (size_t)q.out_c, -0.5f, 0.5f);
+        float *bd = mcl_test_random_array(&rng, (size_t)q.out_c, -0.5f, 0.5f);
+        float *mid = malloc(nmid * sizeof *mid), *ref = malloc(nout * sizeof *ref);
+        float *got = malloc(nout * sizeof *got);
+        float *ring = malloc(mcl_pw_dw_ring_floats(&q) * sizeof *ring);
+        assert_true(mid && ref && got && ring);
+        mcl_cpu_conv2d(&p, in, wp, bp, NULL, mid);
+        mcl_cpu_dwconv2d(&q, mid, wd, bd, NULL, ref);
+        mcl_packed_gemm pk;
+        assert_int_equal(mcl_gemm_pack(wp, bp, p.out_c, p.in_c, &pk, NULL), MCL_OK);
+        const mcl_epilogue ep = epilogue_of(&p);
+        const int split = q.out_h / 3 + 1; /* two bands: rows [0, split) and [split, out_h) */
+        for (int cb = 0; cb < pk.blocks; cb++) {
+            mcl_pw_dw_band(MCL_ISA_AVX512, &pk, &ep, &q, in, wd, bd, got, 0, split, cb, ring);
+            mcl_pw_dw_band(MCL_ISA_AVX512, &pk, &ep, &q, in, wd, bd, got, split, q.out_h, cb,
+                           ring);
+        }
+        char what[96];
+        snprintf(what, sizeof what, "pw_dw band %dx%dx%d -> %d s%d %s", q.in_h, q.in_w, p.in_c,
+                 q.out_c, q.stride_h, cases[i].valid ? "VALID" : "SAME");
+        assert_int_equal(mcl_test_compare(what, ref, got, nout, ATOL, RTOL), 0);
+        mcl_gemm_release(&pk);
+        free(in);
+        free(wp);
+        free(bp);
+        free(wd);
+        free(bd);
+        free(mid);
+        free(ref);
+        free(got);
+        free(ring);
+    }
+}
+
 /* Built networks at odd sizes whose expansions are large enough for the fused pointwise +
  * depthwise bands of AVX-512 (stride 2 on 81x81x144, 129x129x96, 65x65x144; stride 1 on
  * 65x65x144), through the plan with 1 and 3 threads against the reference backend (the
@@ -469,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_resize_matches_reference),
         cmocka_unit_test(test_resize_argmax_matches_reference),
         cmocka_unit_test(test_plan_segmentation_model),
+        cmocka_unit_test(test_pw_dw_band),
         cmocka_unit_test(test_plan_fused_pointwise_depthwise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
