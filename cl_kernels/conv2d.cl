@@ -2,12 +2,12 @@
  * General convolution, NHWC, any kernel size, stride, dilation and padding (the stem 3x3
  * stride 2 with 3 input channels, and every conv that is not a plain 1x1 stride 1).
  * Each work-item computes TX (4, or 8 with FIXED_GEOMETRY) neighbouring output pixels of one
- * row x 16 output channels;
- * input cells outside the image (the padding) read as zero.
+ * row x CB blocks of 16 output channels (CB: 1, or 2 with FIXED_GEOMETRY); input cells
+ * outside the image (the padding) read as zero.
  *
  * Weights are repacked by the host as [kh][kw][in_c][nb][16] (nb = ceil(out_c/16), zero
- * padding), the bias as [nb*16].  Global size: (nb, ceil(out_w/TX), batch*out_h), each rounded
- * up to the local size; items past the end return.
+ * padding), the bias as [nb*16].  Global size: (ceil(nb/CB), ceil(out_w/TX), batch*out_h),
+ * each rounded up to the local size; items past the end return.
  */
 #ifndef TX
 #define TX 4
@@ -16,6 +16,15 @@
  * as -D constants (FKH FKW FSH FSW FDH FDW FIC) and every loop unrolls: the stem (3x3 stride
  * 2, 3 channels) then runs 27 straight-line taps per pixel instead of three nested loops
  * with run-time bounds, with TX = 8 pixels for 8 independent FMA chains. */
+/* Channel blocks per work-item: 2 with FIXED_GEOMETRY, so that each input value loaded and
+ * broadcast serves two FMAs (the stem's 32 channels in one item; PoCL: its loads and address
+ * arithmetic were most of its instructions at one block per item). */
+#ifdef FIXED_GEOMETRY
+#define CB 2
+#else
+#define CB 1
+#endif
+
 #ifdef FIXED_GEOMETRY
 #define KH_ FKH
 #define KW_ FKW
@@ -45,18 +54,26 @@ __kernel void conv2d(__global const FLT *in, int in_off,
                      int dilation_h, int dilation_w, int pad_top, int pad_left, int aligned,
                      float act_min, float act_max, float res_min, float res_max)
 {
-    const int cb = get_global_id(0);
+    const int cb0 = get_global_id(0) * CB;
     const int ox0 = get_global_id(1) * TX;
     const int row = get_global_id(2); /* n * out_h + oy */
     const int nb = (out_c + 15) / 16;
-    if (cb >= nb || ox0 >= out_w || row >= batch * out_h) return;
+    if (cb0 >= nb || ox0 >= out_w || row >= batch * out_h) return;
     const int n = row / out_h;
     const int oy = row - n * out_h;
 
-    const float16 b = LOAD16(bias, cb * 16);
-    float16 acc[TX];
+    /* A block past the last one (odd nb) computes the last block again and stores nothing:
+     * its weights and bias would lie past the arrays. */
+    int boff[CB];
 #pragma unroll
-    for (int j = 0; j < TX; j++) acc[j] = b;
+    for (int c = 0; c < CB; c++) boff[c] = min(cb0 + c, nb - 1) * 16;
+    float16 acc[CB][TX];
+#pragma unroll
+    for (int c = 0; c < CB; c++) {
+        const float16 b = LOAD16(bias, boff[c]);
+#pragma unroll
+        for (int j = 0; j < TX; j++) acc[c][j] = b;
+    }
     const int wstep = nb * 16;
     /* Tiles whose whole window lies inside the image (all but the border ones) skip the
      * padding checks: no clamped addresses, no zero selects around every load (MobileNetV2's
@@ -70,13 +87,18 @@ __kernel void conv2d(__global const FLT *in, int in_off,
             GEOMETRY_UNROLL
             for (int kx = 0; kx < KW_; kx++) {
                 const int p0 = row_off + kx * DW_ * IC_;
-                int wi = ((ky * KW_ + kx) * IC_) * wstep + cb * 16;
+                int wi = ((ky * KW_ + kx) * IC_) * wstep;
                 GEOMETRY_UNROLL
                 for (int ci = 0; ci < IC_; ci++, wi += wstep) {
-                    const float16 wv = LOAD16(w, wi);
+                    float16 wv[CB];
 #pragma unroll
-                    for (int j = 0; j < TX; j++)
-                        acc[j] = fma((float16)LOAD1(in, p0 + j * SW_ * IC_ + ci), wv, acc[j]);
+                    for (int c = 0; c < CB; c++) wv[c] = LOAD16(w, wi + boff[c]);
+#pragma unroll
+                    for (int j = 0; j < TX; j++) {
+                        const float16 x = (float16)LOAD1(in, p0 + j * SW_ * IC_ + ci);
+#pragma unroll
+                        for (int c = 0; c < CB; c++) acc[c][j] = fma(x, wv[c], acc[c][j]);
+                    }
                 }
             }
         }
@@ -97,28 +119,37 @@ __kernel void conv2d(__global const FLT *in, int in_off,
                     /* Out-of-range cells load a valid address and are then replaced by zero. */
                     pix[j] = row_off + clamp(ix, 0, in_w - 1) * IC_;
                 }
-                int wi = ((ky * KW_ + kx) * IC_) * wstep + cb * 16;
+                int wi = ((ky * KW_ + kx) * IC_) * wstep;
                 GEOMETRY_UNROLL
                 for (int ci = 0; ci < IC_; ci++, wi += wstep) {
-                    const float16 wv = LOAD16(w, wi);
+                    float16 wv[CB];
 #pragma unroll
-                    for (int j = 0; j < TX; j++)
-                        acc[j] = fma((float16)(v[j] ? LOAD1(in, pix[j] + ci) : 0.0f), wv, acc[j]);
+                    for (int c = 0; c < CB; c++) wv[c] = LOAD16(w, wi + boff[c]);
+#pragma unroll
+                    for (int j = 0; j < TX; j++) {
+                        const float16 x = (float16)(v[j] ? LOAD1(in, pix[j] + ci) : 0.0f);
+#pragma unroll
+                        for (int c = 0; c < CB; c++) acc[c][j] = fma(x, wv[c], acc[c][j]);
+                    }
                 }
             }
         }
     }
 
-    const int c0 = cb * 16;
-    const int nc = min(16, out_c - c0);
-    const int al = aligned && nc == 16;
-    const int obase = (row * out_w + ox0) * out_c + c0;
 #pragma unroll
-    for (int j = 0; j < TX; j++) {
-        if (ox0 + j < out_w) {
-            const int o = obase + j * out_c;
-            conv_store16(acc[j], out, out_off + o, nc, al, res, res_off + o, has_res, act_min,
-                         act_max, res_min, res_max);
+    for (int c = 0; c < CB; c++) {
+        if (cb0 + c >= nb) break;
+        const int c0 = (cb0 + c) * 16;
+        const int nc = min(16, out_c - c0);
+        const int al = aligned && nc == 16;
+        const int obase = (row * out_w + ox0) * out_c + c0;
+#pragma unroll
+        for (int j = 0; j < TX; j++) {
+            if (ox0 + j < out_w) {
+                const int o = obase + j * out_c;
+                conv_store16(acc[c][j], out, out_off + o, nc, al, res, res_off + o, has_res,
+                             act_min, act_max, res_min, res_max);
+            }
         }
     }
 }

@@ -16,6 +16,9 @@ static const conv_case cases[] = {
     {1, 16, 14, 3, 17, 3, 2, 1, MCL_PADDING_SAME, 1, 0, 1, 3, 0},
     /* Few input channels take the compiled-geometry variant: batch 2, even kernel, dilation. */
     {2, 9, 10, 2, 19, 2, 1, 2, MCL_PADDING_SAME, 1, 1, 1, 0, 0},
+    /* Its two 16-channel blocks per work-item: 3 blocks (the last 8 channels) and 1 block. */
+    {1, 11, 9, 3, 40, 3, 2, 1, MCL_PADDING_SAME, 1, 1, 1, 0, 0},
+    {1, 10, 7, 4, 11, 3, 1, 1, MCL_PADDING_VALID, 0, 0, 1, 0, 0},
     {1, 7, 5, 5, 13, 3, 1, 1, MCL_PADDING_SAME, 0, 1, 1, 1, 0},
     {2, 13, 11, 13, 33, 3, 1, 2, MCL_PADDING_SAME, 1, 1, 1, 2, 0},
     {1, 15, 15, 17, 5, 3, 1, 2, MCL_PADDING_VALID, 0, 0, 1, 0, 0},

@@ -299,7 +299,8 @@ mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
         mcl_cl_arg_int(&a, geo[i]);
     args_conv_tail(&a, store_aligned(out_off, p->out_c), p);
     if ((st = mcl_cl_args_end(&a, "conv2d", err))) return st;
-    return mcl_cl_set_range(b, L, 3, 2, (size_t)nb, ((size_t)p->out_w + (size_t)tx - 1) / (size_t)tx,
+    const size_t items = fixed ? ((size_t)nb + 1) / 2 : (size_t)nb; /* conv2d.cl's CB */
+    return mcl_cl_set_range(b, L, 3, 2, items, ((size_t)p->out_w + (size_t)tx - 1) / (size_t)tx,
                             (size_t)p->batch * (size_t)p->out_h, err);
 }
 
