@@ -2,7 +2,7 @@
  * General convolution, NHWC, any kernel size, stride, dilation and padding (the stem 3x3
  * stride 2 with 3 input channels, and every conv that is not a plain 1x1 stride 1).
  * Each work-item computes TX (4, or 8 with FIXED_GEOMETRY) neighbouring output pixels of one
- * row x CB blocks of 16 output channels (CB: 1, or 2 with FIXED_GEOMETRY); input cells
+ * row x CB (1 or 2) blocks of 16 output channels; input cells
  * outside the image (the padding) read as zero.
  *
  * Weights are repacked by the host as [kh][kw][in_c][nb][16] (nb = ceil(out_c/16), zero
@@ -16,12 +16,11 @@
  * as -D constants (FKH FKW FSH FSW FDH FDW FIC) and every loop unrolls: the stem (3x3 stride
  * 2, 3 channels) then runs 27 straight-line taps per pixel instead of three nested loops
  * with run-time bounds, with TX = 8 pixels for 8 independent FMA chains. */
-/* Channel blocks per work-item: 2 with FIXED_GEOMETRY, so that each input value loaded and
- * broadcast serves two FMAs (the stem's 32 channels in one item; PoCL: its loads and address
- * arithmetic were most of its instructions at one block per item). */
-#ifdef FIXED_GEOMETRY
-#define CB 2
-#else
+/* Channel blocks per work-item (-DCB, 1 or 2; the host sets 2 for the stem on CPU devices):
+ * with two, each input value loaded and broadcast serves two FMAs (PoCL: the stem's loads and
+ * address arithmetic were most of its instructions at one block per item).  GPUs keep one,
+ * for twice the work-items. */
+#ifndef CB
 #define CB 1
 #endif
 

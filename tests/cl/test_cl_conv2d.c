@@ -28,13 +28,15 @@ static const conv_case cases[] = {
     {1, 9, 9, 4, 3, 7, 1, 1, MCL_PADDING_SAME, 0, 0, 1, 0, 0},
 };
 
-static void run_case(const conv_case *c, uint64_t seed)
+/* blocks: 16-channel blocks per work-item to force (choice.tile), 0 for the device's own. */
+static void run_case(const conv_case *c, int blocks, uint64_t seed)
 {
+    const mcl_cl_choice choice = {blocks, 0, 0};
     th_conv_test t = {MCL_OP_CONV2D,
                       th_conv_params(c->batch, c->h, c->w, c->in_c, c->out_c, c->k, c->k,
                                      c->stride, c->dilation, c->padding),
-                      c->bias, c->residual, c->gap, c->align16, MCL_POINTWISE_KERNEL, NULL,
-                      0.0f, 0.0f};
+                      c->bias, c->residual, c->gap, c->align16, MCL_POINTWISE_KERNEL,
+                      blocks ? &choice : NULL, 0.0f, 0.0f};
     if (c->relu6) {
         t.p.act_min = 0.0f;
         t.p.act_max = 6.0f;
@@ -44,9 +46,9 @@ static void run_case(const conv_case *c, uint64_t seed)
         t.p.res_max = 2.5f;
     }
     char what[128];
-    snprintf(what, sizeof what, "conv2d %dx%dx%dx%d->%d k%d s%d d%d %s", c->batch, c->h, c->w,
-             c->in_c, c->out_c, c->k, c->stride, c->dilation,
-             c->padding == MCL_PADDING_SAME ? "SAME" : "VALID");
+    snprintf(what, sizeof what, "conv2d %dx%dx%dx%d->%d k%d s%d d%d %s blocks %d", c->batch,
+             c->h, c->w, c->in_c, c->out_c, c->k, c->stride, c->dilation,
+             c->padding == MCL_PADDING_SAME ? "SAME" : "VALID", blocks);
     th_conv_check(&t, what, seed);
 }
 
@@ -54,7 +56,18 @@ static void test_random_cases(void **state)
 {
     (void)state;
     if (!mcl_test_have_cl()) skip();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i], 300 + i);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i], 0, 300 + i);
+}
+
+/* Both work-item shapes on every device: one 16-channel block per item (GPUs' stem, every
+ * other convolution) and two (CPU devices' stem), the compiled-geometry cases included. */
+static void test_blocks_per_item(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    for (int blocks = 1; blocks <= 2; blocks++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            run_case(&cases[i], blocks, 340 + 20 * (uint64_t)blocks + i);
 }
 
 /* Hand-computed: 3x3 input 1..9 (one channel), 3x3 all-ones filter, stride 2, SAME (3 -> 2,
@@ -95,6 +108,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_random_cases),
+        cmocka_unit_test(test_blocks_per_item),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

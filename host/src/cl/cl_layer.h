@@ -22,7 +22,8 @@ typedef struct mcl_cl_program_entry {
 /* A kernel variant and launch shape of one layer (chosen by cl_tune.c).  0 in a field means
  * the built-in heuristic. */
 typedef struct mcl_cl_choice {
-    int tile; /* conv1x1: pixels per work-item (TP); dwconv2d: output pixels per item (TX) */
+    int tile; /* conv1x1: pixels per work-item (TP); dwconv2d: output pixels per item (TX);
+               * conv2d: 16-channel blocks per item (1, 2) */
     int rows; /* dwconv2d: output rows per work-item (RY); RY + MCL_DW_WALK: each work-item
                * walks its whole row pair in TX-pixel tiles (dwconv2d.cl WALK) */
     int wg;   /* CPU device: work-items per group along the layer's group dimension; GPU:

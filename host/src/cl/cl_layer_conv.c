@@ -281,13 +281,22 @@ mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
      * program for every geometry. */
     const int fixed = p->in_c <= 4 && p->kernel_h * p->kernel_w <= 9;
     const int tx = fixed ? 8 : CONV2D_TILE;
+    /* choice.tile: channel blocks per work-item (conv2d.cl's CB); two for the stem on CPU
+     * devices (PoCL: its time 0.78-0.85x, docs/PERFORMANCE.md), one elsewhere. */
+    const int cb = L->choice.tile ? L->choice.tile : fixed && b->is_cpu ? 2 : 1;
+    if (cb < 1 || cb > 2)
+        return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: conv2d blocks per item %d not 1 or 2",
+                        L->op, cb);
+    L->used.tile = cb;
     char opts[192] = "";
     if (fixed)
         snprintf(opts, sizeof opts,
                  "-DFIXED_GEOMETRY -DFKH=%d -DFKW=%d -DFSH=%d -DFSW=%d -DFDH=%d -DFDW=%d "
-                 "-DFIC=%d -DTX=%d",
+                 "-DFIC=%d -DTX=%d -DCB=%d",
                  p->kernel_h, p->kernel_w, p->stride_h, p->stride_w, p->dilation_h,
-                 p->dilation_w, p->in_c, tx);
+                 p->dilation_w, p->in_c, tx, cb);
+    else if (cb != 1)
+        snprintf(opts, sizeof opts, "-DCB=%d", cb);
     mcl_cl_argset a;
     int out_off = 0;
     mcl_status st = bind_conv(b, g, op, L, "conv2d.cl", opts, "conv2d", 0, &a, &out_off, err);
@@ -299,7 +308,7 @@ mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
         mcl_cl_arg_int(&a, geo[i]);
     args_conv_tail(&a, store_aligned(out_off, p->out_c), p);
     if ((st = mcl_cl_args_end(&a, "conv2d", err))) return st;
-    const size_t items = fixed ? ((size_t)nb + 1) / 2 : (size_t)nb; /* conv2d.cl's CB */
+    const size_t items = ((size_t)nb + (size_t)cb - 1) / (size_t)cb;
     return mcl_cl_set_range(b, L, 3, 2, items, ((size_t)p->out_w + (size_t)tx - 1) / (size_t)tx,
                             (size_t)p->batch * (size_t)p->out_h, err);
 }
