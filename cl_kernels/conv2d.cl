@@ -24,6 +24,18 @@
 #define CB 1
 #endif
 
+/* One input channel of one tap, in both paths below: the CB weight vectors at wi + boff[c],
+ * then each pixel j's input X (an expression of j) into its CB accumulators. */
+#define CONV_TAP(X)                                                                            \
+    {                                                                                          \
+        float16 wv[CB];                                                                        \
+        _Pragma("unroll") for (int c = 0; c < CB; c++) wv[c] = LOAD16(w, wi + boff[c]);        \
+        _Pragma("unroll") for (int j = 0; j < TX; j++) {                                       \
+            const float16 x = (float16)(X);                                                    \
+            _Pragma("unroll") for (int c = 0; c < CB; c++) acc[c][j] = fma(x, wv[c], acc[c][j]); \
+        }                                                                                      \
+    }
+
 #ifdef FIXED_GEOMETRY
 #define KH_ FKH
 #define KW_ FKW
@@ -88,17 +100,8 @@ __kernel void conv2d(__global const FLT *in, int in_off,
                 const int p0 = row_off + kx * DW_ * IC_;
                 int wi = ((ky * KW_ + kx) * IC_) * wstep;
                 GEOMETRY_UNROLL
-                for (int ci = 0; ci < IC_; ci++, wi += wstep) {
-                    float16 wv[CB];
-#pragma unroll
-                    for (int c = 0; c < CB; c++) wv[c] = LOAD16(w, wi + boff[c]);
-#pragma unroll
-                    for (int j = 0; j < TX; j++) {
-                        const float16 x = (float16)LOAD1(in, p0 + j * SW_ * IC_ + ci);
-#pragma unroll
-                        for (int c = 0; c < CB; c++) acc[c][j] = fma(x, wv[c], acc[c][j]);
-                    }
-                }
+                for (int ci = 0; ci < IC_; ci++, wi += wstep)
+                    CONV_TAP(LOAD1(in, p0 + j * SW_ * IC_ + ci))
             }
         }
     } else {
@@ -120,17 +123,8 @@ __kernel void conv2d(__global const FLT *in, int in_off,
                 }
                 int wi = ((ky * KW_ + kx) * IC_) * wstep;
                 GEOMETRY_UNROLL
-                for (int ci = 0; ci < IC_; ci++, wi += wstep) {
-                    float16 wv[CB];
-#pragma unroll
-                    for (int c = 0; c < CB; c++) wv[c] = LOAD16(w, wi + boff[c]);
-#pragma unroll
-                    for (int j = 0; j < TX; j++) {
-                        const float16 x = (float16)(v[j] ? LOAD1(in, pix[j] + ci) : 0.0f);
-#pragma unroll
-                        for (int c = 0; c < CB; c++) acc[c][j] = fma(x, wv[c], acc[c][j]);
-                    }
-                }
+                for (int ci = 0; ci < IC_; ci++, wi += wstep)
+                    CONV_TAP(v[j] ? LOAD1(in, pix[j] + ci) : 0.0f)
             }
         }
     }
