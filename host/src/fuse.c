@@ -50,6 +50,18 @@ static int plain_dw3x3(const mcl_graph *g, int k)
            dw->num_outputs >= 1;
 }
 
+/* Whether op k is a 1x1 stride-1 convolution with constant weights: the pointwise half of the
+ * depthwise + projection and the pointwise + pooling pairs (a residual is each rule's own
+ * question). */
+static int plain_pointwise(const mcl_graph *g, int k)
+{
+    const mcl_op *pw = &g->ops[k];
+    const mcl_conv_params *p = &pw->conv;
+    const int w = pw->num_inputs > 1 ? pw->inputs[1] : -1;
+    return pw->kind == MCL_OP_CONV2D && w >= 0 && g->tensors[w].data && pw->num_outputs >= 1 &&
+           p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1;
+}
+
 int mcl_fuse_dw_candidate(const mcl_graph *g, int i)
 {
     if (i < 0 || i + 1 >= g->num_ops) return 0;
@@ -73,13 +85,10 @@ size_t mcl_fuse_dw_pair(const mcl_graph *g, int i)
 
 int mcl_fuse_pw_candidate(const mcl_graph *g, int i)
 {
-    if (i < 0 || i + 1 >= g->num_ops || !plain_dw3x3(g, i)) return 0;
-    const mcl_op *dw = &g->ops[i], *pw = &g->ops[i + 1];
-    const mcl_conv_params *p = &pw->conv;
-    const int w = pw->num_inputs > 1 ? pw->inputs[1] : -1;
-    return pw->kind == MCL_OP_CONV2D && w >= 0 && g->tensors[w].data && pw->num_outputs >= 1 &&
-           p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-           p->in_c == dw->conv.out_c && only_read_by(g, dw->outputs[0], i + 1);
+    if (i < 0 || i + 1 >= g->num_ops || !plain_dw3x3(g, i) || !plain_pointwise(g, i + 1))
+        return 0;
+    const mcl_op *dw = &g->ops[i];
+    return g->ops[i + 1].conv.in_c == dw->conv.out_c && only_read_by(g, dw->outputs[0], i + 1);
 }
 
 size_t mcl_fuse_pw_pair(const mcl_graph *g, int i)
@@ -94,13 +103,10 @@ size_t mcl_fuse_pw_pair(const mcl_graph *g, int i)
 
 int mcl_fuse_mean_candidate(const mcl_graph *g, int i)
 {
-    if (i < 0 || i + 1 >= g->num_ops) return 0;
+    if (i < 0 || i + 1 >= g->num_ops || !plain_pointwise(g, i)) return 0;
     const mcl_op *pw = &g->ops[i], *pool = &g->ops[i + 1];
-    const mcl_conv_params *p = &pw->conv, *q = &pool->conv;
-    const int w = pw->num_inputs > 1 ? pw->inputs[1] : -1;
-    if (pw->kind != MCL_OP_CONV2D || w < 0 || !g->tensors[w].data || pw->residual >= 0 ||
-        pw->num_outputs < 1 || p->kernel_h != 1 || p->kernel_w != 1 || p->stride_h != 1 ||
-        p->stride_w != 1 || pool->residual >= 0 || pool->num_inputs < 1 || pool->num_outputs < 1)
+    const mcl_conv_params *q = &pool->conv;
+    if (pw->residual >= 0 || pool->residual >= 0 || pool->num_inputs < 1 || pool->num_outputs < 1)
         return 0;
     const int global = pool->kind == MCL_OP_MEAN ||
                        (pool->kind == MCL_OP_AVGPOOL && q->out_h == 1 && q->out_w == 1 &&
