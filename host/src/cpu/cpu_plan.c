@@ -173,14 +173,17 @@ static mcl_status plan_weights(mcl_cpu_plan *plan, mcl_error *err)
     return MCL_OK;
 }
 
-/* Packs op i's weights (n x k, as packed_floats says) into the plan's next free floats. */
-static mcl_status pack_weights(mcl_cpu_plan *plan, const float *w, const float *bias, int n, int k,
-                               mcl_packed_gemm *pk, mcl_error *err)
+/* Packs op i's weights into the plan's next free floats, in the shape packed_floats gives
+ * plan_weights (one derivation for both, so the block always fits). */
+static mcl_status pack_weights(mcl_cpu_plan *plan, int i, mcl_packed_gemm *pk, mcl_error *err)
 {
-    const size_t f = mcl_gemm_pack_floats(n, k);
+    const mcl_op *op = &plan->g->ops[i];
+    int n = 0, k = 0;
+    const size_t f = packed_floats(plan->g, i, &n, &k);
     if (!f || f > plan->weights_floats - plan->weights_used)
         return mcl_fail(err, MCL_ERR_INTERNAL, "CPU plan: weights %d x %d do not fit", n, k);
-    mcl_gemm_pack_at(w, bias, n, k, plan->weights + plan->weights_used, pk);
+    mcl_gemm_pack_at(tensor_data(plan->g, op, 1), tensor_data(plan->g, op, 2), n, k,
+                     plan->weights + plan->weights_used, pk);
     plan->weights_used += f;
     return MCL_OK;
 }
@@ -190,11 +193,11 @@ static mcl_status plan_one(mcl_cpu_plan *plan, int i, size_t *scratch, mcl_error
     const mcl_graph *g = plan->g;
     const mcl_op *op = &g->ops[i];
     plan_op *po = &plan->ops[i];
-    const float *w = tensor_data(g, op, 1), *bias = tensor_data(g, op, 2);
+    const float *w = tensor_data(g, op, 1);
     const mcl_conv_params *p = &op->conv;
     if (op->kind == MCL_OP_CONV2D && w) {
         const int k = p->kernel_h * p->kernel_w * p->in_c;
-        mcl_status st = pack_weights(plan, w, bias, p->out_c, k, &po->pk, err);
+        mcl_status st = pack_weights(plan, i, &po->pk, err);
         if (st != MCL_OK) return st;
         if (is_pointwise(p)) {
             po->kind = K_POINTWISE;
@@ -241,7 +244,7 @@ static mcl_status plan_one(mcl_cpu_plan *plan, int i, size_t *scratch, mcl_error
         po->ch_groups = ceil_div(p->out_c, po->ch_step);
     } else if (op->kind == MCL_OP_FULLY_CONNECTED && w) {
         const mcl_tensor *wt = &g->tensors[op->inputs[1]];
-        mcl_status st = pack_weights(plan, w, bias, wt->shape[0], wt->shape[1], &po->pk, err);
+        mcl_status st = pack_weights(plan, i, &po->pk, err);
         if (st != MCL_OK) return st;
         po->kind = K_FULLY_CONNECTED;
         po->rows = (int)(g->tensors[op->inputs[0]].count / (size_t)wt->shape[1]);
