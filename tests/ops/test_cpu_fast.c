@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpu/cpu_backend.h"
 #include "cpu/cpu_fast.h"
@@ -228,13 +229,25 @@ static void test_dw_shapes(void **state)
 
 typedef struct {
     atomic_int hits[1000];
+    atomic_int by[1000]; /* the thread that ran it */
 } pool_ctx;
 
 static void count_task(void *arg, int task, int thread)
 {
     pool_ctx *c = arg;
-    (void)thread;
     atomic_fetch_add(&c->hits[task], 1);
+    atomic_store(&c->by[task], thread);
+}
+
+/* Workers take 100 us a task, the caller no time: the caller must finish its own range, then
+ * take the workers' leftovers. */
+static void slow_worker_task(void *arg, int task, int thread)
+{
+    if (thread != 0) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    count_task(arg, task, thread);
 }
 
 static void test_thread_pool_runs_every_task_once(void **state)
@@ -250,6 +263,29 @@ static void test_thread_pool_runs_every_task_once(void **state)
             mcl_thread_pool_run(pool, count_task, &c, n);
             for (int i = 0; i < 1000; i++) assert_int_equal(atomic_load(&c.hits[i]), i < n);
         }
+        mcl_thread_pool_free(pool);
+    }
+}
+
+static void test_thread_pool_steals_from_slow_threads(void **state)
+{
+    (void)state;
+    for (int threads = 2; threads <= 3; threads++) {
+        mcl_thread_pool *pool = NULL;
+        assert_int_equal(mcl_thread_pool_create(threads, &pool, NULL), MCL_OK);
+        static pool_ctx c;
+        const int n = 60, own = n / threads; /* thread 0's range is [0, own) */
+        int stolen = 0;
+        for (int round = 0; round < 10; round++) {
+            for (int i = 0; i < n; i++) atomic_store(&c.hits[i], 0);
+            mcl_thread_pool_run(pool, slow_worker_task, &c, n);
+            for (int i = 0; i < n; i++) {
+                assert_int_equal(atomic_load(&c.hits[i]), 1);
+                stolen += i >= own && atomic_load(&c.by[i]) == 0;
+            }
+        }
+        /* The workers' ranges take 2-4 ms each round; the caller is done with its own at once. */
+        assert_true(stolen > 0);
         mcl_thread_pool_free(pool);
     }
 }
@@ -527,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_conv_shapes),
         cmocka_unit_test(test_dw_shapes),
         cmocka_unit_test(test_thread_pool_runs_every_task_once),
+        cmocka_unit_test(test_thread_pool_steals_from_slow_threads),
         cmocka_unit_test(test_plan_whole_model),
         cmocka_unit_test(test_resize_matches_reference),
         cmocka_unit_test(test_resize_argmax_matches_reference),

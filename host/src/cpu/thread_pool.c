@@ -1,10 +1,13 @@
-/* Fixed thread pool with a spin-then-sleep wait (see thread_pool.h for why). */
+/* Fixed thread pool: per-thread task ranges with stealing, a spin-then-sleep wait (see
+ * thread_pool.h for why). */
 #include "thread_pool.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../error.h"
@@ -30,14 +33,21 @@ struct mcl_thread_pool {
     int started;                 /* workers actually running */
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    /* (loop generation << 32) | next task index.  A task is claimed by a compare-and-swap
-     * from (g, i) to (g, i + 1), which succeeds only while loop g is current, so a worker that
-     * was descheduled for a while can never run a task of a loop it did not see start.  The
-     * caller waits only for claimed tasks (done == n), never for workers that have not joined:
-     * on a loaded machine a sleeping worker costs nothing. */
-    atomic_uint_fast64_t ticket;
+    atomic_uint generation;      /* of the current loop; workers watch it to join */
     job jobs[2];
-    atomic_int done;
+    /* Thread r's own tasks of the current loop: [range_begin(r), range_begin(r + 1)).  Each
+     * counter holds (loop generation << 32) | next unclaimed task, and a task is claimed by a
+     * compare-and-swap from (g, i) to (g, i + 1).  That succeeds only while loop g is current,
+     * so a worker that was descheduled for a while can never run a task of a loop it did not
+     * see start.  One cache line each: a thread claiming its own tasks touches no line that
+     * another thread writes until it steals. */
+    struct {
+        _Alignas(64) atomic_uint_fast64_t next;
+    } range[MAX_THREADS];
+    /* Tasks finished in the current loop.  The caller waits only for claimed tasks (done == n),
+     * never for workers that have not joined: on a loaded machine a sleeping worker costs
+     * nothing. */
+    _Alignas(64) atomic_int done;
     atomic_int sleepers;         /* workers blocked on `wake` */
     atomic_int stop;
 };
@@ -55,21 +65,30 @@ static void relax(int spins)
 #endif
 }
 
-/* Claims and runs tasks of the loop current in *t until it has none left; returns 1 when it
- * ran at least one. */
-static int take_tasks(mcl_thread_pool *p, uint64_t t, int thread)
+/* Tasks [0, n) split into one contiguous range per thread.  The ops number their tasks in
+ * image order (cpu_plan.c), so thread r works on the same part of the image in every layer and
+ * finds its input in its own cache. */
+static int range_begin(int r, int n, int threads) { return (int)((int64_t)r * n / threads); }
+
+/* Runs tasks of loop gen, first this thread's own range, then what is left of the others'
+ * (a thread that was late, slow or asleep); adds the count to `done` once at the end. */
+static void take_tasks(mcl_thread_pool *p, uint32_t gen, int thread)
 {
+    job *j = &p->jobs[gen & 1];
+    const int n = atomic_load(&j->n), threads = p->threads;
     int ran = 0;
-    for (;;) {
-        const uint32_t gen = (uint32_t)(t >> 32), idx = (uint32_t)t;
-        job *j = &p->jobs[gen & 1];
-        if ((int)idx >= atomic_load(&j->n)) return ran;
-        if (!atomic_compare_exchange_weak(&p->ticket, &t, t + 1)) continue; /* t reloaded */
-        j->fn(j->ctx, (int)idx, thread);
-        atomic_fetch_add(&p->done, 1);
-        ran = 1;
-        t = atomic_load(&p->ticket);
+    for (int k = 0; k < threads; k++) {
+        const int r = (thread + k) % threads, end = range_begin(r + 1, n, threads);
+        uint64_t v = atomic_load(&p->range[r].next);
+        while ((uint32_t)(v >> 32) == gen && (int)(uint32_t)v < end) {
+            if (!atomic_compare_exchange_weak(&p->range[r].next, &v, v + 1)) continue;
+            j->fn(j->ctx, (int)(uint32_t)v, thread);
+            ran++;
+            v = atomic_load(&p->range[r].next);
+        }
+        if ((uint32_t)(v >> 32) != gen) break; /* a later loop: this one is over */
     }
+    if (ran) atomic_fetch_add(&p->done, ran);
 }
 
 typedef struct {
@@ -85,23 +104,23 @@ static void *worker_main(void *arg)
     free(a);
     uint32_t seen = 0;
     for (;;) {
-        uint64_t t;
+        uint32_t gen;
         int spins = 0;
-        while ((uint32_t)((t = atomic_load(&p->ticket)) >> 32) == seen && !atomic_load(&p->stop)) {
+        while ((gen = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop)) {
             if (++spins < SPIN_ITERATIONS + YIELD_ITERATIONS) {
                 relax(spins);
                 continue;
             }
             pthread_mutex_lock(&p->lock);
             atomic_fetch_add(&p->sleepers, 1);
-            while ((uint32_t)(atomic_load(&p->ticket) >> 32) == seen && !atomic_load(&p->stop))
+            while (atomic_load(&p->generation) == seen && !atomic_load(&p->stop))
                 pthread_cond_wait(&p->wake, &p->lock);
             atomic_fetch_sub(&p->sleepers, 1);
             pthread_mutex_unlock(&p->lock);
         }
         if (atomic_load(&p->stop)) return NULL;
-        seen = (uint32_t)(t >> 32);
-        take_tasks(p, t, thread);
+        seen = gen;
+        take_tasks(p, gen, thread);
     }
 }
 
@@ -113,8 +132,10 @@ mcl_status mcl_thread_pool_create(int threads, mcl_thread_pool **pool, mcl_error
         threads = n > 0 ? (int)n : 1;
     }
     if (threads > MAX_THREADS) threads = MAX_THREADS;
-    mcl_thread_pool *p = calloc(1, sizeof *p);
+    /* aligned_alloc: the range counters are 64-byte aligned, beyond what calloc promises. */
+    mcl_thread_pool *p = aligned_alloc(_Alignof(mcl_thread_pool), sizeof *p);
     if (!p) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for a thread pool");
+    memset(p, 0, sizeof *p);
     p->threads = threads;
     if (pthread_mutex_init(&p->lock, NULL) != 0) {
         free(p);
@@ -147,20 +168,22 @@ void mcl_thread_pool_run(mcl_thread_pool *p, mcl_pool_fn fn, void *ctx, int n)
         for (int t = 0; t < n; t++) fn(ctx, t, 0);
         return;
     }
-    const uint32_t gen = (uint32_t)(atomic_load(&p->ticket) >> 32) + 1;
+    const uint32_t gen = atomic_load(&p->generation) + 1;
     job *j = &p->jobs[gen & 1];
     j->fn = fn;
     j->ctx = ctx;
     atomic_store(&j->n, n);
     atomic_store(&p->done, 0);
-    const uint64_t t = (uint64_t)gen << 32;
-    atomic_store(&p->ticket, t);
+    for (int r = 0; r < p->threads; r++)
+        atomic_store(&p->range[r].next,
+                     (uint64_t)gen << 32 | (uint32_t)range_begin(r, n, p->threads));
+    atomic_store(&p->generation, gen);
     if (atomic_load(&p->sleepers) > 0) {
         pthread_mutex_lock(&p->lock);
         pthread_cond_broadcast(&p->wake);
         pthread_mutex_unlock(&p->lock);
     }
-    take_tasks(p, t, 0);
+    take_tasks(p, gen, 0);
     /* Only tasks a worker claimed are left; they are running now, so spin and yield. */
     int spins = 0;
     while (atomic_load(&p->done) < n) relax(++spins);
