@@ -260,7 +260,9 @@ dw_pw_tile(__global const FLT *in, int in_off, __global const FLT *wdw, __global
     }
     const int c0 = cb * 16, m = min(16, out_c - c0);
     const int al = aligned && m == 16;
-#pragma unroll
+    /* Not unrolled: clang cannot unroll a loop that exits early, and PoCL warned at every
+     * build that the pragma asked for it; unrolled with a test per pixel instead of the
+     * break, dw_pw ran 10% slower (0.153 -> 0.169 ms, 6 alternations). */
     for (int j = 0; j < DW_PW_TP; j++) {
         if (x0 + j >= out_w) break;
         const int o = (orow * out_w + x0 + j) * out_c + c0;
