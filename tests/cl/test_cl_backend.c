@@ -1,5 +1,9 @@
 /* Device listing, error naming, kernel build failures (MOBILECL_KERNEL_DIR with a broken
- * file), on-disk kernel overrides, unsupported ops and bad device indices. */
+ * file), compiler warnings as failures (MOBILECL_CL_WERROR), on-disk kernel overrides,
+ * unsupported ops and bad device indices. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cl/cl_errors.h"
@@ -113,6 +117,55 @@ static void test_build_failure_names_file(void **state)
     mcl_graph_release(&t.g);
 }
 
+/* MOBILECL_CL_WERROR=1 turns a kernel's compiler warnings into a build failure that names the
+ * file; unset, the same kernel builds.  The source carries this process's id and the time, so
+ * no program cache holds it from an earlier run. */
+static void test_build_warnings_fail_with_werror(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    char dir[] = "/tmp/mcl-kernels-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char text[1024];
+    snprintf(text, sizeof text,
+             "/* %ld %ld */\n"
+             "#warning \"a warning for test_build_warnings_fail_with_werror\"\n"
+             "__kernel void add(__global const FLT *a, int a_off, __global const FLT *b,\n"
+             "                  int b_off, __global FLT *out, int out_off, int n,\n"
+             "                  float lo, float hi)\n"
+             "{\n"
+             "    int i = get_global_id(0) * 4;\n"
+             "    for (int k = i; k < n && k < i + 4; k++)\n"
+             "        out[out_off + k] = a[a_off + k] + b[b_off + k];\n"
+             "}\n",
+             (long)getpid(), (long)time(NULL));
+    write_file(dir, "add.cl", text);
+    setenv("MOBILECL_KERNEL_DIR", dir, 1);
+    const char *was = getenv("MOBILECL_CL_WERROR");
+    char *saved = was ? strdup(was) : NULL;
+    th_graph t;
+    add_graph(&t);
+    mcl_cl_backend *b = NULL;
+    mcl_error err;
+    setenv("MOBILECL_CL_WERROR", "1", 1);
+    const mcl_status strict = create(&t.g, -1, -1, &b, &err);
+    fprintf(stderr, "warning build message: %s\n", err.message);
+    const int names_it = strstr(err.message, "MOBILECL_CL_WERROR") && strstr(err.message, "add.cl");
+    assert_null(b);
+    unsetenv("MOBILECL_CL_WERROR");
+    const mcl_status relaxed = create(&t.g, -1, -1, &b, &err);
+    mcl_cl_backend_free(b);
+    if (saved) setenv("MOBILECL_CL_WERROR", saved, 1);
+    free(saved);
+    unsetenv("MOBILECL_KERNEL_DIR");
+    remove_file(dir, "add.cl");
+    rmdir(dir);
+    mcl_graph_release(&t.g);
+    assert_int_equal(strict, MCL_ERR_OPENCL);
+    assert_true(names_it);
+    assert_int_equal(relaxed, MCL_OK);
+}
+
 /* A kernel file present in MOBILECL_KERNEL_DIR replaces the embedded one: here an "add" that
  * subtracts, so the result tells which source ran. */
 static void test_kernel_dir_override(void **state)
@@ -220,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_error_names),
         cmocka_unit_test(test_list_devices),
         cmocka_unit_test(test_build_failure_names_file),
+        cmocka_unit_test(test_build_warnings_fail_with_werror),
         cmocka_unit_test(test_kernel_dir_override),
         cmocka_unit_test(test_unsupported_op),
         cmocka_unit_test(test_bad_device_index),

@@ -74,21 +74,25 @@ static mcl_status load_source(const char *file, source_text *out, mcl_error *err
     return mcl_ok(err);
 }
 
-/* The most useful line of a build log: the first that mentions an error, else the first
- * non-blank one; copied into buf without its newline. */
-static void first_log_line(const char *log, char *buf, size_t size)
+/* The first line of a build log that contains `word`, or NULL. */
+static const char *log_line_with(const char *log, const char *word)
 {
-    const char *pick = NULL;
-    for (const char *line = log; *line && !pick;) {
+    const size_t wlen = strlen(word);
+    for (const char *line = log; *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
-        for (size_t i = 0; i + 5 <= len; i++)
-            if (strncmp(line + i, "error", 5) == 0) {
-                pick = line;
-                break;
-            }
+        for (size_t i = 0; i + wlen <= len; i++)
+            if (strncmp(line + i, word, wlen) == 0) return line;
         line = end ? end + 1 : line + len;
     }
+    return NULL;
+}
+
+/* The most useful line of a build log: the first that mentions `word`, else the first
+ * non-blank one; copied into buf without its newline. */
+static void first_log_line(const char *log, const char *word, char *buf, size_t size)
+{
+    const char *pick = log_line_with(log, word);
     if (!pick) {
         pick = log;
         while (*pick == '\n' || *pick == '\r' || *pick == ' ') pick++;
@@ -102,25 +106,58 @@ static void first_log_line(const char *log, char *buf, size_t size)
     if (n == 0) snprintf(buf, size, "empty build log");
 }
 
+/* The program's build log (malloc'd, NUL-terminated), or NULL if the driver gives none. */
+static char *build_log(cl_program program, cl_device_id device)
+{
+    size_t len = 0;
+    char *log = NULL;
+    if (clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len) !=
+            CL_SUCCESS ||
+        len == 0 || (log = malloc(len + 1)) == NULL)
+        return NULL;
+    if (clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, len, log, NULL) !=
+        CL_SUCCESS) {
+        free(log);
+        return NULL;
+    }
+    log[len] = '\0';
+    return log;
+}
+
 static mcl_status build_failure(cl_program program, cl_device_id device, cl_int rc,
                                 const char *file, mcl_error *err)
 {
     char line[160];
-    size_t len = 0;
-    char *log = NULL;
-    if (clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len) ==
-            CL_SUCCESS &&
-        len > 0 && (log = malloc(len + 1)) != NULL &&
-        clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, len, log, NULL) ==
-            CL_SUCCESS) {
-        log[len] = '\0';
-        first_log_line(log, line, sizeof line);
-    } else {
+    char *log = build_log(program, device);
+    if (log)
+        first_log_line(log, "error", line, sizeof line);
+    else
         snprintf(line, sizeof line, "no build log");
-    }
     free(log);
     return mcl_fail(err, MCL_ERR_OPENCL, "clBuildProgram: %s (%s: %s)", mcl_cl_error_name(rc),
                     file, line);
+}
+
+/* MOBILECL_CL_WERROR=1 (the test suite sets it): a kernel that compiles with warnings fails
+ * to build, as -Werror does for the C code.  Drivers print such warnings to stderr at every
+ * first build in a user's process (PoCL: "2 warnings generated"), and they can mean a pragma
+ * the compiler could not honour.  Checked where the program is compiled, so a cached binary
+ * is not checked again. */
+static mcl_status check_warnings(cl_program program, cl_device_id device, const char *file,
+                                 mcl_error *err)
+{
+    const char *on = getenv("MOBILECL_CL_WERROR");
+    if (!on || strcmp(on, "1") != 0) return mcl_ok(err);
+    char *log = build_log(program, device);
+    if (!log || !log_line_with(log, "warning")) {
+        free(log);
+        return mcl_ok(err);
+    }
+    char line[160];
+    first_log_line(log, "warning", line, sizeof line);
+    free(log);
+    return mcl_fail(err, MCL_ERR_OPENCL,
+                    "clBuildProgram: warnings with MOBILECL_CL_WERROR=1 (%s: %s)", file, line);
 }
 
 mcl_status mcl_cl_program_build(cl_context context, cl_device_id device, const char *file,
@@ -178,8 +215,9 @@ mcl_status mcl_cl_program_build_ex(cl_context context, cl_device_id device, cons
     if (rc != CL_SUCCESS) return mcl_cl_fail(err, rc, "clCreateProgramWithSource(%s)", file);
 
     rc = clBuildProgram(p, 1, &device, opts, NULL, NULL);
-    if (rc != CL_SUCCESS) {
-        st = build_failure(p, device, rc, file, err);
+    st = rc != CL_SUCCESS ? build_failure(p, device, rc, file, err)
+                          : check_warnings(p, device, file, err);
+    if (st != MCL_OK) {
         clReleaseProgram(p);
         return st;
     }
