@@ -91,6 +91,25 @@ static void remove_file(const char *dir, const char *name)
     unlink(path);
 }
 
+/* An add.cl for MOBILECL_KERNEL_DIR with the embedded kernel's arguments: `prologue`, then
+ * out = a `op` b. */
+static void write_add_kernel(const char *dir, const char *prologue, char op)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "%s"
+             "__kernel void add(__global const FLT *a, int a_off, __global const FLT *b,\n"
+             "                  int b_off, __global FLT *out, int out_off, int n,\n"
+             "                  float lo, float hi)\n"
+             "{\n"
+             "    int i = get_global_id(0) * 4;\n"
+             "    for (int k = i; k < n && k < i + 4; k++)\n"
+             "        out[out_off + k] = a[a_off + k] %c b[b_off + k];\n"
+             "}\n",
+             prologue, op);
+    write_file(dir, "add.cl", text);
+}
+
 static void test_build_failure_names_file(void **state)
 {
     (void)state;
@@ -126,20 +145,11 @@ static void test_build_warnings_fail_with_werror(void **state)
     if (!mcl_test_have_cl()) skip();
     char dir[] = "/tmp/mcl-kernels-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char text[1024];
-    snprintf(text, sizeof text,
-             "/* %ld %ld */\n"
-             "#warning \"a warning for test_build_warnings_fail_with_werror\"\n"
-             "__kernel void add(__global const FLT *a, int a_off, __global const FLT *b,\n"
-             "                  int b_off, __global FLT *out, int out_off, int n,\n"
-             "                  float lo, float hi)\n"
-             "{\n"
-             "    int i = get_global_id(0) * 4;\n"
-             "    for (int k = i; k < n && k < i + 4; k++)\n"
-             "        out[out_off + k] = a[a_off + k] + b[b_off + k];\n"
-             "}\n",
+    char prologue[160];
+    snprintf(prologue, sizeof prologue,
+             "/* %ld %ld */\n#warning \"a warning for test_build_warnings_fail_with_werror\"\n",
              (long)getpid(), (long)time(NULL));
-    write_file(dir, "add.cl", text);
+    write_add_kernel(dir, prologue, '+');
     setenv("MOBILECL_KERNEL_DIR", dir, 1);
     const char *was = getenv("MOBILECL_CL_WERROR");
     char *saved = was ? strdup(was) : NULL;
@@ -174,15 +184,7 @@ static void test_kernel_dir_override(void **state)
     if (!mcl_test_have_cl()) skip();
     char dir[] = "/tmp/mcl-kernels-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    write_file(dir, "add.cl",
-               "__kernel void add(__global const FLT *a, int a_off, __global const FLT *b,\n"
-               "                  int b_off, __global FLT *out, int out_off, int n,\n"
-               "                  float lo, float hi)\n"
-               "{\n"
-               "    int i = get_global_id(0) * 4;\n"
-               "    for (int k = i; k < n && k < i + 4; k++)\n"
-               "        out[out_off + k] = a[a_off + k] - b[b_off + k];\n"
-               "}\n");
+    write_add_kernel(dir, "", '-');
     setenv("MOBILECL_KERNEL_DIR", dir, 1);
     th_graph t;
     add_graph(&t);
