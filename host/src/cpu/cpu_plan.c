@@ -23,8 +23,9 @@
  * 7x7x320 layer as 5 tasks of 4 blocks ran 3 on one thread and 2 on the other. */
 #define TASKS_PER_THREAD 8
 /* ... but no smaller than this many multiply-adds where the layer allows: claiming a task costs
- * ~0.1-0.25 us when two threads contend for the ticket, and MobileNetV2's 112x112x32 -> 16
- * layer as 224 tasks of 29K multiply-adds (0.3 us each) ran no faster on 2 threads than on 1. */
+ * a compare-and-swap (~0.1-0.25 us when two threads contended for one shared counter, before
+ * the pool's per-thread ranges), and MobileNetV2's 112x112x32 -> 16 layer as 224 tasks of 29K
+ * multiply-adds (0.3 us each) ran no faster on 2 threads than on 1. */
 #define MIN_TASK_MACS (1 << 18)
 
 typedef enum {
