@@ -261,15 +261,26 @@ mcl_status mcl_session_set_input_image(mcl_session *s, int index, const mcl_imag
     return st;
 }
 
-/* Runs ops [first, num_ops) on the CPU arena and copies the graph outputs out of it.  With
- * first == 0 the inputs are copied in first; otherwise the device part already left what the
- * host ops read in the arena. */
+/* Whether one of ops [first, num_ops) reads tensor t. */
+static int read_from(const mcl_graph *g, int first, int t)
+{
+    for (int i = first; i < g->num_ops; i++)
+        for (int j = 0; j < g->ops[i].num_inputs; j++)
+            if (g->ops[i].inputs[j] == t) return 1;
+    return 0;
+}
+
+/* Runs ops [first, num_ops) on the CPU arena and copies the graph outputs out of it.  The
+ * inputs are copied in first where those ops read them: all of them with first == 0; after a
+ * device part (first > 0) it left what the host ops read in the arena, and an SSD's 1 MB
+ * image need not be copied at every run. */
 static mcl_status run_cpu_from(mcl_session *s, int first, mcl_error *err)
 {
     const mcl_graph *g = &s->model->graph;
     for (int i = 0; i < g->num_inputs; i++) {
         const mcl_tensor *t = &g->tensors[g->inputs[i]];
-        memcpy(s->arena + t->arena_offset, s->in[i], t->count * sizeof(float));
+        if (first == 0 || read_from(g, first, g->inputs[i]))
+            memcpy(s->arena + t->arena_offset, s->in[i], t->count * sizeof(float));
     }
     mcl_status st = run_cpu_ops(s, first, err);
     if (st != MCL_OK) return st;
