@@ -1,7 +1,7 @@
 /*
  * A small fixed thread pool for the CPU fast path: one parallel loop at a time over task
  * indices [0, n), the calling thread taking tasks too.  Workers spin briefly between loops
- * (MobileNetV2 has ~65 loops per inference, a few microseconds apart, and a sleeping worker
+ * (MobileNetV2 has ~51 loops per inference, a few microseconds apart, and a sleeping worker
  * takes 30-50 us to wake here) and then sleep on a condition variable, so an idle session
  * costs no CPU.  One pool per session: a session is used by one thread at a time.
  *
