@@ -21,17 +21,8 @@ build=${1:-$root/build-arm64}
 x86_cli=${2:-$root/build/mobilecl}
 data=${MOBILECL_DATA_DIR:-$root/../shared/data}
 
-need=()
-command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
-command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
-command -v python3 >/dev/null || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "ci_arm64_build: installing ${need[*]}"
-  $sudo apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
-fi
+"$root/tools/apt_install.sh" ci_arm64_build gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+  qemu-user python3
 
 # The OpenCL, stb and CLBlast headers are architecture-independent; Debian's cross gcc searches
 # /usr/include after its own arm64 glibc headers.  The CLI links the stub loader below.

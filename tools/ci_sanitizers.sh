@@ -18,16 +18,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-asan}
 
 # libFuzzer comes with clang's runtime package; the rest is what tools/quickstart.sh installs.
-missing=()
-for p in clang libclang-rt-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ] && [ "${MCL_FUZZ_SMOKE_RUNS:-20000}" -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "ci_sanitizers: installing ${missing[*]}"
-  $sudo apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ "${MCL_FUZZ_SMOKE_RUNS:-20000}" -gt 0 ]; then
+  "$root/tools/apt_install.sh" ci_sanitizers clang libclang-rt-dev
 fi
 jobs=$(nproc)
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"

@@ -11,17 +11,7 @@ case "$mode" in classify|test) ;; *) echo "usage: $0 [classify|test]" >&2; exit 
 
 deps=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
       libclblast-dev libcmocka-dev libstb-dev ca-certificates curl)
-missing=()
-for p in "${deps[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "quickstart: installing ${missing[*]}"
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+tools/apt_install.sh quickstart "${deps[@]}"
 
 # PoCL silently finds no device when its cache folder is not writable.
 export POCL_CACHE_DIR=${POCL_CACHE_DIR:-$PWD/build/pocl-cache}
