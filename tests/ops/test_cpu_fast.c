@@ -449,9 +449,10 @@ static void test_plan_segmentation_model(void **state)
 }
 
 /* mcl_pw_dw_band (AVX-512 only) against the reference expansion + depthwise ops: odd sizes,
- * expanded channels not a multiple of 16 (a last block of 4, 5 and 15 channels), strides 1
- * and 2, SAME and VALID padding, outputs narrower than the 3-tap window's interior, and the
- * bands split unevenly (the ring restarts at each band). */
+ * expanded channels not a multiple of 16 (a last block of 4, 5 and 15 channels, in a pair or
+ * alone), one, two and three blocks (a pair and a lone block), strides 1 and 2, SAME and VALID
+ * padding, outputs narrower than the 3-tap window's interior, and the bands split unevenly
+ * (the ring restarts at each band). */
 static void test_pw_dw_band(void **state)
 {
     (void)state;
@@ -488,7 +489,7 @@ static void test_pw_dw_band(void **state)
         assert_int_equal(mcl_gemm_pack(wp, bp, p.out_c, p.in_c, &pk, NULL), MCL_OK);
         const mcl_epilogue ep = epilogue_of(&p);
         const int split = q.out_h / 3 + 1; /* two bands: rows [0, split) and [split, out_h) */
-        for (int cb = 0; cb < pk.blocks; cb++) {
+        for (int cb = 0; cb < pk.blocks; cb += MCL_PW_DW_BLOCKS) {
             mcl_pw_dw_band(MCL_ISA_AVX512, &pk, &ep, &q, in, wd, bd, got, 0, split, cb, ring);
             mcl_pw_dw_band(MCL_ISA_AVX512, &pk, &ep, &q, in, wd, bd, got, split, q.out_h, cb,
                            ring);

@@ -76,11 +76,14 @@ void mcl_dwconv_rows(mcl_cpu_isa isa, const mcl_conv_params *p, const float *in,
 
 /* A fused pointwise expansion (pk, clamped by ep) and the 3x3 depthwise op q after it
  * (stride <= 2, dilation 1, no residual; weights [3][3][out_c], bias may be NULL), for one
- * image: output rows [oy0, oy1), 16-channel block cb.  The block's expanded rows go through
- * a ring of the three the depthwise window reads (ring: mcl_pw_dw_ring_floats(q) floats),
- * each computed once per call, so the expanded tensor is never stored and what the window
- * reads stays in the L1 cache (MobileNetV2's 112x112 ring: 21 KB).  AVX-512 only: the plan
- * fuses nowhere else. */
+ * image: output rows [oy0, oy1), the MCL_PW_DW_BLOCKS 16-channel blocks from cb (fewer where
+ * the channels end).  Their expanded rows go through a ring of the three the depthwise window
+ * reads (ring: mcl_pw_dw_ring_floats(q) floats), each computed once per call, so the expanded
+ * tensor is never stored and what the window reads stays in the L1/L2 caches (MobileNetV2's
+ * 112x112 ring: 43 KB).  Two blocks, because the expansion then runs the 7 x 2 register tile
+ * instead of the 14 x 1 one, which loads an input value per fma (one thread: MobileNetV2
+ * 0.97-0.98x, DeepLab 0.97x).  AVX-512 only: the plan fuses nowhere else. */
+#define MCL_PW_DW_BLOCKS 2
 size_t mcl_pw_dw_ring_floats(const mcl_conv_params *q);
 void mcl_pw_dw_band(mcl_cpu_isa isa, const mcl_packed_gemm *pk, const mcl_epilogue *ep,
                     const mcl_conv_params *q, const float *in, const float *dw_w,

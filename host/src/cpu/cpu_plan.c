@@ -361,14 +361,16 @@ static void gemm_task(void *arg, int task, int thread)
 }
 
 /* One task of a fused pointwise + depthwise pair: one band of depthwise output rows of one
- * image, one 16-channel block (cpu_fuse.h), the ring in this thread's scratch. */
+ * image, MCL_PW_DW_BLOCKS 16-channel blocks (cpu_fuse.h), the ring in this thread's scratch. */
 static void pw_dw_task(void *arg, int task, int thread)
 {
     const task_ctx *c = arg;
     const plan_op *po = c->po;
     const mcl_conv_params *q = &c->dw->conv;
-    const int blocks = po->pk.blocks, bands = ceil_div(q->out_h, po->band);
-    const int cb = task % blocks, band = task / blocks % bands, b = task / blocks / bands;
+    const int groups = ceil_div(po->pk.blocks, MCL_PW_DW_BLOCKS);
+    const int bands = ceil_div(q->out_h, po->band);
+    const int cb = task % groups * MCL_PW_DW_BLOCKS, band = task / groups % bands;
+    const int b = task / groups / bands;
     const int oy0 = band * po->band;
     const int oy1 = oy0 + po->band < q->out_h ? oy0 + po->band : q->out_h;
     const size_t in_img = (size_t)q->in_h * (size_t)q->in_w * (size_t)po->pk.k;
@@ -475,7 +477,7 @@ static mcl_status run_op(mcl_cpu_plan *plan, int i, float *arena, mcl_error *err
         c.dw_out = arena + g->tensors[c.dw->outputs[0]].arena_offset;
         mcl_thread_pool_run(plan->pool, pw_dw_task, &c,
                             c.dw->conv.batch * ceil_div(c.dw->conv.out_h, po->band) *
-                                po->pk.blocks);
+                                ceil_div(po->pk.blocks, MCL_PW_DW_BLOCKS));
         return MCL_OK;
     }
     switch (po->kind) {

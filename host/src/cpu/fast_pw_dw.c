@@ -1,4 +1,4 @@
-/* A fused pointwise expansion + 3x3 depthwise pair, one 16-channel block at a time, with the
+/* A fused pointwise expansion + 3x3 depthwise pair, two 16-channel blocks at a time, with the
  * three expanded rows the depthwise window needs in a ring (see cpu_fast.h). */
 #include "cpu_fast.h"
 
@@ -9,16 +9,18 @@
 
 size_t mcl_pw_dw_ring_floats(const mcl_conv_params *q)
 {
-    return 3 * (size_t)q->in_w * MCL_GEMM_BLOCK;
+    return 3 * (size_t)q->in_w * MCL_PW_DW_BLOCKS * MCL_GEMM_BLOCK;
 }
 
 #ifdef MCL_HAVE_X86_DISPATCH
 #define AVX512 __attribute__((target("avx512f,fma")))
 
 /* One output row of the depthwise op over one block: r[ky] is the expanded input row the
- * window's row ky reads (in_w x 16 floats), NULL where that row is padding. */
-static AVX512 void dw_row(const float *const r[3], const mcl_conv_params *q, const __m512 *w,
-                          __m512 bias, __m512 lo, __m512 hi, float *out, __mmask16 m)
+ * window's row ky reads (in_w pixels, ps floats apart, the block's 16 at each), NULL where that
+ * row is padding. */
+static AVX512 void dw_row(const float *const r[3], ptrdiff_t ps, const mcl_conv_params *q,
+                          const __m512 *w, __m512 bias, __m512 lo, __m512 hi, float *out,
+                          __mmask16 m)
 {
     const int s = q->stride_w, pad = q->pad_left, in_w = q->in_w;
     const size_t ostep = (size_t)q->out_c;
@@ -32,15 +34,15 @@ static AVX512 void dw_row(const float *const r[3], const mcl_conv_params *q, con
         __m512 acc = bias;
         for (int ky = 0; ky < 3; ky++) {
             if (!r[ky]) continue;
-            const float *p = r[ky] + (ptrdiff_t)ix * MCL_GEMM_BLOCK;
+            const float *p = r[ky] + (ptrdiff_t)ix * ps;
             if (inside) {
                 acc = _mm512_fmadd_ps(_mm512_loadu_ps(p), w[ky * 3], acc);
-                acc = _mm512_fmadd_ps(_mm512_loadu_ps(p + 16), w[ky * 3 + 1], acc);
-                acc = _mm512_fmadd_ps(_mm512_loadu_ps(p + 32), w[ky * 3 + 2], acc);
+                acc = _mm512_fmadd_ps(_mm512_loadu_ps(p + ps), w[ky * 3 + 1], acc);
+                acc = _mm512_fmadd_ps(_mm512_loadu_ps(p + 2 * ps), w[ky * 3 + 2], acc);
             } else {
                 for (int kx = 0; kx < 3; kx++)
                     if (ix + kx >= 0 && ix + kx < in_w)
-                        acc = _mm512_fmadd_ps(_mm512_loadu_ps(p + kx * 16), w[ky * 3 + kx], acc);
+                        acc = _mm512_fmadd_ps(_mm512_loadu_ps(p + kx * ps), w[ky * 3 + kx], acc);
             }
         }
         acc = _mm512_min_ps(_mm512_max_ps(acc, lo), hi);
@@ -53,21 +55,29 @@ static AVX512 void avx512_band(const mcl_packed_gemm *pk, const mcl_epilogue *ep
                                const float *dw_bias, float *out, int oy0, int oy1, int cb,
                                float *ring)
 {
-    const int c0 = cb * MCL_GEMM_BLOCK, nc = q->out_c - c0 < 16 ? q->out_c - c0 : 16;
-    const __mmask16 m = (__mmask16)(nc == 16 ? 0xffffu : (1u << nc) - 1u);
-    /* The block as a one-block product: its weights and bias, 16 output channels, of which
-     * the ring keeps 16 per pixel (lanes past nc stay zero). */
+    const int nblk = pk->blocks - cb < MCL_PW_DW_BLOCKS ? pk->blocks - cb : MCL_PW_DW_BLOCKS;
+    const int c0 = cb * MCL_GEMM_BLOCK;
+    const int nc = q->out_c - c0 < nblk * 16 ? q->out_c - c0 : nblk * 16;
+    /* The blocks as a product of their own: their weights and bias, nc output channels, of
+     * which the ring keeps ps = nblk x 16 per pixel (lanes past nc stay zero). */
     mcl_packed_gemm blk = *pk;
     blk.w = pk->w + (size_t)cb * (size_t)pk->k * MCL_GEMM_BLOCK;
     blk.bias = pk->bias + c0;
-    blk.blocks = 1;
+    blk.blocks = nblk;
     blk.n = nc;
-    __m512 w[9];
-    for (int t = 0; t < 9; t++) w[t] = _mm512_maskz_loadu_ps(m, dw_w + (size_t)t * q->out_c + c0);
-    const __m512 bias = dw_bias ? _mm512_maskz_loadu_ps(m, dw_bias + c0) : _mm512_setzero_ps();
+    const ptrdiff_t ps = (ptrdiff_t)nblk * MCL_GEMM_BLOCK;
+    __m512 w[MCL_PW_DW_BLOCKS][9], bias[MCL_PW_DW_BLOCKS];
+    __mmask16 m[MCL_PW_DW_BLOCKS];
+    for (int j = 0; j < nblk; j++) {
+        const int cj = c0 + j * 16, n = q->out_c - cj < 16 ? q->out_c - cj : 16;
+        m[j] = (__mmask16)(n == 16 ? 0xffffu : (1u << n) - 1u);
+        for (int t = 0; t < 9; t++)
+            w[j][t] = _mm512_maskz_loadu_ps(m[j], dw_w + (size_t)t * q->out_c + cj);
+        bias[j] = dw_bias ? _mm512_maskz_loadu_ps(m[j], dw_bias + cj) : _mm512_setzero_ps();
+    }
     const __m512 lo = _mm512_set1_ps(q->act_min), hi = _mm512_set1_ps(q->act_max);
-    const size_t row_floats = (size_t)q->in_w * MCL_GEMM_BLOCK;
-    if (nc < 16)
+    const size_t row_floats = (size_t)q->in_w * (size_t)ps;
+    if (nc < nblk * 16)
         for (size_t i = 0; i < 3 * row_floats; i++) ring[i] = 0.0f;
     int next = oy0 * q->stride_h - q->pad_top; /* the next expanded row to compute */
     if (next < 0) next = 0;
@@ -75,14 +85,19 @@ static AVX512 void avx512_band(const mcl_packed_gemm *pk, const mcl_epilogue *ep
         const int top = oy * q->stride_h - q->pad_top;
         for (; next < top + 3 && next < q->in_h; next++)
             mcl_gemm_rows(MCL_ISA_AVX512, &blk, in + (size_t)next * q->in_w * pk->k, pk->k,
-                          q->in_w, 0, 1, ring + (size_t)(next % 3) * row_floats,
-                          MCL_GEMM_BLOCK, NULL, ep);
-        const float *r[3];
-        for (int ky = 0; ky < 3; ky++) {
-            const int iy = top + ky;
-            r[ky] = iy >= 0 && iy < q->in_h ? ring + (size_t)(iy % 3) * row_floats : NULL;
+                          q->in_w, 0, nblk, ring + (size_t)(next % 3) * row_floats, (size_t)ps,
+                          NULL, ep);
+        for (int j = 0; j < nblk; j++) {
+            const float *r[3];
+            for (int ky = 0; ky < 3; ky++) {
+                const int iy = top + ky;
+                r[ky] = iy >= 0 && iy < q->in_h
+                            ? ring + (size_t)(iy % 3) * row_floats + (size_t)j * MCL_GEMM_BLOCK
+                            : NULL;
+            }
+            dw_row(r, ps, q, w[j], bias[j], lo, hi,
+                   out + (size_t)oy * q->out_w * q->out_c + c0 + j * MCL_GEMM_BLOCK, m[j]);
         }
-        dw_row(r, q, w, bias, lo, hi, out + (size_t)oy * q->out_w * q->out_c + c0, m);
     }
 }
 #endif
