@@ -228,6 +228,9 @@ mcl_status mcl_cl_prepare_dw_pw(mcl_cl_backend *b, const mcl_graph *g, const mcl
 int mcl_cl_fuses_pw_mean(const mcl_cl_backend *b, const mcl_graph *g, int i);
 mcl_status mcl_cl_prepare_pw_mean(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *pw,
                                   mcl_cl_layer *L, mcl_error *err);
+/* Whether tensor t is one the device part hands to the host (g->device_outputs): a fused
+ * pair must not keep such a tensor to itself. */
+int mcl_cl_device_output(const mcl_graph *g, int t);
 /* Whether op i runs in one kernel with a neighbour (any kind of pair above). */
 int mcl_cl_fused(const mcl_cl_backend *b, const mcl_graph *g, int i);
 mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,

@@ -544,10 +544,17 @@ static mcl_status upload_pair_consts(mcl_cl_backend *b, const mcl_graph *g, mcl_
                               p->out_c, mcl_cl_round_up((size_t)p->out_c, 16), err);
 }
 
+/* Whether environment variable `name` is "0": the A/B switches that keep a kind of fused pair
+ * apart (README.md). */
+static int switched_off(const char *name)
+{
+    const char *env = getenv(name);
+    return env && env[0] == '0' && env[1] == '\0';
+}
+
 int mcl_cl_fuses_pw_dw(const mcl_cl_backend *b, const mcl_graph *g, int i)
 {
-    const char *env = getenv("MOBILECL_PW_DW");
-    if (env && env[0] == '0' && env[1] == '\0') return 0;
+    if (switched_off("MOBILECL_PW_DW")) return 0;
     if (b->fp16 || b->pointwise != MCL_POINTWISE_KERNEL || i < 0 || i + 1 >= g->host_from)
         return 0;
     const mcl_op *pw = &g->ops[i], *dw = &g->ops[i + 1];
@@ -555,8 +562,7 @@ int mcl_cl_fuses_pw_dw(const mcl_cl_backend *b, const mcl_graph *g, int i)
         pw->num_inputs < 2 || dw->num_inputs < 2)
         return 0;
     const mcl_conv_params *q = &dw->conv;
-    for (int k = 0; k < g->num_device_outputs; k++)
-        if (g->device_outputs[k] == pw->outputs[0]) return 0;
+    if (mcl_cl_device_output(g, pw->outputs[0])) return 0;
     const size_t bytes = mcl_fuse_dw_pair(g, i);
     if (!bytes || bytes < pw_dw_min_bytes(b) || q->stride_w != q->stride_h ||
         q->dilation_w != 1)
@@ -643,8 +649,7 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
 
 int mcl_cl_fuses_dw_pw(const mcl_cl_backend *b, const mcl_graph *g, int i)
 {
-    const char *env = getenv("MOBILECL_DW_PW");
-    if (env && env[0] == '0' && env[1] == '\0') return 0;
+    if (switched_off("MOBILECL_DW_PW")) return 0;
     if (!b->is_cpu || b->fp16 || b->pointwise != MCL_POINTWISE_KERNEL || i < 0 ||
         i + 1 >= g->host_from)
         return 0;
@@ -654,8 +659,7 @@ int mcl_cl_fuses_dw_pw(const mcl_cl_backend *b, const mcl_graph *g, int i)
         dw->conv.stride_w != dw->conv.stride_h || dw->conv.dilation_w != 1 ||
         dw->conv.batch != pw->conv.batch)
         return 0;
-    for (int k = 0; k < g->num_device_outputs; k++)
-        if (g->device_outputs[k] == dw->outputs[0]) return 0;
+    if (mcl_cl_device_output(g, dw->outputs[0])) return 0;
     /* An expansion pair takes the depthwise op (i - 1, i) or the pointwise op (i + 1, i + 2)
      * first: those save a larger tensor's round trip. */
     return mcl_fuse_pw_pair(g, i) && !mcl_cl_fuses_pw_dw(b, g, i - 1) &&
@@ -720,15 +724,13 @@ mcl_status mcl_cl_prepare_dw_pw(mcl_cl_backend *b, const mcl_graph *g, const mcl
 
 int mcl_cl_fuses_pw_mean(const mcl_cl_backend *b, const mcl_graph *g, int i)
 {
-    const char *env = getenv("MOBILECL_PW_MEAN");
-    if (env && env[0] == '0' && env[1] == '\0') return 0;
+    if (switched_off("MOBILECL_PW_MEAN")) return 0;
     if (!b->is_cpu || b->pointwise != MCL_POINTWISE_KERNEL || i < 0 || i + 1 >= g->host_from)
         return 0;
     const mcl_op *pw = &g->ops[i];
     if (pw->kind != MCL_OP_CONV2D || !mcl_cl_is_pointwise(&pw->conv) || pw->num_inputs < 2)
         return 0;
-    for (int k = 0; k < g->num_device_outputs; k++)
-        if (g->device_outputs[k] == pw->outputs[0]) return 0;
+    if (mcl_cl_device_output(g, pw->outputs[0])) return 0;
     return mcl_fuse_mean_pair(g, i) && !mcl_cl_fuses_dw_pw(b, g, i - 1);
 }
 

@@ -104,8 +104,7 @@ static int fuse_resize_argmax(const mcl_cl_backend *b, const mcl_graph *g, int i
 {
     if (b->fp16 || i + 1 >= g->host_from || !mcl_fuse_argmax(g, i)) return 0;
     const int t = g->ops[i].outputs[0];
-    for (int k = 0; k < g->num_device_outputs; k++)
-        if (g->device_outputs[k] == t) return 0;
+    if (mcl_cl_device_output(g, t)) return 0;
     const mcl_tensor *x = &g->tensors[t];
     return x->rank == 4 && g->ops[i + 1].axis == 3 &&
            g->tensors[g->ops[i + 1].outputs[0]].count == x->count / (size_t)x->shape[3];

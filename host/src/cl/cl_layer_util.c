@@ -47,6 +47,12 @@ void mcl_cl_arg_float(mcl_cl_argset *a, float v)
     cl_float x = v;
     mcl_cl_arg_raw(a, sizeof x, &x);
 }
+int mcl_cl_device_output(const mcl_graph *g, int t)
+{
+    for (int k = 0; k < g->num_device_outputs; k++)
+        if (g->device_outputs[k] == t) return 1;
+    return 0;
+}
 mcl_cl_argset mcl_cl_args_weighted(const mcl_cl_backend *b, const mcl_cl_layer *L, cl_mem in,
                                    int in_off, int out_off)
 {
