@@ -46,8 +46,7 @@ static int plain_dw3x3(const mcl_graph *g, int k)
     const int w = dw->num_inputs > 1 ? dw->inputs[1] : -1;
     return dw->kind == MCL_OP_DWCONV2D && w >= 0 && g->tensors[w].data && q->in_c == q->out_c &&
            q->kernel_h == 3 && q->kernel_w == 3 && q->stride_h <= 2 && q->dilation_h == 1 &&
-           dw->residual < 0 && dw->num_inputs >= 1 &&
-           dw->num_outputs >= 1;
+           dw->residual < 0 && dw->num_outputs >= 1;
 }
 
 /* Whether op k is a 1x1 stride-1 convolution with constant weights: the pointwise half of the

@@ -1,7 +1,7 @@
 /*
  * How the CPU plan (cpu_plan.c) runs a fused expansion + depthwise pair: in tasks of one band
- * of depthwise output rows x one 16-channel block, each computing the expanded rows it reads
- * in a ring (cpu_fast.h, mcl_pw_dw_band).  Which pairs may fuse at all is the graph's rule
+ * of depthwise output rows x MCL_PW_DW_BLOCKS 16-channel blocks, each computing the expanded
+ * rows it reads in a ring (cpu_fast.h, mcl_pw_dw_band).  Which pairs may fuse at all is the graph's rule
  * (../fuse.h).
  */
 #ifndef MCL_CPU_FUSE_H
