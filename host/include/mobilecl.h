@@ -41,6 +41,19 @@ extern "C" {
 
 #define MCL_VERSION_STRING "0.1.0"
 
+/* Marks the functions below as the library's interface.  libmobilecl.so is built with every
+ * other symbol hidden, so an application cannot come to depend on an internal function, and
+ * internal names cannot clash with the application's. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MCL_API __attribute__((visibility("default")))
+#else
+#define MCL_API
+#endif
+
+/* The version of the library actually linked, MCL_VERSION_STRING when it was built: with
+ * libmobilecl.so it can differ from the header an application was compiled with. */
+MCL_API const char *mcl_version(void);
+
 /* ---------------------------------------------------------------- status and errors */
 
 typedef enum mcl_status {
@@ -62,7 +75,7 @@ typedef struct mcl_error {
 } mcl_error;
 
 /* Short constant name of a status code, e.g. "MCL_ERR_MODEL". */
-const char *mcl_status_name(mcl_status status);
+MCL_API const char *mcl_status_name(mcl_status status);
 
 /* ---------------------------------------------------------------- models */
 
@@ -98,26 +111,27 @@ typedef struct mcl_load_options {
 /* The defaults: emulate_uint8 = 0, or 1 when MOBILECL_EMULATE_UINT8=1 is in the environment
  * (so that tools built on the plain loaders can switch it without a new flag).  Set the
  * field after this call to decide it in the application. */
-mcl_load_options mcl_load_options_default(void);
+MCL_API mcl_load_options mcl_load_options_default(void);
 
 /* Load a .tflite file with the default load options.  Every offset and length is checked
  * against the file size; a malformed file gives MCL_ERR_MODEL, an op mobilecl cannot run
  * gives MCL_ERR_UNSUPPORTED naming it. */
-mcl_status mcl_model_load_file(const char *path, mcl_model **model, mcl_error *err);
+MCL_API mcl_status mcl_model_load_file(const char *path, mcl_model **model, mcl_error *err);
 /* Same from memory; the caller keeps ownership of data (the model keeps no pointer into it). */
-mcl_status mcl_model_load_memory(const void *data, size_t size, mcl_model **model, mcl_error *err);
+MCL_API mcl_status mcl_model_load_memory(const void *data, size_t size, mcl_model **model,
+                                         mcl_error *err);
 /* The same two with explicit options (NULL: the defaults). */
-mcl_status mcl_model_load_file_opts(const char *path, const mcl_load_options *options,
-                                    mcl_model **model, mcl_error *err);
-mcl_status mcl_model_load_memory_opts(const void *data, size_t size,
-                                      const mcl_load_options *options, mcl_model **model,
-                                      mcl_error *err);
-void mcl_model_free(mcl_model *model);
+MCL_API mcl_status mcl_model_load_file_opts(const char *path, const mcl_load_options *options,
+                                            mcl_model **model, mcl_error *err);
+MCL_API mcl_status mcl_model_load_memory_opts(const void *data, size_t size,
+                                              const mcl_load_options *options, mcl_model **model,
+                                              mcl_error *err);
+MCL_API void mcl_model_free(mcl_model *model);
 
-int mcl_model_num_inputs(const mcl_model *model);
-int mcl_model_num_outputs(const mcl_model *model);
-mcl_status mcl_model_input_info(const mcl_model *model, int index, mcl_tensor_info *info);
-mcl_status mcl_model_output_info(const mcl_model *model, int index, mcl_tensor_info *info);
+MCL_API int mcl_model_num_inputs(const mcl_model *model);
+MCL_API int mcl_model_num_outputs(const mcl_model *model);
+MCL_API mcl_status mcl_model_input_info(const mcl_model *model, int index, mcl_tensor_info *info);
+MCL_API mcl_status mcl_model_output_info(const mcl_model *model, int index, mcl_tensor_info *info);
 
 /* One row of the layer table, after mobilecl's passes (fused activations, fused residual add). */
 typedef struct mcl_layer_info {
@@ -134,11 +148,11 @@ typedef struct mcl_layer_info {
     int64_t madds;         /* multiply-adds of one inference */
 } mcl_layer_info;
 
-int mcl_model_num_layers(const mcl_model *model);
-mcl_status mcl_model_layer_info(const mcl_model *model, int index, mcl_layer_info *info);
+MCL_API int mcl_model_num_layers(const mcl_model *model);
+MCL_API mcl_status mcl_model_layer_info(const mcl_model *model, int index, mcl_layer_info *info);
 /* Totals over the layer table. */
-int64_t mcl_model_params(const mcl_model *model);
-int64_t mcl_model_madds(const mcl_model *model);
+MCL_API int64_t mcl_model_params(const mcl_model *model);
+MCL_API int64_t mcl_model_madds(const mcl_model *model);
 
 /* ---------------------------------------------------------------- sessions */
 
@@ -185,7 +199,7 @@ typedef struct mcl_options {
     mcl_tune tune;           /* OpenCL variant tuning; MCL_TUNE_CACHED by default */
 } mcl_options;
 
-mcl_options mcl_options_default(void);
+MCL_API mcl_options mcl_options_default(void);
 
 typedef struct mcl_session mcl_session;
 
@@ -195,46 +209,46 @@ typedef struct mcl_session mcl_session;
  * Processes that fork: once a process has used OpenCL, a forked child must exec before it
  * uses OpenCL again (NVIDIA's driver fails in such a child, PoCL does not: measured on an
  * H100); create sessions after the fork, or in the exec'ed program. */
-mcl_status mcl_session_create(const mcl_model *model, const mcl_options *options,
-                              mcl_session **session, mcl_error *err);
-void mcl_session_free(mcl_session *session);
+MCL_API mcl_status mcl_session_create(const mcl_model *model, const mcl_options *options,
+                                      mcl_session **session, mcl_error *err);
+MCL_API void mcl_session_free(mcl_session *session);
 
 /* "cl" or "cpu": where the session actually runs. */
-const char *mcl_session_device(const mcl_session *session);
+MCL_API const char *mcl_session_device(const mcl_session *session);
 /* Human-readable description of the device, e.g. "pthread-skylake-avx512 (Portable Computing
  * Language)" or "CPU (2 threads)". */
-const char *mcl_session_device_name(const mcl_session *session);
+MCL_API const char *mcl_session_device_name(const mcl_session *session);
 /* One line explaining a fallback to the CPU, or "" when nothing unusual happened. */
-const char *mcl_session_notice(const mcl_session *session);
+MCL_API const char *mcl_session_notice(const mcl_session *session);
 /* The path an OpenCL session's 1x1 convolutions take, MCL_POINTWISE_KERNEL or
  * MCL_POINTWISE_CLBLAST, once MCL_POINTWISE_AUTO was resolved; MCL_POINTWISE_AUTO for a
  * session on the CPU. */
-mcl_pointwise mcl_session_pointwise(const mcl_session *session);
+MCL_API mcl_pointwise mcl_session_pointwise(const mcl_session *session);
 
 /* Set input `index` from quantized values, exactly as the model file declares the input
  * (e.g. uint8 RGB with scale 1/128, zero point 128): the input's quantization is applied here.
  * count must equal the number of elements of the input. */
-mcl_status mcl_session_set_input_u8(mcl_session *session, int index, const uint8_t *data,
-                                    size_t count, mcl_error *err);
+MCL_API mcl_status mcl_session_set_input_u8(mcl_session *session, int index, const uint8_t *data,
+                                            size_t count, mcl_error *err);
 /* Set input `index` from real (dequantized) values. */
-mcl_status mcl_session_set_input_f32(mcl_session *session, int index, const float *data,
-                                     size_t count, mcl_error *err);
+MCL_API mcl_status mcl_session_set_input_f32(mcl_session *session, int index, const float *data,
+                                             size_t count, mcl_error *err);
 /* Set image input `index` from RGB pixels of any size: the image is resized bilinearly
  * (mcl_image_resize) to the input's height x width and mapped to the input's type the way
  * the model was trained to see pixels: uint8 inputs take the pixel values as they are (their
  * quantization then applies), int8 inputs pixel - 128, float inputs (pixel - 127.5) / 127.5. */
 struct mcl_image;
-mcl_status mcl_session_set_input_image(mcl_session *session, int index,
-                                       const struct mcl_image *image, mcl_error *err);
+MCL_API mcl_status mcl_session_set_input_image(mcl_session *session, int index,
+                                               const struct mcl_image *image, mcl_error *err);
 /* Run the whole graph once.  On OpenCL a failure mid-run makes the session finish the run on
  * the CPU (and say so in mcl_session_notice()), unless the session was created with
  * MCL_DEVICE_CL, where it is an error. */
-mcl_status mcl_session_run(mcl_session *session, mcl_error *err);
+MCL_API mcl_status mcl_session_run(mcl_session *session, mcl_error *err);
 /* Copy output `index` as real values (dequantized, e.g. probabilities in [0,1]). */
-mcl_status mcl_session_get_output(mcl_session *session, int index, float *data, size_t count,
-                                  mcl_error *err);
+MCL_API mcl_status mcl_session_get_output(mcl_session *session, int index, float *data,
+                                          size_t count, mcl_error *err);
 /* Number of elements of output `index` (0 when index is out of range). */
-size_t mcl_session_output_size(const mcl_session *session, int index);
+MCL_API size_t mcl_session_output_size(const mcl_session *session, int index);
 
 /* ---------------------------------------------------------------- images */
 
@@ -246,17 +260,17 @@ typedef struct mcl_image {
 
 /* Decode a BMP, JPEG or PNG file (stb_image) into RGB.  Images larger than 16384 pixels on a
  * side or 2^27 pixels in all are refused before any pixel memory is allocated. */
-mcl_status mcl_image_load(const char *path, mcl_image *image, mcl_error *err);
+MCL_API mcl_status mcl_image_load(const char *path, mcl_image *image, mcl_error *err);
 /* Same from size bytes of an encoded file in memory (the caller keeps them), with the same
  * limits; messages name the source "image". */
-mcl_status mcl_image_load_memory(const void *data, size_t size, mcl_image *image,
-                                 mcl_error *err);
+MCL_API mcl_status mcl_image_load_memory(const void *data, size_t size, mcl_image *image,
+                                         mcl_error *err);
 /* Bilinear resize of the whole image (no crop), pixel centres aligned (half-pixel), the way
  * TensorFlow's resize_bilinear(half_pixel_centers=True) does it, without antialiasing.
  * dst must hold dst_w * dst_h * channels bytes. */
-mcl_status mcl_image_resize(const mcl_image *src, int dst_w, int dst_h, uint8_t *dst,
-                            mcl_error *err);
-void mcl_image_free(mcl_image *image);
+MCL_API mcl_status mcl_image_resize(const mcl_image *src, int dst_w, int dst_h, uint8_t *dst,
+                                    mcl_error *err);
+MCL_API void mcl_image_free(mcl_image *image);
 
 /* ---------------------------------------------------------------- post-processing */
 
@@ -267,7 +281,7 @@ typedef struct mcl_class_score {
 
 /* The k highest scores, highest first; ties keep the lower index first.  Returns how many were
  * written (min(k, count)). */
-int mcl_top_k(const float *scores, int count, int k, mcl_class_score *top);
+MCL_API int mcl_top_k(const float *scores, int count, int k, mcl_class_score *top);
 
 /* Class names, one per line of a text file: index i is line i (0-based).  Lines keep their
  * text without the line end; the file must be text (no NUL bytes) and at most 16 MiB. */
@@ -276,10 +290,10 @@ typedef struct mcl_labels {
     char **names;
 } mcl_labels;
 
-mcl_status mcl_labels_load(const char *path, mcl_labels *labels, mcl_error *err);
+MCL_API mcl_status mcl_labels_load(const char *path, mcl_labels *labels, mcl_error *err);
 /* names[index], or "" when index is out of range. */
-const char *mcl_labels_get(const mcl_labels *labels, int index);
-void mcl_labels_free(mcl_labels *labels);
+MCL_API const char *mcl_labels_get(const mcl_labels *labels, int index);
+MCL_API void mcl_labels_free(mcl_labels *labels);
 
 /* ---------------------------------------------------------------- OpenCL devices */
 
@@ -300,7 +314,8 @@ typedef struct mcl_cl_device_info {
 
 /* List the OpenCL devices.  *count receives the number found (which may exceed max).  No
  * platform at all is not an error: *count is 0. */
-mcl_status mcl_cl_list_devices(mcl_cl_device_info *devices, int max, int *count, mcl_error *err);
+MCL_API mcl_status mcl_cl_list_devices(mcl_cl_device_info *devices, int max, int *count,
+                                       mcl_error *err);
 
 /* ---------------------------------------------------------------- model builder */
 
@@ -324,14 +339,14 @@ typedef struct mcl_arch_info {
 
 /* Parses and validates an architecture string; a bad one gives MCL_ERR_ARGUMENT naming the
  * part that is wrong. */
-mcl_status mcl_arch_parse(const char *arch, mcl_arch_info *info, mcl_error *err);
+MCL_API mcl_status mcl_arch_parse(const char *arch, mcl_arch_info *info, mcl_error *err);
 /* Builds the model of an architecture string; free it with mcl_model_free(). */
-mcl_status mcl_model_build(const char *arch, mcl_model **model, mcl_error *err);
+MCL_API mcl_status mcl_model_build(const char *arch, mcl_model **model, mcl_error *err);
 /* Same, with the weights of a .tflite file whose weighted layers have exactly the shapes of
  * the built graph, in the same order (e.g. "mobilenet_v2:1.0:224" and
  * mobilenet_v2_1.0_224_quant.tflite); a mismatch gives MCL_ERR_MODEL naming the layer. */
-mcl_status mcl_model_build_with_weights(const char *arch, const char *tflite_path,
-                                        mcl_model **model, mcl_error *err);
+MCL_API mcl_status mcl_model_build_with_weights(const char *arch, const char *tflite_path,
+                                                mcl_model **model, mcl_error *err);
 
 /* ---------------------------------------------------------------- segmentation */
 
@@ -341,10 +356,12 @@ mcl_status mcl_model_build_with_weights(const char *arch, const char *tflite_pat
  * class scores (1x33x33x21 for DeepLab at 513x513), which mcl_segment upsamples straight to
  * the photo's own size.  A graph that does not end that way loads unchanged; its output must
  * then be class scores (NHWC) already. */
-mcl_status mcl_model_load_segmenter_file(const char *path, mcl_model **model, mcl_error *err);
+MCL_API mcl_status mcl_model_load_segmenter_file(const char *path, mcl_model **model,
+                                                 mcl_error *err);
 /* The same with explicit load options (NULL: the defaults). */
-mcl_status mcl_model_load_segmenter_file_opts(const char *path, const mcl_load_options *options,
-                                              mcl_model **model, mcl_error *err);
+MCL_API mcl_status mcl_model_load_segmenter_file_opts(const char *path,
+                                                      const mcl_load_options *options,
+                                                      mcl_model **model, mcl_error *err);
 
 /* A label map of one photo: labels[y * width + x] is the class of that pixel. */
 typedef struct mcl_segmentation {
@@ -359,24 +376,25 @@ typedef struct mcl_segmentation {
  * the class scores are upsampled bilinearly to the photo's size (the composition of the
  * photo -> input resize and the graph's own score resize) before the per-pixel arg max.
  * seg is filled with memory the caller frees with mcl_segmentation_free. */
-mcl_status mcl_segment(mcl_session *session, const mcl_model *model, const mcl_image *image,
-                       mcl_segmentation *seg, mcl_error *err);
-void mcl_segmentation_free(mcl_segmentation *seg);
+MCL_API mcl_status mcl_segment(mcl_session *session, const mcl_model *model, const mcl_image *image,
+                               mcl_segmentation *seg, mcl_error *err);
+MCL_API void mcl_segmentation_free(mcl_segmentation *seg);
 
 /* The PASCAL VOC colour of class index (the devkit's bit-interleaved map: 0 black, 1 dark
  * red, 2 dark green, ...). */
-void mcl_voc_color(int index, uint8_t rgb[3]);
+MCL_API void mcl_voc_color(int index, uint8_t rgb[3]);
 /* Name of a PASCAL VOC class index ("background", "aeroplane", ... "tvmonitor"), "" when out
  * of range. */
-const char *mcl_voc_class_name(int index);
+MCL_API const char *mcl_voc_class_name(int index);
 
 /* A picture of seg for people: the photo with every non-background pixel blended with its
  * class colour, class borders drawn, and below it a legend strip listing the classes present
  * as colour boxes with their names (labels, or the VOC names when labels is NULL) and their
  * share of the picture.  overlay is allocated (RGB, the photo's width, its height plus the
  * legend); free it with mcl_image_free. */
-mcl_status mcl_segment_overlay(const mcl_image *image, const mcl_segmentation *seg,
-                               const mcl_labels *labels, mcl_image *overlay, mcl_error *err);
+MCL_API mcl_status mcl_segment_overlay(const mcl_image *image, const mcl_segmentation *seg,
+                                       const mcl_labels *labels, mcl_image *overlay,
+                                       mcl_error *err);
 
 /* ---------------------------------------------------------------- benchmarking and profiling */
 
@@ -386,9 +404,10 @@ mcl_status mcl_segment_overlay(const mcl_image *image, const mcl_segmentation *s
  * events (a second, profiling queue; no waits between ops, so the ops add up to less than the
  * run); on the CPU: clock times of each op, threads included.  An op fused into the one before
  * it shows 0. */
-mcl_status mcl_session_profile(mcl_session *session, double *op_ms, int count, mcl_error *err);
+MCL_API mcl_status mcl_session_profile(mcl_session *session, double *op_ms, int count,
+                                       mcl_error *err);
 /* CPU threads the session's CPU path runs on (mcl_options.threads resolved); 1 on OpenCL. */
-int mcl_session_threads(const mcl_session *session);
+MCL_API int mcl_session_threads(const mcl_session *session);
 
 /* Where the start-up of a session went, in milliseconds of wall time (`mobilecl bench`'s
  * breakdown).  The first five are the load of the session's model (0 for a model built by
@@ -414,7 +433,7 @@ typedef struct mcl_startup_times {
 } mcl_startup_times;
 
 /* Fills *times for session (all zeros for NULL). */
-void mcl_session_startup_times(const mcl_session *session, mcl_startup_times *times);
+MCL_API void mcl_session_startup_times(const mcl_session *session, mcl_startup_times *times);
 
 /* One tuned layer of mcl_tune_model. */
 typedef struct mcl_tune_layer {
@@ -431,9 +450,9 @@ typedef struct mcl_tune_layer {
  * network_ms[0] and [1] are their medians.  layers has room for `capacity` rows
  * (mcl_model_num_layers is enough); *count receives how many were written.  Seconds to
  * minutes on PoCL with a cold compiler cache.  MCL_ERR_OPENCL without a working device. */
-mcl_status mcl_tune_model(const mcl_model *model, const mcl_options *options,
-                          mcl_tune_layer *layers, int capacity, int *count,
-                          double network_ms[2], mcl_error *err);
+MCL_API mcl_status mcl_tune_model(const mcl_model *model, const mcl_options *options,
+                                  mcl_tune_layer *layers, int capacity, int *count,
+                                  double network_ms[2], mcl_error *err);
 
 /* ---------------------------------------------------------------- detection */
 
@@ -450,16 +469,16 @@ typedef struct mcl_detection {
  * best first, boxes mapped back to the image's pixels.  The session's model must have the
  * four outputs of TFLite_Detection_PostProcess (boxes, classes, scores, count).  At most max
  * are written to dets; *count receives how many. */
-mcl_status mcl_detect(mcl_session *session, const mcl_image *image, float score_threshold,
-                      mcl_detection *dets, int max, int *count, mcl_error *err);
+MCL_API mcl_status mcl_detect(mcl_session *session, const mcl_image *image, float score_threshold,
+                              mcl_detection *dets, int max, int *count, mcl_error *err);
 
 /* The detections drawn on a copy of the image: a coloured box per detection (colour by
  * class) and a label "name score" above it (names[class_id] when names is given and has the
  * id, else the number).  out is allocated RGB of the image's size; free it with
  * mcl_image_free. */
-mcl_status mcl_detect_draw(const mcl_image *image, const mcl_detection *dets, int count,
-                           const char *const *names, int num_names, mcl_image *out,
-                           mcl_error *err);
+MCL_API mcl_status mcl_detect_draw(const mcl_image *image, const mcl_detection *dets, int count,
+                                   const char *const *names, int num_names, mcl_image *out,
+                                   mcl_error *err);
 
 #ifdef __cplusplus
 }
