@@ -2,7 +2,8 @@
  * then moved (installed trees get copied into SDKs and app bundles), then tests/install's
  * consumer built against it through find_package (shared and static) and through pkg-config
  * (shared and --static), each run on a real photo and compared with the CLI of this build.
- * Also: libmobilecl.so exports exactly the functions mobilecl.h declares. */
+ * Also: libmobilecl.so exports exactly the functions mobilecl.h declares, and the header
+ * compiles as C++ and C99. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -237,10 +238,25 @@ static void test_shared_library_exports_only_the_header(void **state)
                      declared[i]);
 }
 
+/* Camera apps are often C++ (JNI, Objective-C++), and not every C project builds as C11: the
+ * installed header must compile as C++11 and as C99, pedantic, without a warning. */
+static void test_header_compiles_as_cxx_and_c99(void **state)
+{
+    (void)state;
+    if (!g_prefix[0]) skip();
+    static const char *const modes[] = {"-x c++ -std=c++11", "-x c -std=c99"};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        sh("printf '#include <mobilecl.h>\\nint main(void) { mcl_error e; e.code = MCL_OK; "
+           "return (int)e.code + (mcl_version()[0] == 0); }\\n' | "
+           "'%s' %s -fsyntax-only -Wall -Wextra -pedantic -Werror -I'%s/include' -",
+           env_or_fail("MOBILECL_CC"), modes[i], g_prefix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shared_library_exports_only_the_header),
+        cmocka_unit_test(test_header_compiles_as_cxx_and_c99),
         cmocka_unit_test(test_find_package_shared),
         cmocka_unit_test(test_find_package_static),
         cmocka_unit_test(test_pkg_config_shared),
