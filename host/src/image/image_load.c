@@ -18,7 +18,6 @@
 /* Larger files are refused before reading: a 16384x16384 RGB image is 768 MiB raw, but no
  * BMP/JPEG/PNG the engine is meant for comes near 256 MiB on disk. */
 #define MCL_IMAGE_MAX_FILE_BYTES ((size_t)256 << 20)
-#define MCL_IMAGE_MAX_PIXELS ((long long)1 << 27)
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC

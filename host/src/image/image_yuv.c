@@ -1,0 +1,147 @@
+/* Camera frames (4:2:0 YUV in any of Android's plane layouts) to RGB, rotated upright. */
+#include "mobilecl.h"
+#include "error.h"
+#include "image/stb_config.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* BT.601 in 16.16 fixed point: rgb = ky * (Y - y0) + the chroma terms.  Full range (JFIF)
+ * uses the matrix as it is; limited range first stretches Y 16..235 and C 16..240 to full
+ * scale (255/219, 255/224), folded into the same coefficients. */
+typedef struct yuv_coeffs {
+    int32_t y0, ky, r_cr, g_cb, g_cr, b_cb;
+} yuv_coeffs;
+
+static int32_t fix16(double c)
+{
+    return (int32_t)lround(c * 65536.0);
+}
+
+static yuv_coeffs coeffs_for(mcl_yuv_range range)
+{
+    const double ky = range == MCL_YUV_LIMITED ? 255.0 / 219.0 : 1.0;
+    const double kc = range == MCL_YUV_LIMITED ? 255.0 / 224.0 : 1.0;
+    yuv_coeffs c;
+    c.y0 = range == MCL_YUV_LIMITED ? 16 : 0;
+    c.ky = fix16(ky);
+    c.r_cr = fix16(1.402 * kc);
+    c.g_cb = fix16(-0.344136 * kc);
+    c.g_cr = fix16(-0.714136 * kc);
+    c.b_cb = fix16(1.772 * kc);
+    return c;
+}
+
+static uint8_t clamp_fix16(int32_t v)
+{
+    v += 1 << 15; /* round to nearest */
+    if (v < 0) return 0;
+    v >>= 16;
+    return (uint8_t)(v > 255 ? 255 : v);
+}
+
+/* The bytes a plane of rows x cols samples needs with these strides. */
+static uint64_t plane_bytes(int rows, int cols, int row_stride, int pixel_stride)
+{
+    return (uint64_t)(rows - 1) * (uint64_t)row_stride + (uint64_t)(cols - 1) * pixel_stride + 1;
+}
+
+static mcl_status check_frame(const mcl_yuv420 *f, int rotation, mcl_error *err)
+{
+    if (!f || !f->y || !f->u || !f->v)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "YUV frame: a NULL frame or plane");
+    if (f->width < 1 || f->height < 1 || f->width > MCL_IMAGE_MAX_SIDE ||
+        f->height > MCL_IMAGE_MAX_SIDE ||
+        (long long)f->width * f->height > MCL_IMAGE_MAX_PIXELS)
+        return mcl_fail(err, MCL_ERR_ARGUMENT,
+                        "YUV frame: %dx%d pixels (1 to %d a side, %lld in all)", f->width,
+                        f->height, MCL_IMAGE_MAX_SIDE, MCL_IMAGE_MAX_PIXELS);
+    if (rotation != 0 && rotation != 90 && rotation != 180 && rotation != 270)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "YUV frame: rotation %d (0, 90, 180 or 270)",
+                        rotation);
+    if (f->range != MCL_YUV_FULL && f->range != MCL_YUV_LIMITED)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "YUV frame: unknown range %d", (int)f->range);
+    const int cw = (f->width + 1) / 2, ch = (f->height + 1) / 2;
+    if (f->uv_pixel_stride != 1 && f->uv_pixel_stride != 2)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "YUV frame: chroma pixel stride %d (1 or 2)",
+                        f->uv_pixel_stride);
+    if (f->y_row_stride < f->width)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "YUV frame: Y row stride %d < width %d",
+                        f->y_row_stride, f->width);
+    if ((uint64_t)f->uv_row_stride < plane_bytes(1, cw, 0, f->uv_pixel_stride))
+        return mcl_fail(err, MCL_ERR_ARGUMENT,
+                        "YUV frame: chroma row stride %d too small for %d samples of stride %d",
+                        f->uv_row_stride, cw, f->uv_pixel_stride);
+    const uint64_t need_y = plane_bytes(f->height, f->width, f->y_row_stride, 1);
+    const uint64_t need_c = plane_bytes(ch, cw, f->uv_row_stride, f->uv_pixel_stride);
+    if (f->y_size < need_y || f->u_size < need_c || f->v_size < need_c)
+        return mcl_fail(err, MCL_ERR_ARGUMENT,
+                        "YUV frame: planes of %zu, %zu, %zu bytes; %dx%d with these strides "
+                        "needs %llu (Y) and %llu (U, V)",
+                        f->y_size, f->u_size, f->v_size, f->width, f->height,
+                        (unsigned long long)need_y, (unsigned long long)need_c);
+    return MCL_OK;
+}
+
+mcl_status mcl_image_from_yuv420(const mcl_yuv420 *frame, int rotation, mcl_image *image,
+                                 mcl_error *err)
+{
+    if (!image) return mcl_fail(err, MCL_ERR_ARGUMENT, "YUV frame: NULL image");
+    image->pixels = NULL;
+    image->width = image->height = image->channels = 0;
+    mcl_status st = check_frame(frame, rotation, err);
+    if (st != MCL_OK) return st;
+
+    const int w = frame->width, h = frame->height;
+    const int ow = rotation == 90 || rotation == 270 ? h : w;
+    const int oh = rotation == 90 || rotation == 270 ? w : h;
+    uint8_t *out = malloc((size_t)w * (size_t)h * 3);
+    if (!out) return mcl_fail(err, MCL_ERR_NOMEM, "YUV frame: no memory for %dx%d RGB", ow, oh);
+
+    /* The source is read row by row (what the caches want from a camera buffer); each pixel is
+     * stored where the rotation puts it: dst = base(sy) + sx * step, in bytes. */
+    const ptrdiff_t row3 = (ptrdiff_t)ow * 3;
+    ptrdiff_t step;
+    switch (rotation) {
+    case 90: step = row3; break;
+    case 180: step = -3; break;
+    case 270: step = -row3; break;
+    default: step = 3; break;
+    }
+    const yuv_coeffs c = coeffs_for(frame->range);
+    const int ps = frame->uv_pixel_stride;
+    for (int sy = 0; sy < h; sy++) {
+        ptrdiff_t base;
+        switch (rotation) {
+        case 90: base = (ptrdiff_t)(h - 1 - sy) * 3; break;
+        case 180: base = ((ptrdiff_t)(h - 1 - sy) * ow + (w - 1)) * 3; break;
+        case 270: base = (ptrdiff_t)(w - 1) * row3 + (ptrdiff_t)sy * 3; break;
+        default: base = (ptrdiff_t)sy * row3; break;
+        }
+        const uint8_t *yrow = frame->y + (size_t)sy * frame->y_row_stride;
+        const uint8_t *urow = frame->u + (size_t)(sy / 2) * frame->uv_row_stride;
+        const uint8_t *vrow = frame->v + (size_t)(sy / 2) * frame->uv_row_stride;
+        /* Two pixels per chroma sample: its three terms are computed once for both. */
+        for (int sx = 0; sx < w; sx += 2) {
+            const int32_t cb = urow[(sx / 2) * ps] - 128, cr = vrow[(sx / 2) * ps] - 128;
+            const int32_t r = c.r_cr * cr, g = c.g_cb * cb + c.g_cr * cr, b = c.b_cb * cb;
+            const int n = sx + 1 < w ? 2 : 1;
+            for (int k = 0; k < n; k++) {
+                /* Indexed, not a moving pointer: with a negative step that pointer would end
+                 * a row one pixel before the buffer, which C does not allow. */
+                uint8_t *dst = out + base + (ptrdiff_t)(sx + k) * step;
+                const int32_t yy = c.ky * (yrow[sx + k] - c.y0);
+                dst[0] = clamp_fix16(yy + r);
+                dst[1] = clamp_fix16(yy + g);
+                dst[2] = clamp_fix16(yy + b);
+            }
+        }
+    }
+    image->width = ow;
+    image->height = oh;
+    image->channels = 3;
+    image->pixels = out;
+    return MCL_OK;
+}

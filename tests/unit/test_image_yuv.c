@@ -1,0 +1,416 @@
+/* mcl_image_from_yuv420: camera frames to RGB.  Checked against a floating-point reference
+ * written from the BT.601 / JFIF equations, by round trips from RGB, across the four plane
+ * layouts, the four rotations, bad frames (exact-size buffers, so a read past one is an ASan
+ * error), and on a real photo through the classifier. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static uint8_t clamp_u8(double v)
+{
+    v = floor(v + 0.5);
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* The reference: the JFIF equations (full range) and the BT.601 video-range ones, as the
+ * standards print them (3 decimals), in double. */
+static void ref_pixel(int y, int cb, int cr, mcl_yuv_range range, uint8_t rgb[3])
+{
+    if (range == MCL_YUV_FULL) {
+        rgb[0] = clamp_u8(y + 1.402 * (cr - 128));
+        rgb[1] = clamp_u8(y - 0.344136 * (cb - 128) - 0.714136 * (cr - 128));
+        rgb[2] = clamp_u8(y + 1.772 * (cb - 128));
+    } else {
+        rgb[0] = clamp_u8(1.164 * (y - 16) + 1.596 * (cr - 128));
+        rgb[1] = clamp_u8(1.164 * (y - 16) - 0.392 * (cb - 128) - 0.813 * (cr - 128));
+        rgb[2] = clamp_u8(1.164 * (y - 16) + 2.017 * (cb - 128));
+    }
+}
+
+/* RGB -> YCbCr, JFIF (full range), and its video-range version. */
+static void rgb_to_ycc(const uint8_t rgb[3], mcl_yuv_range range, double ycc[3])
+{
+    const double r = rgb[0], g = rgb[1], b = rgb[2];
+    ycc[0] = 0.299 * r + 0.587 * g + 0.114 * b;
+    ycc[1] = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+    ycc[2] = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+    if (range == MCL_YUV_LIMITED) {
+        ycc[0] = 16 + ycc[0] * 219.0 / 255.0;
+        ycc[1] = 128 + (ycc[1] - 128) * 224.0 / 255.0;
+        ycc[2] = 128 + (ycc[2] - 128) * 224.0 / 255.0;
+    }
+}
+
+/* A frame in I420 with padded strides, every plane in its own exact-size allocation. */
+typedef struct planes {
+    mcl_yuv420 f;
+    uint8_t *y, *u, *v;
+} planes;
+
+static void planes_alloc(planes *p, int w, int h, int y_pad, int c_pad, int ps)
+{
+    memset(p, 0, sizeof *p);
+    const int cw = (w + 1) / 2, ch = (h + 1) / 2;
+    p->f.width = w;
+    p->f.height = h;
+    p->f.y_row_stride = w + y_pad;
+    p->f.uv_row_stride = (cw - 1) * ps + 1 + c_pad;
+    p->f.uv_pixel_stride = ps;
+    p->f.y_size = (size_t)(h - 1) * p->f.y_row_stride + w;
+    p->f.u_size = p->f.v_size = (size_t)(ch - 1) * p->f.uv_row_stride + (size_t)(cw - 1) * ps + 1;
+    p->y = calloc(p->f.y_size, 1);
+    p->u = calloc(p->f.u_size, 1);
+    p->v = calloc(p->f.v_size, 1);
+    assert_true(p->y && p->u && p->v);
+    p->f.y = p->y;
+    p->f.u = p->u;
+    p->f.v = p->v;
+}
+
+static void planes_free(planes *p)
+{
+    free(p->y);
+    free(p->u);
+    free(p->v);
+}
+
+static uint8_t *cb_at(planes *p, int cx, int cy)
+{
+    return p->u + (size_t)cy * p->f.uv_row_stride + (size_t)cx * p->f.uv_pixel_stride;
+}
+
+static uint8_t *cr_at(planes *p, int cx, int cy)
+{
+    return p->v + (size_t)cy * p->f.uv_row_stride + (size_t)cx * p->f.uv_pixel_stride;
+}
+
+static void fill_random(planes *p, uint64_t seed)
+{
+    mcl_rng rng;
+    mcl_rng_seed(&rng, seed);
+    for (int y = 0; y < p->f.height; y++)
+        for (int x = 0; x < p->f.width; x++)
+            p->y[(size_t)y * p->f.y_row_stride + x] = (uint8_t)mcl_rng_uniform(&rng, 0, 256);
+    for (int cy = 0; cy < (p->f.height + 1) / 2; cy++)
+        for (int cx = 0; cx < (p->f.width + 1) / 2; cx++) {
+            *cb_at(p, cx, cy) = (uint8_t)mcl_rng_uniform(&rng, 0, 256);
+            *cr_at(p, cx, cy) = (uint8_t)mcl_rng_uniform(&rng, 0, 256);
+        }
+}
+
+static void convert(const mcl_yuv420 *f, int rotation, mcl_image *img)
+{
+    mcl_error err = {0};
+    if (mcl_image_from_yuv420(f, rotation, img, &err) != MCL_OK) fail_msg("%s", err.message);
+    assert_int_equal(img->channels, 3);
+}
+
+static void test_matches_the_reference_in_both_ranges(void **state)
+{
+    (void)state;
+    const mcl_yuv_range ranges[] = {MCL_YUV_FULL, MCL_YUV_LIMITED};
+    for (int r = 0; r < 2; r++) {
+        planes p;
+        planes_alloc(&p, 37, 23, 5, 3, 1); /* odd sides: the last chroma column/row is half */
+        fill_random(&p, 11 + r);
+        p.f.range = ranges[r];
+        mcl_image img;
+        convert(&p.f, 0, &img);
+        assert_int_equal(img.width, 37);
+        assert_int_equal(img.height, 23);
+        int worst = 0;
+        for (int y = 0; y < 23; y++)
+            for (int x = 0; x < 37; x++) {
+                uint8_t ref[3];
+                ref_pixel(p.y[(size_t)y * p.f.y_row_stride + x], *cb_at(&p, x / 2, y / 2),
+                          *cr_at(&p, x / 2, y / 2), ranges[r], ref);
+                for (int c = 0; c < 3; c++) {
+                    const int d = abs(img.pixels[((size_t)y * 37 + x) * 3 + c] - ref[c]);
+                    worst = d > worst ? d : worst;
+                }
+            }
+        /* The library's coefficients are exact; the standards' printed ones are rounded. */
+        if (worst > 1) fail_msg("range %d: off the reference by %d", r, worst);
+        mcl_image_free(&img);
+        planes_free(&p);
+    }
+}
+
+static void test_flat_colours_come_back(void **state)
+{
+    (void)state;
+    mcl_rng rng;
+    mcl_rng_seed(&rng, 5);
+    uint8_t colours[32][3] = {{0, 0, 0},     {255, 255, 255}, {255, 0, 0},  {0, 255, 0},
+                              {0, 0, 255},   {128, 128, 128}, {255, 255, 0}, {0, 255, 255},
+                              {255, 0, 255}, {30, 60, 90}};
+    for (int i = 10; i < 32; i++)
+        for (int c = 0; c < 3; c++) colours[i][c] = (uint8_t)mcl_rng_uniform(&rng, 0, 256);
+    for (int r = 0; r < 2; r++) {
+        const mcl_yuv_range range = r ? MCL_YUV_LIMITED : MCL_YUV_FULL;
+        for (int i = 0; i < 32; i++) {
+            double ycc[3];
+            rgb_to_ycc(colours[i], range, ycc);
+            planes p;
+            planes_alloc(&p, 4, 4, 0, 0, 2);
+            memset(p.y, clamp_u8(ycc[0]), p.f.y_size);
+            for (int cy = 0; cy < 2; cy++)
+                for (int cx = 0; cx < 2; cx++) {
+                    *cb_at(&p, cx, cy) = clamp_u8(ycc[1]);
+                    *cr_at(&p, cx, cy) = clamp_u8(ycc[2]);
+                }
+            p.f.range = range;
+            mcl_image img;
+            convert(&p.f, 0, &img);
+            for (int c = 0; c < 3; c++)
+                if (abs(img.pixels[5 * 3 + c] - colours[i][c]) > 2)
+                    fail_msg("range %d, colour (%d, %d, %d): channel %d came back as %d", r,
+                             colours[i][0], colours[i][1], colours[i][2], c, img.pixels[15 + c]);
+            mcl_image_free(&img);
+            planes_free(&p);
+        }
+    }
+}
+
+/* The same samples as I420, YV12 (v plane first), NV12 (u, v interleaved) and NV21 (v, u)
+ * give the same picture. */
+static void test_plane_layouts_agree(void **state)
+{
+    (void)state;
+    const int w = 21, h = 13, cw = 11, ch = 7;
+    planes ref;
+    planes_alloc(&ref, w, h, 3, 0, 1);
+    fill_random(&ref, 3);
+    mcl_image want;
+    convert(&ref.f, 0, &want);
+
+    for (int layout = 0; layout < 3; layout++) {
+        /* One buffer holding Y then the chroma, as Android delivers NV21. */
+        const int ystride = 24, cstride = layout == 0 ? 12 : 2 * cw + 2;
+        const size_t ybytes = (size_t)ystride * h;
+        const size_t cplane = (size_t)cstride * ch;
+        const size_t total = ybytes + (layout == 0 ? 2 * cplane : cplane + 1);
+        uint8_t *buf = calloc(total, 1);
+        assert_non_null(buf);
+        for (int y = 0; y < h; y++) memcpy(buf + (size_t)y * ystride, ref.y + y * ref.f.y_row_stride, w);
+        mcl_yuv420 f = {0};
+        f.width = w;
+        f.height = h;
+        f.y = buf;
+        f.y_size = ybytes;
+        f.y_row_stride = ystride;
+        f.uv_row_stride = cstride;
+        uint8_t *c0 = buf + ybytes;
+        if (layout == 0) { /* YV12: V plane, then U plane */
+            f.uv_pixel_stride = 1;
+            f.v = c0;
+            f.u = c0 + cplane;
+        } else { /* NV12: U V U V...; NV21: V U V U... */
+            f.uv_pixel_stride = 2;
+            f.u = layout == 1 ? c0 : c0 + 1;
+            f.v = layout == 1 ? c0 + 1 : c0;
+        }
+        f.u_size = (size_t)(buf + total - f.u);
+        f.v_size = (size_t)(buf + total - f.v);
+        for (int cy = 0; cy < ch; cy++)
+            for (int cx = 0; cx < cw; cx++) {
+                ((uint8_t *)f.u)[(size_t)cy * cstride + (size_t)cx * f.uv_pixel_stride] =
+                    *cb_at(&ref, cx, cy);
+                ((uint8_t *)f.v)[(size_t)cy * cstride + (size_t)cx * f.uv_pixel_stride] =
+                    *cr_at(&ref, cx, cy);
+            }
+        mcl_image got;
+        convert(&f, 0, &got);
+        assert_memory_equal(got.pixels, want.pixels, (size_t)w * h * 3);
+        mcl_image_free(&got);
+        free(buf);
+    }
+    mcl_image_free(&want);
+    planes_free(&ref);
+}
+
+static void test_rotations(void **state)
+{
+    (void)state;
+    const int w = 9, h = 5;
+    planes p;
+    planes_alloc(&p, w, h, 1, 1, 1);
+    fill_random(&p, 9);
+    mcl_image up;
+    convert(&p.f, 0, &up);
+    const int rotations[] = {90, 180, 270};
+    for (int r = 0; r < 3; r++) {
+        mcl_image img;
+        convert(&p.f, rotations[r], &img);
+        const int ow = rotations[r] == 180 ? w : h, oh = rotations[r] == 180 ? h : w;
+        assert_int_equal(img.width, ow);
+        assert_int_equal(img.height, oh);
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++) {
+                /* Clockwise: the output's top-left corner is the source's bottom-left (90),
+                 * bottom-right (180) or top-right (270). */
+                int sx, sy;
+                if (rotations[r] == 90) sx = oy, sy = h - 1 - ox;
+                else if (rotations[r] == 180) sx = w - 1 - ox, sy = h - 1 - oy;
+                else sx = w - 1 - oy, sy = ox;
+                assert_memory_equal(img.pixels + ((size_t)oy * ow + ox) * 3,
+                                    up.pixels + ((size_t)sy * w + sx) * 3, 3);
+            }
+        mcl_image_free(&img);
+    }
+    mcl_image_free(&up);
+    planes_free(&p);
+}
+
+static void expect_refused(const mcl_yuv420 *f, int rotation, const char *must_contain)
+{
+    mcl_image img = {1, 1, 3, (uint8_t *)"x"};
+    mcl_error err = {0};
+    assert_int_equal(mcl_image_from_yuv420(f, rotation, &img, &err), MCL_ERR_ARGUMENT);
+    assert_null(img.pixels);
+    if (!strstr(err.message, must_contain))
+        fail_msg("error '%s' does not mention '%s'", err.message, must_contain);
+}
+
+static void test_bad_frames_are_refused(void **state)
+{
+    (void)state;
+    planes p;
+    planes_alloc(&p, 15, 9, 2, 1, 2);
+    fill_random(&p, 1);
+    mcl_image img;
+    convert(&p.f, 0, &img); /* the exact sizes are enough */
+    mcl_image_free(&img);
+
+    mcl_yuv420 f = p.f;
+    f.y_size--;
+    expect_refused(&f, 0, "bytes");
+    f = p.f;
+    f.u_size--;
+    expect_refused(&f, 0, "bytes");
+    f = p.f;
+    f.v_size--;
+    expect_refused(&f, 0, "bytes");
+    f = p.f;
+    f.y_row_stride = 14;
+    expect_refused(&f, 0, "row stride");
+    f = p.f;
+    f.uv_row_stride = 14; /* 8 samples 2 apart need 15 */
+    expect_refused(&f, 0, "chroma row stride");
+    f = p.f;
+    f.uv_pixel_stride = 3;
+    expect_refused(&f, 0, "pixel stride");
+    f = p.f;
+    f.width = 0;
+    expect_refused(&f, 0, "pixels");
+    f = p.f;
+    f.height = 20000;
+    expect_refused(&f, 0, "pixels");
+    f = p.f;
+    f.u = NULL;
+    expect_refused(&f, 0, "NULL");
+    f = p.f;
+    f.range = (mcl_yuv_range)7;
+    expect_refused(&f, 0, "range");
+    expect_refused(&p.f, 45, "rotation");
+    expect_refused(NULL, 0, "NULL");
+    planes_free(&p);
+}
+
+/* A phone camera mounted sideways delivers the photo turned 90 degrees counter-clockwise, in
+ * NV21; converted with rotation 90 it must classify as the photo does. */
+static void test_camera_frame_classifies_like_the_photo(void **state)
+{
+    (void)state;
+    char model_path[1024], image_path[1024];
+    if (!mcl_test_data_path(model_path, sizeof model_path,
+                            "models/mobilenet_v2_1.0_224_quant.tflite") ||
+        !mcl_test_data_path(image_path, sizeof image_path, "images/cat.bmp"))
+        skip();
+    mcl_error err = {0};
+    mcl_image photo;
+    if (mcl_image_load(image_path, &photo, &err) != MCL_OK) fail_msg("%s", err.message);
+    /* Sensor frame: width = photo height; sensor (fx, fy) shows photo (x = W-1-fy... rotated
+     * back by 90 clockwise: photo pixel (px, py) = frame (fx = py, fy = W - 1 - px)). */
+    const int W = photo.width, H = photo.height, fw = H, fh = W;
+    const int cw = (fw + 1) / 2, ch = (fh + 1) / 2;
+    uint8_t *buf = malloc((size_t)fw * fh + (size_t)cw * ch * 2);
+    assert_non_null(buf);
+    double *acc = calloc((size_t)cw * ch * 3, sizeof *acc);
+    assert_non_null(acc);
+    for (int fy = 0; fy < fh; fy++)
+        for (int fx = 0; fx < fw; fx++) {
+            const int px = W - 1 - fy, py = fx;
+            double ycc[3];
+            rgb_to_ycc(photo.pixels + ((size_t)py * W + px) * 3, MCL_YUV_FULL, ycc);
+            buf[(size_t)fy * fw + fx] = clamp_u8(ycc[0]);
+            double *a = acc + ((size_t)(fy / 2) * cw + fx / 2) * 3;
+            a[0] += ycc[1];
+            a[1] += ycc[2];
+            a[2] += 1;
+        }
+    uint8_t *vu = buf + (size_t)fw * fh;
+    for (size_t i = 0; i < (size_t)cw * ch; i++) {
+        vu[2 * i] = clamp_u8(acc[3 * i + 1] / acc[3 * i + 2]);
+        vu[2 * i + 1] = clamp_u8(acc[3 * i] / acc[3 * i + 2]);
+    }
+    mcl_yuv420 f = {0};
+    f.width = fw;
+    f.height = fh;
+    f.y = buf;
+    f.y_size = (size_t)fw * fh;
+    f.y_row_stride = fw;
+    f.v = vu;
+    f.u = vu + 1;
+    f.v_size = (size_t)cw * ch * 2;
+    f.u_size = f.v_size - 1;
+    f.uv_row_stride = 2 * cw;
+    f.uv_pixel_stride = 2;
+    f.range = MCL_YUV_FULL;
+    mcl_image upright;
+    convert(&f, 90, &upright);
+    assert_int_equal(upright.width, W);
+    assert_int_equal(upright.height, H);
+
+    mcl_model *model = NULL;
+    mcl_session *s = NULL;
+    if (mcl_model_load_file(model_path, &model, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_options opt = mcl_options_default();
+    opt.device = MCL_DEVICE_CPU;
+    if (mcl_session_create(model, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_class_score top[2];
+    const mcl_image *inputs[2] = {&photo, &upright};
+    float scores[1001];
+    for (int i = 0; i < 2; i++) {
+        if (mcl_session_set_input_image(s, 0, inputs[i], &err) != MCL_OK ||
+            mcl_session_run(s, &err) != MCL_OK ||
+            mcl_session_get_output(s, 0, scores, 1001, &err) != MCL_OK)
+            fail_msg("%s", err.message);
+        assert_int_equal(mcl_top_k(scores, 1001, 1, &top[i]), 1);
+    }
+    assert_int_equal(top[1].index, top[0].index);
+    if (fabsf(top[1].score - top[0].score) > 0.05f)
+        fail_msg("top score %.4f from the frame, %.4f from the photo", top[1].score, top[0].score);
+    mcl_session_free(s);
+    mcl_model_free(model);
+    mcl_image_free(&upright);
+    mcl_image_free(&photo);
+    free(acc);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matches_the_reference_in_both_ranges),
+        cmocka_unit_test(test_flat_colours_come_back),
+        cmocka_unit_test(test_plane_layouts_agree),
+        cmocka_unit_test(test_rotations),
+        cmocka_unit_test(test_bad_frames_are_refused),
+        cmocka_unit_test(test_camera_frame_classifies_like_the_photo),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
