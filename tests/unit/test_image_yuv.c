@@ -1,7 +1,8 @@
-/* mcl_image_from_yuv420: camera frames to RGB.  Checked against a floating-point reference
- * written from the BT.601 / JFIF equations, by round trips from RGB, across the four plane
- * layouts, the four rotations, bad frames (exact-size buffers, so a read past one is an ASan
- * error), and on a real photo through the classifier. */
+/* mcl_image_from_yuv420 and mcl_session_set_input_yuv420: camera frames to RGB.  Checked
+ * against a floating-point reference written from the BT.601 / JFIF equations, by round trips
+ * from RGB, across the four plane layouts, the four rotations, bad frames (exact-size
+ * buffers, so a read past one is an ASan error), on a real photo through the classifier, and
+ * the direct-to-input path against convert-then-resize. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,7 +196,8 @@ static void test_plane_layouts_agree(void **state)
         const size_t total = ybytes + (layout == 0 ? 2 * cplane : cplane + 1);
         uint8_t *buf = calloc(total, 1);
         assert_non_null(buf);
-        for (int y = 0; y < h; y++) memcpy(buf + (size_t)y * ystride, ref.y + y * ref.f.y_row_stride, w);
+        for (int y = 0; y < h; y++)
+            memcpy(buf + (size_t)y * ystride, ref.y + y * ref.f.y_row_stride, w);
         mcl_yuv420 f = {0};
         f.width = w;
         f.height = h;
@@ -402,6 +404,64 @@ static void test_camera_frame_classifies_like_the_photo(void **state)
     free(buf);
 }
 
+static void run_and_read(mcl_session *s, float *out, size_t n)
+{
+    mcl_error err = {0};
+    if (mcl_session_run(s, &err) != MCL_OK || mcl_session_get_output(s, 0, out, n, &err) != MCL_OK)
+        fail_msg("%s", err.message);
+}
+
+/* mcl_session_set_input_yuv420 promises mcl_image_from_yuv420 + mcl_session_set_input_image
+ * byte for byte: checked through the network's output, for frames smaller and larger than
+ * the input, odd sides, both ranges and every rotation. */
+static void test_set_input_yuv420_equals_convert_then_set_image(void **state)
+{
+    (void)state;
+    char model_path[1024];
+    if (!mcl_test_data_path(model_path, sizeof model_path,
+                            "models/mobilenet_v2_1.0_224_quant.tflite"))
+        skip();
+    mcl_error err = {0};
+    mcl_model *model = NULL;
+    mcl_session *s = NULL;
+    if (mcl_model_load_file(model_path, &model, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_options opt = mcl_options_default();
+    opt.device = MCL_DEVICE_CPU;
+    opt.threads = 1;
+    if (mcl_session_create(model, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    static float want[1001], got[1001];
+    const int sizes[2][2] = {{101, 77}, {641, 479}};
+    for (int z = 0; z < 2; z++) {
+        planes p;
+        planes_alloc(&p, sizes[z][0], sizes[z][1], 7, 3, 2);
+        fill_random(&p, 40 + z);
+        for (int r = 0; r < 4; r++) {
+            p.f.range = (r + z) % 2 ? MCL_YUV_LIMITED : MCL_YUV_FULL;
+            mcl_image img;
+            convert(&p.f, 90 * r, &img);
+            if (mcl_session_set_input_image(s, 0, &img, &err) != MCL_OK)
+                fail_msg("%s", err.message);
+            run_and_read(s, want, 1001);
+            mcl_image_free(&img);
+            if (mcl_session_set_input_yuv420(s, 0, &p.f, 90 * r, &err) != MCL_OK)
+                fail_msg("%s", err.message);
+            run_and_read(s, got, 1001);
+            if (memcmp(want, got, sizeof want) != 0)
+                fail_msg("%dx%d, rotation %d: the outputs differ", sizes[z][0], sizes[z][1],
+                         90 * r);
+        }
+        mcl_yuv420 bad = p.f;
+        bad.v_size--;
+        assert_int_equal(mcl_session_set_input_yuv420(s, 0, &bad, 0, &err), MCL_ERR_ARGUMENT);
+        assert_int_equal(mcl_session_set_input_yuv420(s, 0, &p.f, 30, &err), MCL_ERR_ARGUMENT);
+        assert_int_equal(mcl_session_set_input_yuv420(s, 1, &p.f, 0, &err), MCL_ERR_ARGUMENT);
+        planes_free(&p);
+    }
+    assert_int_equal(mcl_session_set_input_yuv420(NULL, 0, NULL, 0, &err), MCL_ERR_ARGUMENT);
+    mcl_session_free(s);
+    mcl_model_free(model);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_rotations),
         cmocka_unit_test(test_bad_frames_are_refused),
         cmocka_unit_test(test_camera_frame_classifies_like_the_photo),
+        cmocka_unit_test(test_set_input_yuv420_equals_convert_then_set_image),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

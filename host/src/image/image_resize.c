@@ -12,9 +12,11 @@
  * -ffp-contract=off), for that bit-for-bit agreement with numpy. */
 #include "mobilecl.h"
 #include "error.h"
+#include "image/image_resize.h"
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /* Source coordinate of destination index d: half-pixel centres, clamped to the image.  The
  * clamp equals TF's (lower = max(floor(s), 0), upper = min(ceil(s), in - 1)): outside the
@@ -30,39 +32,43 @@ static void src_coord(int d, int in, int out, int *i0, int *i1, double *frac)
     *frac = s - (double)lo;
 }
 
-mcl_status mcl_image_resize(const mcl_image *src, int dst_w, int dst_h, uint8_t *dst,
-                            mcl_error *err)
+mcl_status mcl_image_resize_rows(int width, int height, int c, mcl_image_row_fn row,
+                                 void *ctx, int dst_w, int dst_h, uint8_t *dst, mcl_error *err)
 {
-    if (!src || !dst || !src->pixels)
-        return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_resize: NULL argument");
-    if (src->width <= 0 || src->height <= 0 || src->channels <= 0 || src->channels > 4)
-        return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_resize: invalid source image %dx%dx%d",
-                        src->width, src->height, src->channels);
     if (dst_w <= 0 || dst_h <= 0)
         return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_resize: invalid size %dx%d", dst_w,
                         dst_h);
-
-    const int c = src->channels;
     /* Row strides in bytes; sizes as size_t so no product can wrap an int. */
-    const size_t src_row = (size_t)src->width * (size_t)c;
     const size_t dst_row = (size_t)dst_w * (size_t)c;
     if (dst_row / (size_t)c != (size_t)dst_w ||
         (size_t)dst_h > SIZE_MAX / (dst_row ? dst_row : 1))
         return mcl_fail(err, MCL_ERR_NOMEM, "mcl_image_resize: %dx%d output overflows", dst_w,
                         dst_h);
 
+    /* The columns are the same for every row: computed once, and marked for the source. */
+    int *x01 = malloc((size_t)dst_w * 2 * sizeof *x01);
+    double *fxs = malloc((size_t)dst_w * sizeof *fxs);
+    uint8_t *need = calloc((size_t)width, 1);
+    if (!x01 || !fxs || !need) {
+        free(x01);
+        free(fxs);
+        free(need);
+        return mcl_fail(err, MCL_ERR_NOMEM, "mcl_image_resize: out of memory");
+    }
+    for (int x = 0; x < dst_w; x++) {
+        src_coord(x, width, dst_w, &x01[2 * x], &x01[2 * x + 1], &fxs[x]);
+        need[x01[2 * x]] = need[x01[2 * x + 1]] = 1;
+    }
     for (int y = 0; y < dst_h; y++) {
         int y0, y1;
         double fy;
-        src_coord(y, src->height, dst_h, &y0, &y1, &fy);
-        const uint8_t *r0 = src->pixels + (size_t)y0 * src_row;
-        const uint8_t *r1 = src->pixels + (size_t)y1 * src_row;
+        src_coord(y, height, dst_h, &y0, &y1, &fy);
+        const uint8_t *r0 = row(ctx, y0, 0, need);
+        const uint8_t *r1 = y1 == y0 ? r0 : row(ctx, y1, 1, need);
         uint8_t *out = dst + (size_t)y * dst_row;
         for (int x = 0; x < dst_w; x++) {
-            int x0, x1;
-            double fx;
-            src_coord(x, src->width, dst_w, &x0, &x1, &fx);
-            const size_t a = (size_t)x0 * (size_t)c, b = (size_t)x1 * (size_t)c;
+            const double fx = fxs[x];
+            const size_t a = (size_t)x01[2 * x] * (size_t)c, b = (size_t)x01[2 * x + 1] * (size_t)c;
             for (int k = 0; k < c; k++) {
                 double top = r0[a + k] + (r0[b + k] - r0[a + k]) * fx;
                 double bottom = r1[a + k] + (r1[b + k] - r1[a + k]) * fx;
@@ -73,5 +79,28 @@ mcl_status mcl_image_resize(const mcl_image *src, int dst_w, int dst_h, uint8_t 
             }
         }
     }
+    free(x01);
+    free(fxs);
+    free(need);
     return mcl_ok(err);
+}
+
+static const uint8_t *image_row(void *ctx, int y, int slot, const uint8_t *need)
+{
+    (void)slot;
+    (void)need;
+    const mcl_image *img = ctx;
+    return img->pixels + (size_t)y * (size_t)img->width * (size_t)img->channels;
+}
+
+mcl_status mcl_image_resize(const mcl_image *src, int dst_w, int dst_h, uint8_t *dst,
+                            mcl_error *err)
+{
+    if (!src || !dst || !src->pixels)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_resize: NULL argument");
+    if (src->width <= 0 || src->height <= 0 || src->channels <= 0 || src->channels > 4)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_image_resize: invalid source image %dx%dx%d",
+                        src->width, src->height, src->channels);
+    return mcl_image_resize_rows(src->width, src->height, src->channels, image_row,
+                                 (void *)src, dst_w, dst_h, dst, err);
 }

@@ -1,6 +1,8 @@
 /* Camera frames (4:2:0 YUV in any of Android's plane layouts) to RGB, rotated upright. */
 #include "mobilecl.h"
 #include "error.h"
+#include "image/image_resize.h"
+#include "image/image_yuv.h"
 #include "image/stb_config.h"
 
 #include <math.h>
@@ -34,12 +36,30 @@ static yuv_coeffs coeffs_for(mcl_yuv_range range)
     return c;
 }
 
-static uint8_t clamp_fix16(int32_t v)
+static inline uint8_t clamp_fix16(int32_t v)
 {
     v += 1 << 15; /* round to nearest */
     if (v < 0) return 0;
     v >>= 16;
     return (uint8_t)(v > 255 ? 255 : v);
+}
+
+/* The chroma sample's three terms (R, G, B), shared by the pixels it covers. */
+static inline void chroma_terms(const yuv_coeffs *c, int cb, int cr, int32_t t[3])
+{
+    cb -= 128;
+    cr -= 128;
+    t[0] = c->r_cr * cr;
+    t[1] = c->g_cb * cb + c->g_cr * cr;
+    t[2] = c->b_cb * cb;
+}
+
+static inline void put_rgb(const yuv_coeffs *c, int y, const int32_t t[3], uint8_t *dst)
+{
+    const int32_t yy = c->ky * (y - c->y0);
+    dst[0] = clamp_fix16(yy + t[0]);
+    dst[1] = clamp_fix16(yy + t[1]);
+    dst[2] = clamp_fix16(yy + t[2]);
 }
 
 /* The bytes a plane of rows x cols samples needs with these strides. */
@@ -125,18 +145,13 @@ mcl_status mcl_image_from_yuv420(const mcl_yuv420 *frame, int rotation, mcl_imag
         const uint8_t *vrow = frame->v + (size_t)(sy / 2) * frame->uv_row_stride;
         /* Two pixels per chroma sample: its three terms are computed once for both. */
         for (int sx = 0; sx < w; sx += 2) {
-            const int32_t cb = urow[(sx / 2) * ps] - 128, cr = vrow[(sx / 2) * ps] - 128;
-            const int32_t r = c.r_cr * cr, g = c.g_cb * cb + c.g_cr * cr, b = c.b_cb * cb;
+            int32_t t[3];
+            chroma_terms(&c, urow[(sx / 2) * ps], vrow[(sx / 2) * ps], t);
             const int n = sx + 1 < w ? 2 : 1;
-            for (int k = 0; k < n; k++) {
+            for (int k = 0; k < n; k++)
                 /* Indexed, not a moving pointer: with a negative step that pointer would end
                  * a row one pixel before the buffer, which C does not allow. */
-                uint8_t *dst = out + base + (ptrdiff_t)(sx + k) * step;
-                const int32_t yy = c.ky * (yrow[sx + k] - c.y0);
-                dst[0] = clamp_fix16(yy + r);
-                dst[1] = clamp_fix16(yy + g);
-                dst[2] = clamp_fix16(yy + b);
-            }
+                put_rgb(&c, yrow[sx + k], t, out + base + (ptrdiff_t)(sx + k) * step);
         }
     }
     image->width = ow;
@@ -144,4 +159,67 @@ mcl_status mcl_image_from_yuv420(const mcl_yuv420 *frame, int rotation, mcl_imag
     image->channels = 3;
     image->pixels = out;
     return MCL_OK;
+}
+
+/* Rows of the upright (rotated) picture for mcl_image_resize_rows, converted only where the
+ * resize reads them: mcl_yuv420_resize then gives the bytes of mcl_image_from_yuv420 followed
+ * by mcl_image_resize, without converting the pixels the resize skips. */
+typedef struct yuv_rows {
+    const mcl_yuv420 *f;
+    int rotation;
+    int width; /* of the upright picture */
+    yuv_coeffs c;
+    uint8_t *buf[2];
+    int *cols, ncols; /* the columns the resize reads, listed at the first row */
+} yuv_rows;
+
+static const uint8_t *yuv_row(void *ctx, int y, int slot, const uint8_t *need)
+{
+    yuv_rows *r = ctx;
+    const mcl_yuv420 *f = r->f;
+    if (r->ncols < 0) {
+        r->ncols = 0;
+        for (int x = 0; x < r->width; x++)
+            if (need[x]) r->cols[r->ncols++] = x;
+    }
+    /* The frame pixel that the rotation puts at (x, y): (sx0 + dx * x, sy0 + dy * x). */
+    int sx0, sy0, dx, dy;
+    switch (r->rotation) {
+    case 90: sx0 = y, sy0 = f->height - 1, dx = 0, dy = -1; break;
+    case 180: sx0 = f->width - 1, sy0 = f->height - 1 - y, dx = -1, dy = 0; break;
+    case 270: sx0 = f->width - 1 - y, sy0 = 0, dx = 0, dy = 1; break;
+    default: sx0 = 0, sy0 = y, dx = 1, dy = 0; break;
+    }
+    uint8_t *out = r->buf[slot];
+    for (int i = 0; i < r->ncols; i++) {
+        const int x = r->cols[i], sx = sx0 + dx * x, sy = sy0 + dy * x;
+        const size_t ci =
+            (size_t)(sy >> 1) * f->uv_row_stride + (size_t)(sx >> 1) * f->uv_pixel_stride;
+        int32_t t[3];
+        chroma_terms(&r->c, f->u[ci], f->v[ci], t);
+        put_rgb(&r->c, f->y[(size_t)sy * f->y_row_stride + sx], t, out + (size_t)x * 3);
+    }
+    return out;
+}
+
+mcl_status mcl_yuv420_resize(const mcl_yuv420 *frame, int rotation, int dst_w, int dst_h,
+                             uint8_t *dst, mcl_error *err)
+{
+    mcl_status st = check_frame(frame, rotation, err);
+    if (st != MCL_OK) return st;
+    const int turned = rotation == 90 || rotation == 270;
+    yuv_rows r = {frame, rotation, turned ? frame->height : frame->width,
+                  coeffs_for(frame->range), {NULL, NULL}, NULL, -1};
+    r.buf[0] = malloc((size_t)r.width * 3);
+    r.buf[1] = malloc((size_t)r.width * 3);
+    r.cols = malloc((size_t)r.width * sizeof *r.cols);
+    if (!r.buf[0] || !r.buf[1] || !r.cols)
+        st = mcl_fail(err, MCL_ERR_NOMEM, "YUV frame: out of memory");
+    else
+        st = mcl_image_resize_rows(r.width, turned ? frame->width : frame->height, 3, yuv_row,
+                                   &r, dst_w, dst_h, dst, err);
+    free(r.buf[0]);
+    free(r.buf[1]);
+    free(r.cols);
+    return st;
 }
