@@ -48,10 +48,12 @@ mcl_status mcl_image_resize_rows(int width, int height, int c, mcl_image_row_fn 
     /* The columns are the same for every row: computed once, and marked for the source. */
     int *x01 = malloc((size_t)dst_w * 2 * sizeof *x01);
     double *fxs = malloc((size_t)dst_w * sizeof *fxs);
+    double *top = malloc(dst_row * 2 * sizeof *top), *bottom = top + dst_row;
     uint8_t *need = calloc((size_t)width, 1);
-    if (!x01 || !fxs || !need) {
+    if (!x01 || !fxs || !top || !need) {
         free(x01);
         free(fxs);
+        free(top);
         free(need);
         return mcl_fail(err, MCL_ERR_NOMEM, "mcl_image_resize: out of memory");
     }
@@ -65,22 +67,30 @@ mcl_status mcl_image_resize_rows(int width, int height, int c, mcl_image_row_fn 
         src_coord(y, height, dst_h, &y0, &y1, &fy);
         const uint8_t *r0 = row(ctx, y0, 0, need);
         const uint8_t *r1 = y1 == y0 ? r0 : row(ctx, y1, 1, need);
-        uint8_t *out = dst + (size_t)y * dst_row;
+        /* Both rows' horizontal blends first, then the vertical blend over the whole row: the
+         * same operations on the same values (so the same bytes), but the second loop has no
+         * gathers and vectorizes. */
         for (int x = 0; x < dst_w; x++) {
             const double fx = fxs[x];
-            const size_t a = (size_t)x01[2 * x] * (size_t)c, b = (size_t)x01[2 * x + 1] * (size_t)c;
+            const size_t a = (size_t)x01[2 * x] * (size_t)c;
+            const size_t b = (size_t)x01[2 * x + 1] * (size_t)c;
             for (int k = 0; k < c; k++) {
-                double top = r0[a + k] + (r0[b + k] - r0[a + k]) * fx;
-                double bottom = r1[a + k] + (r1[b + k] - r1[a + k]) * fx;
-                double v = top + (bottom - top) * fy;
-                /* Round half up; v is a convex blend of bytes, so it stays within [0, 255]. */
-                double r = floor(v + 0.5);
-                out[(size_t)x * (size_t)c + k] = (uint8_t)(r > 255.0 ? 255.0 : r);
+                top[(size_t)x * c + k] = r0[a + k] + (r0[b + k] - r0[a + k]) * fx;
+                bottom[(size_t)x * c + k] = r1[a + k] + (r1[b + k] - r1[a + k]) * fx;
             }
+        }
+        uint8_t *out = dst + (size_t)y * dst_row;
+        for (size_t i = 0; i < dst_row; i++) {
+            const double v = top[i] + (bottom[i] - top[i]) * fy;
+            /* Round half up.  v is a convex blend of bytes: v + 0.5 lies in [0, 256) up to
+             * rounding, and there truncation is floor (and, unlike floor, SSE2 has it). */
+            const int r = (int)(v + 0.5);
+            out[i] = (uint8_t)(r > 255 ? 255 : r);
         }
     }
     free(x01);
     free(fxs);
+    free(top);
     free(need);
     return mcl_ok(err);
 }
