@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "test_util.h"
 
 #define VOC_DOG 12
@@ -169,6 +170,92 @@ static void check_graph_tail(mcl_device device)
     mcl_image_free(&photo);
 }
 
+/* One axis of the photo on the score grid, written from mcl_segment's documented mapping
+ * (half-pixel photo -> input resize, then the graph's cut resize). */
+static void ref_axis(int photo, int in, int scores, int ac, int hp, int x, int *lo, int *hi,
+                     float *frac)
+{
+    double u = ((double)x + 0.5) * (double)in / (double)photo - 0.5, s;
+    if (scores == in) s = u;
+    else if (ac && in > 1) s = u * (double)(scores - 1) / (double)(in - 1);
+    else if (hp) s = (u + 0.5) * (double)scores / (double)in - 0.5;
+    else s = u * (double)scores / (double)in;
+    s = s < 0.0 ? 0.0 : s > (double)(scores - 1) ? (double)(scores - 1) : s;
+    *lo = (int)s;
+    *hi = *lo + 1 < scores ? *lo + 1 : scores - 1;
+    *frac = (float)(s - (double)*lo);
+}
+
+/* mcl_segment's upsample + arg max (done a run of pixels at a time) against the plain
+ * per-pixel loop on the same scores: every label equal, on a photo whose sides are not
+ * multiples of the grid, wider than tall. */
+static void test_host_upsample_is_exact(void **state)
+{
+    (void)state;
+    mcl_image photo, img;
+    if (!load("images/dog_segmentation.bmp", &photo)) skip();
+    char path[1024];
+    if (!mcl_test_data_path(path, sizeof path, kModels[0].model)) skip();
+    mcl_error err;
+    img.width = 1001;
+    img.height = 643;
+    img.channels = 3;
+    img.pixels = malloc((size_t)img.width * img.height * 3);
+    assert_non_null(img.pixels);
+    if (mcl_image_resize(&photo, img.width, img.height, img.pixels, &err) != MCL_OK)
+        fail_msg("%s", err.message);
+    mcl_model *m = NULL;
+    if (mcl_model_load_segmenter_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_options opt = mcl_options_default();
+    opt.device = MCL_DEVICE_CPU;
+    mcl_session *s = NULL;
+    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_segmentation seg;
+    if (mcl_segment(s, m, &img, &seg, &err) != MCL_OK) fail_msg("%s", err.message);
+
+    mcl_tensor_info in, out;
+    assert_int_equal(mcl_model_input_info(m, 0, &in), MCL_OK);
+    assert_int_equal(mcl_model_output_info(m, 0, &out), MCL_OK);
+    const int sh = out.shape[1], sw = out.shape[2], c = out.shape[3];
+    float *scores = malloc((size_t)sh * sw * c * sizeof *scores);
+    assert_non_null(scores);
+    if (mcl_session_set_input_image(s, 0, &img, &err) != MCL_OK ||
+        mcl_session_run(s, &err) != MCL_OK ||
+        mcl_session_get_output(s, 0, scores, (size_t)sh * sw * c, &err) != MCL_OK)
+        fail_msg("%s", err.message);
+    const int tw = m->seg_tail.removed ? m->seg_tail.out_w : in.shape[2];
+    const int th = m->seg_tail.removed ? m->seg_tail.out_h : in.shape[1];
+    const int ac = m->seg_tail.align_corners, hp = m->seg_tail.half_pixel_centers;
+    size_t differ = 0;
+    for (int y = 0; y < img.height; y++) {
+        int y0, y1, x0, x1;
+        float fy, fx;
+        ref_axis(img.height, th, sh, ac, hp, y, &y0, &y1, &fy);
+        for (int x = 0; x < img.width; x++) {
+            ref_axis(img.width, tw, sw, ac, hp, x, &x0, &x1, &fx);
+            int best = 0;
+            float best_v = 0;
+            for (int k = 0; k < c; k++) {
+                /* The row blend first, then along x, as mcl_segment documents. */
+                const float *r0 = scores + (size_t)y0 * sw * c, *r1 = scores + (size_t)y1 * sw * c;
+                const float a = r0[x0 * c + k] + (r1[x0 * c + k] - r0[x0 * c + k]) * fy;
+                const float b = r0[x1 * c + k] + (r1[x1 * c + k] - r0[x1 * c + k]) * fy;
+                const float v = a + (b - a) * fx;
+                if (k == 0 || v > best_v) best_v = v, best = k;
+            }
+            differ += seg.labels[(size_t)y * img.width + x] != best;
+        }
+    }
+    if (differ) fail_msg("%zu of %d labels differ from the per-pixel loop", differ,
+                         img.width * img.height);
+    free(scores);
+    mcl_segmentation_free(&seg);
+    mcl_session_free(s);
+    mcl_model_free(m);
+    free(img.pixels);
+    mcl_image_free(&photo);
+}
+
 static void test_graph_tail_cpu(void **state)
 {
     (void)state;
@@ -217,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_dog_iou),
         cmocka_unit_test(test_graph_tail_cpu),
         cmocka_unit_test(test_graph_tail_cl),
+        cmocka_unit_test(test_host_upsample_is_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
