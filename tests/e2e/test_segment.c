@@ -25,6 +25,30 @@ static const model_case kModels[] = {
     {"models/deeplabv3_mnv2_dm05_pascal_quant.tflite", 0.93},
 };
 
+/* The segmenter model at path (its resize + arg max tail left to the host) and a session. */
+static void open_segmenter(const char *path, mcl_device device, mcl_model **m, mcl_session **s)
+{
+    mcl_error err;
+    *m = NULL;
+    *s = NULL;
+    if (mcl_model_load_segmenter_file(path, m, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_options opt = mcl_options_default();
+    opt.device = device;
+    if (mcl_session_create(*m, &opt, s, &err) != MCL_OK) fail_msg("%s", err.message);
+}
+
+/* photo resized to w x h into img (pixels malloc'ed). */
+static void resized(const mcl_image *photo, int w, int h, mcl_image *img)
+{
+    mcl_error err;
+    img->width = w;
+    img->height = h;
+    img->channels = 3;
+    img->pixels = malloc((size_t)w * h * 3);
+    assert_non_null(img->pixels);
+    if (mcl_image_resize(photo, w, h, img->pixels, &err) != MCL_OK) fail_msg("%s", err.message);
+}
+
 /* Segments image with model on device; returns 0 when the data is missing (outside CI). */
 static int segment(const char *model_file, mcl_device device, const mcl_image *img,
                    mcl_segmentation *seg)
@@ -32,12 +56,9 @@ static int segment(const char *model_file, mcl_device device, const mcl_image *i
     char path[1024];
     if (!mcl_test_data_path(path, sizeof path, model_file)) return 0;
     mcl_error err;
-    mcl_model *m = NULL;
-    if (mcl_model_load_segmenter_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
-    mcl_options opt = mcl_options_default();
-    opt.device = device;
-    mcl_session *s = NULL;
-    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_model *m;
+    mcl_session *s;
+    open_segmenter(path, device, &m, &s);
     assert_string_equal(mcl_session_device(s), device == MCL_DEVICE_CL ? "cl" : "cpu");
     if (mcl_segment(s, m, img, seg, &err) != MCL_OK) fail_msg("%s", err.message);
     mcl_session_free(s);
@@ -128,12 +149,7 @@ static void check_graph_tail(mcl_device device)
     char path[1024];
     if (!mcl_test_data_path(path, sizeof path, kModels[0].model)) skip();
     mcl_error err;
-    img.width = img.height = 513;
-    img.channels = 3;
-    img.pixels = malloc(513 * 513 * 3);
-    assert_non_null(img.pixels);
-    if (mcl_image_resize(&photo, 513, 513, img.pixels, &err) != MCL_OK)
-        fail_msg("%s", err.message);
+    resized(&photo, 513, 513, &img);
     mcl_segmentation seg;
     assert_int_equal(segment(kModels[0].model, device, &img, &seg), 1);
 
@@ -197,19 +213,10 @@ static void test_host_upsample_is_exact(void **state)
     char path[1024];
     if (!mcl_test_data_path(path, sizeof path, kModels[0].model)) skip();
     mcl_error err;
-    img.width = 1001;
-    img.height = 643;
-    img.channels = 3;
-    img.pixels = malloc((size_t)img.width * img.height * 3);
-    assert_non_null(img.pixels);
-    if (mcl_image_resize(&photo, img.width, img.height, img.pixels, &err) != MCL_OK)
-        fail_msg("%s", err.message);
-    mcl_model *m = NULL;
-    if (mcl_model_load_segmenter_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
-    mcl_options opt = mcl_options_default();
-    opt.device = MCL_DEVICE_CPU;
-    mcl_session *s = NULL;
-    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    resized(&photo, 1001, 643, &img);
+    mcl_model *m;
+    mcl_session *s;
+    open_segmenter(path, MCL_DEVICE_CPU, &m, &s);
     mcl_segmentation seg;
     if (mcl_segment(s, m, &img, &seg, &err) != MCL_OK) fail_msg("%s", err.message);
 
