@@ -6,10 +6,7 @@
 #include "conv_epilogue.h"
 #include "cpu_fast.h"
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define MCL_HAVE_X86_DISPATCH 1
-#include <immintrin.h>
-#endif
+#include "isa.h"
 
 /* Range [*lo, *hi) of taps whose coordinate origin + k * dilation lies in [0, size). */
 static void valid_taps(int origin, int dilation, int kernel, int size, int *lo, int *hi)
@@ -23,14 +20,7 @@ static void valid_taps(int origin, int dilation, int kernel, int size, int *lo, 
 
 /* ------------------------------------------------------------------ portable C */
 
-/* Also compiled for AVX2 on x86 (see fast_gemm.c; not under ThreadSanitizer either). */
-#if defined(MCL_HAVE_X86_DISPATCH) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_THREAD__)
-#define MCL_GENERIC_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define MCL_GENERIC_CLONES
-#endif
-
+/* Also compiled for AVX2 on x86 (isa.h). */
 MCL_GENERIC_CLONES static void generic_rows(const mcl_conv_params *p, const float *in, const float *w,
                          const float *bias, const float *residual, float *out, int batch, int oy0,
                          int oy1, int ch0, int ch1)

@@ -7,10 +7,7 @@
 #include "../error.h"
 #include "cpu_fast.h"
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define MCL_HAVE_X86_DISPATCH 1
-#include <immintrin.h>
-#endif
+#include "isa.h"
 
 mcl_cpu_isa mcl_cpu_detect_isa(void)
 {
@@ -81,16 +78,6 @@ void mcl_gemm_release(mcl_packed_gemm *pk)
 
 /* ------------------------------------------------------------------ portable C */
 
-/* On x86 the portable kernels are also compiled for AVX2 (picked at load time by the ifunc
- * resolver GCC generates): 8-wide instead of SSE2's 4 on machines without AVX-512.  Not under
- * ThreadSanitizer: the resolver runs during relocation, before TSan's runtime, and crashes. */
-#if defined(MCL_HAVE_X86_DISPATCH) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_THREAD__)
-#define MCL_GENERIC_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define MCL_GENERIC_CLONES
-#endif
-
 /* Four rows x one block: 4 x 16 accumulators the compiler keeps in vector registers. */
 #define GEN_ROWS 4
 
@@ -130,6 +117,7 @@ generic_tile(const mcl_packed_gemm *pk, const float *a, size_t lda, int rows, in
     }
 }
 
+/* Also compiled for AVX2 on x86 (isa.h): 8-wide on machines without AVX-512. */
 MCL_GENERIC_CLONES static void generic_rows(const mcl_packed_gemm *pk, const float *a, size_t lda, int rows, int b0,
                          int b1, float *out, size_t ldc, const float *residual,
                          const mcl_epilogue *ep)

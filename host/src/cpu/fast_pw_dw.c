@@ -2,10 +2,7 @@
  * three expanded rows the depthwise window needs in a ring (see cpu_fast.h). */
 #include "cpu_fast.h"
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define MCL_HAVE_X86_DISPATCH 1
-#include <immintrin.h>
-#endif
+#include "isa.h"
 
 size_t mcl_pw_dw_ring_floats(const mcl_conv_params *q)
 {

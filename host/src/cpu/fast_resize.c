@@ -83,10 +83,7 @@ void mcl_resize_rows(const mcl_resize_plan *rp, const float *in, float *out, int
 
 /* ------------------------------------------------------------------ fused with ARG_MAX */
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define MCL_HAVE_X86_DISPATCH 1
-#include <immintrin.h>
-#endif
+#include "isa.h"
 
 /* Floats of zeros after each transposed source row: a 16-pixel group reads 32 columns from
  * its first source column on. */
