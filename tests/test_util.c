@@ -188,3 +188,64 @@ int mcl_test_remove_dir(const char *dir)
     if (lstat(dir, &sb) != 0) return errno == ENOENT ? 0 : -1; /* like rm -rf */
     return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+void mcl_test_rgb_to_ycc(const uint8_t rgb[3], mcl_yuv_range range, double ycc[3])
+{
+    const double r = rgb[0], g = rgb[1], b = rgb[2];
+    ycc[0] = 0.299 * r + 0.587 * g + 0.114 * b;
+    ycc[1] = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+    ycc[2] = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+    if (range == MCL_YUV_LIMITED) {
+        ycc[0] = 16 + ycc[0] * 219.0 / 255.0;
+        ycc[1] = 128 + (ycc[1] - 128) * 224.0 / 255.0;
+        ycc[2] = 128 + (ycc[2] - 128) * 224.0 / 255.0;
+    }
+}
+
+uint8_t mcl_test_u8(double v)
+{
+    v = floor(v + 0.5);
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+uint8_t *mcl_test_sideways_nv21(const mcl_image *photo, mcl_yuv420 *frame)
+{
+    /* Frame pixel (fx, fy) shows photo pixel (W - 1 - fy, fx): rotating the frame 90 degrees
+     * clockwise gives the photo back. */
+    const int W = photo->width, fw = photo->height, fh = photo->width;
+    const int cw = (fw + 1) / 2, ch = (fh + 1) / 2;
+    uint8_t *buf = malloc((size_t)fw * fh + (size_t)cw * ch * 2);
+    double *acc = calloc((size_t)cw * ch * 3, sizeof *acc);
+    assert_true(buf && acc);
+    for (int fy = 0; fy < fh; fy++)
+        for (int fx = 0; fx < fw; fx++) {
+            double ycc[3];
+            mcl_test_rgb_to_ycc(photo->pixels + ((size_t)fx * W + (W - 1 - fy)) * 3, MCL_YUV_FULL,
+                                ycc);
+            buf[(size_t)fy * fw + fx] = mcl_test_u8(ycc[0]);
+            double *a = acc + ((size_t)(fy / 2) * cw + fx / 2) * 3;
+            a[0] += ycc[1];
+            a[1] += ycc[2];
+            a[2] += 1;
+        }
+    uint8_t *vu = buf + (size_t)fw * fh;
+    for (size_t i = 0; i < (size_t)cw * ch; i++) {
+        vu[2 * i] = mcl_test_u8(acc[3 * i + 1] / acc[3 * i + 2]);
+        vu[2 * i + 1] = mcl_test_u8(acc[3 * i] / acc[3 * i + 2]);
+    }
+    free(acc);
+    memset(frame, 0, sizeof *frame);
+    frame->width = fw;
+    frame->height = fh;
+    frame->y = buf;
+    frame->y_size = (size_t)fw * fh;
+    frame->y_row_stride = fw;
+    frame->v = vu;
+    frame->u = vu + 1;
+    frame->v_size = (size_t)cw * ch * 2;
+    frame->u_size = frame->v_size - 1;
+    frame->uv_row_stride = 2 * cw;
+    frame->uv_pixel_stride = 2;
+    frame->range = MCL_YUV_FULL;
+    return buf;
+}

@@ -64,4 +64,14 @@ int mcl_test_remove_dir(const char *dir);
 /* True when running in CI (CI=true). */
 int mcl_test_in_ci(void);
 
+/* RGB -> YCbCr with the JFIF equations (full range), or their BT.601 video-range version:
+ * the forward half of what mcl_image_from_yuv420 undoes, written from the standards. */
+void mcl_test_rgb_to_ycc(const uint8_t rgb[3], mcl_yuv_range range, double ycc[3]);
+/* v rounded half up and clamped to 0..255. */
+uint8_t mcl_test_u8(double v);
+/* The NV21 frame a camera mounted sideways delivers of photo: the photo turned 90 degrees
+ * counter-clockwise (so rotation 90 makes it upright), full range, chroma averaged over each
+ * 2x2 block.  Fills frame; returns the one buffer holding its planes (free it). */
+uint8_t *mcl_test_sideways_nv21(const mcl_image *photo, mcl_yuv420 *frame);
+
 #endif

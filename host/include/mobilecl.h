@@ -419,6 +419,12 @@ typedef struct mcl_segmentation {
  * seg is filled with memory the caller frees with mcl_segmentation_free. */
 MCL_API mcl_status mcl_segment(mcl_session *session, const mcl_model *model, const mcl_image *image,
                                mcl_segmentation *seg, mcl_error *err);
+/* The same for a camera frame (mcl_yuv420, rotation as for mcl_image_from_yuv420), read as
+ * mcl_session_set_input_yuv420 reads it; labels at the upright frame's size.  The same labels
+ * as mcl_segment on mcl_image_from_yuv420's image, without converting the frame. */
+MCL_API mcl_status mcl_segment_yuv420(mcl_session *session, const mcl_model *model,
+                                      const mcl_yuv420 *frame, int rotation,
+                                      mcl_segmentation *seg, mcl_error *err);
 MCL_API void mcl_segmentation_free(mcl_segmentation *seg);
 
 /* The PASCAL VOC colour of class index (the devkit's bit-interleaved map: 0 black, 1 dark
@@ -512,6 +518,12 @@ typedef struct mcl_detection {
  * are written to dets; *count receives how many. */
 MCL_API mcl_status mcl_detect(mcl_session *session, const mcl_image *image, float score_threshold,
                               mcl_detection *dets, int max, int *count, mcl_error *err);
+/* The same for a camera frame (mcl_yuv420, rotation as for mcl_image_from_yuv420), read as
+ * mcl_session_set_input_yuv420 reads it; boxes in pixels of the upright frame.  The same
+ * detections as mcl_detect on mcl_image_from_yuv420's image, without converting the frame. */
+MCL_API mcl_status mcl_detect_yuv420(mcl_session *session, const mcl_yuv420 *frame,
+                                     int rotation, float score_threshold, mcl_detection *dets,
+                                     int max, int *count, mcl_error *err);
 
 /* The detections drawn on a copy of the image: a coloured box per detection (colour by
  * class) and a label "name score" above it (names[class_id] when names is given and has the

@@ -10,38 +10,18 @@
 
 #include "test_util.h"
 
-static uint8_t clamp_u8(double v)
-{
-    v = floor(v + 0.5);
-    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-}
-
 /* The reference: the JFIF equations (full range) and the BT.601 video-range ones, as the
  * standards print them (3 decimals), in double. */
 static void ref_pixel(int y, int cb, int cr, mcl_yuv_range range, uint8_t rgb[3])
 {
     if (range == MCL_YUV_FULL) {
-        rgb[0] = clamp_u8(y + 1.402 * (cr - 128));
-        rgb[1] = clamp_u8(y - 0.344136 * (cb - 128) - 0.714136 * (cr - 128));
-        rgb[2] = clamp_u8(y + 1.772 * (cb - 128));
+        rgb[0] = mcl_test_u8(y + 1.402 * (cr - 128));
+        rgb[1] = mcl_test_u8(y - 0.344136 * (cb - 128) - 0.714136 * (cr - 128));
+        rgb[2] = mcl_test_u8(y + 1.772 * (cb - 128));
     } else {
-        rgb[0] = clamp_u8(1.164 * (y - 16) + 1.596 * (cr - 128));
-        rgb[1] = clamp_u8(1.164 * (y - 16) - 0.392 * (cb - 128) - 0.813 * (cr - 128));
-        rgb[2] = clamp_u8(1.164 * (y - 16) + 2.017 * (cb - 128));
-    }
-}
-
-/* RGB -> YCbCr, JFIF (full range), and its video-range version. */
-static void rgb_to_ycc(const uint8_t rgb[3], mcl_yuv_range range, double ycc[3])
-{
-    const double r = rgb[0], g = rgb[1], b = rgb[2];
-    ycc[0] = 0.299 * r + 0.587 * g + 0.114 * b;
-    ycc[1] = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
-    ycc[2] = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
-    if (range == MCL_YUV_LIMITED) {
-        ycc[0] = 16 + ycc[0] * 219.0 / 255.0;
-        ycc[1] = 128 + (ycc[1] - 128) * 224.0 / 255.0;
-        ycc[2] = 128 + (ycc[2] - 128) * 224.0 / 255.0;
+        rgb[0] = mcl_test_u8(1.164 * (y - 16) + 1.596 * (cr - 128));
+        rgb[1] = mcl_test_u8(1.164 * (y - 16) - 0.392 * (cb - 128) - 0.813 * (cr - 128));
+        rgb[2] = mcl_test_u8(1.164 * (y - 16) + 2.017 * (cb - 128));
     }
 }
 
@@ -154,14 +134,14 @@ static void test_flat_colours_come_back(void **state)
         const mcl_yuv_range range = r ? MCL_YUV_LIMITED : MCL_YUV_FULL;
         for (int i = 0; i < 32; i++) {
             double ycc[3];
-            rgb_to_ycc(colours[i], range, ycc);
+            mcl_test_rgb_to_ycc(colours[i], range, ycc);
             planes p;
             planes_alloc(&p, 4, 4, 0, 0, 2);
-            memset(p.y, clamp_u8(ycc[0]), p.f.y_size);
+            memset(p.y, mcl_test_u8(ycc[0]), p.f.y_size);
             for (int cy = 0; cy < 2; cy++)
                 for (int cx = 0; cx < 2; cx++) {
-                    *cb_at(&p, cx, cy) = clamp_u8(ycc[1]);
-                    *cr_at(&p, cx, cy) = clamp_u8(ycc[2]);
+                    *cb_at(&p, cx, cy) = mcl_test_u8(ycc[1]);
+                    *cr_at(&p, cx, cy) = mcl_test_u8(ycc[2]);
                 }
             p.f.range = range;
             mcl_image img;
@@ -335,43 +315,9 @@ static void test_camera_frame_classifies_like_the_photo(void **state)
     mcl_error err = {0};
     mcl_image photo;
     if (mcl_image_load(image_path, &photo, &err) != MCL_OK) fail_msg("%s", err.message);
-    /* Sensor frame: width = photo height; sensor (fx, fy) shows photo (x = W-1-fy... rotated
-     * back by 90 clockwise: photo pixel (px, py) = frame (fx = py, fy = W - 1 - px)). */
-    const int W = photo.width, H = photo.height, fw = H, fh = W;
-    const int cw = (fw + 1) / 2, ch = (fh + 1) / 2;
-    uint8_t *buf = malloc((size_t)fw * fh + (size_t)cw * ch * 2);
-    assert_non_null(buf);
-    double *acc = calloc((size_t)cw * ch * 3, sizeof *acc);
-    assert_non_null(acc);
-    for (int fy = 0; fy < fh; fy++)
-        for (int fx = 0; fx < fw; fx++) {
-            const int px = W - 1 - fy, py = fx;
-            double ycc[3];
-            rgb_to_ycc(photo.pixels + ((size_t)py * W + px) * 3, MCL_YUV_FULL, ycc);
-            buf[(size_t)fy * fw + fx] = clamp_u8(ycc[0]);
-            double *a = acc + ((size_t)(fy / 2) * cw + fx / 2) * 3;
-            a[0] += ycc[1];
-            a[1] += ycc[2];
-            a[2] += 1;
-        }
-    uint8_t *vu = buf + (size_t)fw * fh;
-    for (size_t i = 0; i < (size_t)cw * ch; i++) {
-        vu[2 * i] = clamp_u8(acc[3 * i + 1] / acc[3 * i + 2]);
-        vu[2 * i + 1] = clamp_u8(acc[3 * i] / acc[3 * i + 2]);
-    }
-    mcl_yuv420 f = {0};
-    f.width = fw;
-    f.height = fh;
-    f.y = buf;
-    f.y_size = (size_t)fw * fh;
-    f.y_row_stride = fw;
-    f.v = vu;
-    f.u = vu + 1;
-    f.v_size = (size_t)cw * ch * 2;
-    f.u_size = f.v_size - 1;
-    f.uv_row_stride = 2 * cw;
-    f.uv_pixel_stride = 2;
-    f.range = MCL_YUV_FULL;
+    mcl_yuv420 f;
+    uint8_t *buf = mcl_test_sideways_nv21(&photo, &f);
+    const int W = photo.width, H = photo.height;
     mcl_image upright;
     convert(&f, 90, &upright);
     assert_int_equal(upright.width, W);
@@ -400,7 +346,6 @@ static void test_camera_frame_classifies_like_the_photo(void **state)
     mcl_model_free(model);
     mcl_image_free(&upright);
     mcl_image_free(&photo);
-    free(acc);
     free(buf);
 }
 

@@ -68,7 +68,7 @@ static uint64_t plane_bytes(int rows, int cols, int row_stride, int pixel_stride
     return (uint64_t)(rows - 1) * (uint64_t)row_stride + (uint64_t)(cols - 1) * pixel_stride + 1;
 }
 
-static mcl_status check_frame(const mcl_yuv420 *f, int rotation, mcl_error *err)
+mcl_status mcl_yuv420_check(const mcl_yuv420 *f, int rotation, mcl_error *err)
 {
     if (!f || !f->y || !f->u || !f->v)
         return mcl_fail(err, MCL_ERR_ARGUMENT, "YUV frame: a NULL frame or plane");
@@ -111,7 +111,7 @@ mcl_status mcl_image_from_yuv420(const mcl_yuv420 *frame, int rotation, mcl_imag
     if (!image) return mcl_fail(err, MCL_ERR_ARGUMENT, "YUV frame: NULL image");
     image->pixels = NULL;
     image->width = image->height = image->channels = 0;
-    mcl_status st = check_frame(frame, rotation, err);
+    mcl_status st = mcl_yuv420_check(frame, rotation, err);
     if (st != MCL_OK) return st;
 
     const int w = frame->width, h = frame->height;
@@ -205,7 +205,7 @@ static const uint8_t *yuv_row(void *ctx, int y, int slot, const uint8_t *need)
 mcl_status mcl_yuv420_resize(const mcl_yuv420 *frame, int rotation, int dst_w, int dst_h,
                              uint8_t *dst, mcl_error *err)
 {
-    mcl_status st = check_frame(frame, rotation, err);
+    mcl_status st = mcl_yuv420_check(frame, rotation, err);
     if (st != MCL_OK) return st;
     const int turned = rotation == 90 || rotation == 270;
     const int up_w = turned ? frame->height : frame->width;

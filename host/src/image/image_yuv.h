@@ -1,10 +1,15 @@
-/* Camera frames straight to a model input (session.c's mcl_session_set_input_yuv420). */
+/* Camera frames straight to a model input (session.c's mcl_session_set_input_yuv420, and the
+ * detection and segmentation entry points that take a frame). */
 #ifndef MCL_IMAGE_YUV_H
 #define MCL_IMAGE_YUV_H
 
 #include "mobilecl.h"
 
 #include <stdint.h>
+
+/* MCL_OK when frame can be read as described (sizes, strides, planes, range) and rotation is
+ * 0, 90, 180 or 270; else MCL_ERR_ARGUMENT saying what is wrong. */
+mcl_status mcl_yuv420_check(const mcl_yuv420 *frame, int rotation, mcl_error *err);
 
 /* dst_w x dst_h RGB: the same bytes as mcl_image_from_yuv420 then mcl_image_resize, with only
  * the frame pixels the resize reads converted (~4 per output pixel instead of the frame). */

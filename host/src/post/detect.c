@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "../error.h"
+#include "../image/image_yuv.h"
 #include "../model.h"
 #include "mobilecl.h"
 
@@ -27,10 +28,19 @@ static int detection_outputs(const mcl_model *m, int at[4])
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-mcl_status mcl_detect(mcl_session *s, const mcl_image *image, float score_threshold,
-                      mcl_detection *dets, int max, int *count, mcl_error *err)
+/* The input of a detection: a decoded image or a camera frame, and the size its boxes are
+ * given in. */
+typedef struct picture {
+    const mcl_image *image;
+    const mcl_yuv420 *frame;
+    int rotation;
+    int width, height;
+} picture;
+
+static mcl_status detect(mcl_session *s, const picture *pic, float score_threshold,
+                         mcl_detection *dets, int max, int *count, mcl_error *err)
 {
-    if (!s || !image || !count || max < 0 || (max > 0 && !dets))
+    if (!s || !count || max < 0 || (max > 0 && !dets))
         return mcl_fail(err, MCL_ERR_ARGUMENT, "detect: NULL argument");
     *count = 0;
     /* The op's outputs (boxes [1,rows,4], classes, scores [1,rows], count [1]) may be graph
@@ -44,7 +54,9 @@ mcl_status mcl_detect(mcl_session *s, const mcl_image *image, float score_thresh
         mcl_session_output_size(s, at[2]) != rows || mcl_session_output_size(s, at[3]) != 1)
         return mcl_fail(err, MCL_ERR_UNSUPPORTED, "detect: the model's outputs are not those of "
                         "TFLite_Detection_PostProcess (boxes, classes, scores, count)");
-    mcl_status st = mcl_session_set_input_image(s, 0, image, err);
+    mcl_status st = pic->image ? mcl_session_set_input_image(s, 0, pic->image, err)
+                               : mcl_session_set_input_yuv420(s, 0, pic->frame, pic->rotation,
+                                                              err);
     if (st == MCL_OK) st = mcl_session_run(s, err);
     if (st != MCL_OK) return st;
     float *buf = malloc(sizeof(float) * (rows * 6 + 1));
@@ -59,7 +71,7 @@ mcl_status mcl_detect(mcl_session *s, const mcl_image *image, float score_thresh
          * it kept; with several classes per box a box has several rows), so the rows with a
          * score are the detections. */
         (void)n_f;
-        const float w = (float)image->width, h = (float)image->height;
+        const float w = (float)pic->width, h = (float)pic->height;
         int n = 0;
         for (size_t r = 0; r < rows && n < max; r++) {
             const float sc = scores[r];
@@ -79,4 +91,27 @@ mcl_status mcl_detect(mcl_session *s, const mcl_image *image, float score_thresh
     }
     free(buf);
     return st == MCL_OK ? mcl_ok(err) : st;
+}
+
+mcl_status mcl_detect(mcl_session *s, const mcl_image *image, float score_threshold,
+                      mcl_detection *dets, int max, int *count, mcl_error *err)
+{
+    if (count) *count = 0;
+    if (!image) return mcl_fail(err, MCL_ERR_ARGUMENT, "detect: NULL argument");
+    const picture pic = {image, NULL, 0, image->width, image->height};
+    return detect(s, &pic, score_threshold, dets, max, count, err);
+}
+
+mcl_status mcl_detect_yuv420(mcl_session *s, const mcl_yuv420 *frame, int rotation,
+                             float score_threshold, mcl_detection *dets, int max, int *count,
+                             mcl_error *err)
+{
+    if (count) *count = 0;
+    /* Checked before the frame's size is trusted for anything. */
+    mcl_status st = mcl_yuv420_check(frame, rotation, err);
+    if (st != MCL_OK) return st;
+    const int turned = rotation == 90 || rotation == 270;
+    const picture pic = {NULL, frame, rotation, turned ? frame->height : frame->width,
+                         turned ? frame->width : frame->height};
+    return detect(s, &pic, score_threshold, dets, max, count, err);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../error.h"
+#include "../image/image_yuv.h"
 #include "../model.h"
 
 /* Where one axis of the photo lands on the score grid.  Photo pixel x (centre x + 0.5) is at
@@ -102,13 +103,21 @@ static void upsample_argmax(const float *scores, int sw, int c, const axis_map *
     }
 }
 
-mcl_status mcl_segment(mcl_session *session, const mcl_model *model, const mcl_image *image,
-                       mcl_segmentation *seg, mcl_error *err)
+/* The input of a segmentation: a decoded photo or a camera frame, and its upright size. */
+typedef struct picture {
+    const mcl_image *image;
+    const mcl_yuv420 *frame;
+    int rotation;
+    int width, height;
+} picture;
+
+static mcl_status segment(mcl_session *session, const mcl_model *model, const picture *pic,
+                          mcl_segmentation *seg, mcl_error *err)
 {
-    if (!session || !model || !image || !image->pixels || !seg)
+    if (!session || !model || !seg)
         return mcl_fail(err, MCL_ERR_ARGUMENT, "segment: NULL argument");
     memset(seg, 0, sizeof *seg);
-    if (image->width <= 0 || image->height <= 0)
+    if (pic->width <= 0 || pic->height <= 0)
         return mcl_fail(err, MCL_ERR_ARGUMENT, "segment: empty image");
     mcl_tensor_info in, out;
     if (mcl_model_input_info(model, 0, &in) != MCL_OK ||
@@ -126,34 +135,37 @@ mcl_status mcl_segment(mcl_session *session, const mcl_model *model, const mcl_i
     const int tail_h = model->seg_tail.removed ? model->seg_tail.out_h : in_h;
     const int tail_w = model->seg_tail.removed ? model->seg_tail.out_w : in_w;
     const size_t n = (size_t)sh * (size_t)sw * (size_t)c;
-    const size_t pixels = (size_t)image->width * (size_t)image->height;
+    const size_t pixels = (size_t)pic->width * (size_t)pic->height;
     float *scores = malloc(n * sizeof *scores);
     float *row = malloc((size_t)sw * (size_t)c * sizeof *row);
     /* Per photo column: its weight, and a run's best score and class so far (32-bit, like
      * the scores, so that the class loop vectorizes). */
-    float *fx = malloc((size_t)image->width * 2 * sizeof *fx);
-    int32_t *best = malloc((size_t)image->width * sizeof *best);
-    axis_map *mx = malloc((size_t)image->width * sizeof *mx);
-    axis_map *my = malloc((size_t)image->height * sizeof *my);
+    float *fx = malloc((size_t)pic->width * 2 * sizeof *fx);
+    int32_t *best = malloc((size_t)pic->width * sizeof *best);
+    axis_map *mx = malloc((size_t)pic->width * sizeof *mx);
+    axis_map *my = malloc((size_t)pic->height * sizeof *my);
     seg->labels = malloc(pixels);
     seg->counts = calloc((size_t)c, sizeof *seg->counts);
     mcl_status st = MCL_OK;
     if (!scores || !row || !fx || !best || !mx || !my || !seg->labels || !seg->counts)
         st = mcl_fail(err, MCL_ERR_NOMEM, "segment: out of memory for a %dx%d label map",
-                      image->width, image->height);
-    if (st == MCL_OK) st = mcl_session_set_input_image(session, 0, image, err);
+                      pic->width, pic->height);
+    if (st == MCL_OK)
+        st = pic->image ? mcl_session_set_input_image(session, 0, pic->image, err)
+                        : mcl_session_set_input_yuv420(session, 0, pic->frame, pic->rotation,
+                                                       err);
     if (st == MCL_OK) st = mcl_session_run(session, err);
     if (st == MCL_OK) st = mcl_session_get_output(session, 0, scores, n, err);
     if (st == MCL_OK) {
         /* The photo -> input resize runs over the input size, the graph's resize over its
          * own output size (the same for DeepLab: 513). */
         const int ac = model->seg_tail.align_corners, hp = model->seg_tail.half_pixel_centers;
-        map_axis(image->width, tail_w, sw, ac, hp, mx);
-        map_axis(image->height, tail_h, sh, ac, hp, my);
-        upsample_argmax(scores, sw, c, mx, my, image->width, image->height, row, fx,
-                        fx + image->width, best, seg->labels, seg->counts);
-        seg->width = image->width;
-        seg->height = image->height;
+        map_axis(pic->width, tail_w, sw, ac, hp, mx);
+        map_axis(pic->height, tail_h, sh, ac, hp, my);
+        upsample_argmax(scores, sw, c, mx, my, pic->width, pic->height, row, fx,
+                        fx + pic->width, best, seg->labels, seg->counts);
+        seg->width = pic->width;
+        seg->height = pic->height;
         seg->num_classes = c;
     }
     free(scores);
@@ -167,4 +179,28 @@ mcl_status mcl_segment(mcl_session *session, const mcl_model *model, const mcl_i
         return st;
     }
     return mcl_ok(err);
+}
+
+mcl_status mcl_segment(mcl_session *session, const mcl_model *model, const mcl_image *image,
+                       mcl_segmentation *seg, mcl_error *err)
+{
+    if (seg) memset(seg, 0, sizeof *seg);
+    if (!image || !image->pixels)
+        return mcl_fail(err, MCL_ERR_ARGUMENT, "segment: NULL argument");
+    const picture pic = {image, NULL, 0, image->width, image->height};
+    return segment(session, model, &pic, seg, err);
+}
+
+mcl_status mcl_segment_yuv420(mcl_session *session, const mcl_model *model,
+                              const mcl_yuv420 *frame, int rotation, mcl_segmentation *seg,
+                              mcl_error *err)
+{
+    if (seg) memset(seg, 0, sizeof *seg);
+    /* Checked before the frame's size is trusted for anything. */
+    mcl_status st = mcl_yuv420_check(frame, rotation, err);
+    if (st != MCL_OK) return st;
+    const int turned = rotation == 90 || rotation == 270;
+    const picture pic = {NULL, frame, rotation, turned ? frame->height : frame->width,
+                         turned ? frame->width : frame->height};
+    return segment(session, model, &pic, seg, err);
 }
