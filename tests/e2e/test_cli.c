@@ -96,6 +96,76 @@ static void test_classify_json(void **state)
     assert_non_null(strstr(out, "\"top\": [{\"index\": 653, \"label\": \"military uniform\""));
 }
 
+/* A raw NV21 frame (the photo as a sideways camera delivers it) classified with --yuv and
+ * --rotate: the photo's class; then the frame options' errors, one line each. */
+static void test_classify_raw_frame(void **state)
+{
+    (void)state;
+    char model[1024], image[1024], path[512], args[4096], out[8192], err[8192];
+    if (!mcl_test_data_path(model, sizeof model, "models/mobilenet_v2_1.0_224_quant.tflite") ||
+        !mcl_test_data_path(image, sizeof image, "images/grace_hopper.bmp"))
+        skip();
+    mcl_image photo;
+    mcl_error e;
+    if (mcl_image_load(image, &photo, &e) != MCL_OK) fail_msg("%s", e.message);
+    mcl_yuv420 f;
+    uint8_t *buf = mcl_test_sideways_nv21(&photo, &f);
+    const size_t bytes = f.y_size + f.v_size; /* Y, then V U interleaved */
+    write_file("frame.nv21", buf, bytes, path, sizeof path);
+    snprintf(args, sizeof args,
+             "classify --device cpu --json --top 1 --model %s --yuv nv21:%dx%d --rotate 90 %s",
+             model, f.width, f.height, path);
+    if (mcl_test_run_cli(args, out, sizeof out, err, sizeof err) != 0)
+        fail_msg("classify --yuv failed: %s", err);
+    assert_non_null(strstr(out, "\"top\": [{\"index\": 653,")); /* military uniform */
+    const char *score = strstr(out, "\"score\": ");
+    assert_non_null(score);
+    char want[32];
+    snprintf(want, sizeof want, "%.16s", score);
+
+    /* The same samples packed as NV12, I420 and YV12 give the same answer. */
+    const char *formats[] = {"nv12", "i420", "yv12"};
+    const size_t nc = f.v_size / 2; /* chroma samples per plane */
+    uint8_t *other = malloc(bytes);
+    assert_non_null(other);
+    memcpy(other, buf, f.y_size);
+    for (int k = 0; k < 3; k++) {
+        uint8_t *c = other + f.y_size;
+        for (size_t i = 0; i < nc; i++) {
+            const uint8_t u = f.u[2 * i], v = f.v[2 * i];
+            if (k == 0) c[2 * i] = u, c[2 * i + 1] = v;
+            else if (k == 1) c[i] = u, c[nc + i] = v;
+            else c[i] = v, c[nc + i] = u;
+        }
+        char name[32];
+        snprintf(name, sizeof name, "frame.%s", formats[k]);
+        write_file(name, other, bytes, path, sizeof path);
+        snprintf(args, sizeof args,
+                 "classify --device cpu --json --top 1 --model %s --yuv %s:%dx%d --rotate 90 %s",
+                 model, formats[k], f.width, f.height, path);
+        if (mcl_test_run_cli(args, out, sizeof out, err, sizeof err) != 0)
+            fail_msg("classify --yuv %s failed: %s", formats[k], err);
+        if (!strstr(out, want)) fail_msg("%s: %s, NV21 gave %s", formats[k], out, want);
+    }
+    free(other);
+
+    snprintf(args, sizeof args, "classify --device cpu --model %s --yuv nv21:%dx%d %s", model,
+             f.width + 2, f.height, path);
+    expect_one_line_error(args, "bytes");
+    snprintf(args, sizeof args, "classify --model %s --yuv nv16:%dx%d %s", model, f.width,
+             f.height, path);
+    expect_one_line_error(args, "nv16");
+    snprintf(args, sizeof args, "classify --model %s --yuv nv21:0x5 %s", model, path);
+    expect_one_line_error(args, "--yuv");
+    snprintf(args, sizeof args, "classify --model %s --rotate 90 %s", model, path);
+    expect_one_line_error(args, "--yuv");
+    snprintf(args, sizeof args, "classify --model %s --yuv nv21:%dx%d --rotate 30 %s", model,
+             f.width, f.height, path);
+    expect_one_line_error(args, "--rotate");
+    free(buf);
+    mcl_image_free(&photo);
+}
+
 static void test_info(void **state)
 {
     (void)state;
@@ -125,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_bad_models),
         cmocka_unit_test(test_bad_images),
         cmocka_unit_test(test_classify_json),
+        cmocka_unit_test(test_classify_raw_frame),
         cmocka_unit_test(test_info),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -41,6 +41,23 @@ void mcl_cli_notice(const mcl_session *s, char *shown, size_t size);
 /* Writes s as a JSON string literal (with quotes). */
 void mcl_cli_json_string(FILE *out, const char *s);
 
+/* --yuv FORMAT:WxH[:full|limited] and --rotate 0|90|180|270: IMAGE arguments are raw camera
+ * frames, tightly packed, turned upright by the rotation (cli_frame.c).  format: 0 nv21,
+ * 1 nv12, 2 i420, 3 yv12. */
+typedef struct mcl_cli_frame {
+    int set, format, width, height, rotation, rotation_given;
+    mcl_yuv_range range;
+} mcl_cli_frame;
+/* Whether o is --yuv or --rotate (a value option of classify, detect and segment). */
+int mcl_cli_is_frame_option(const char *o);
+/* Parses one of them; 0 on success (else an error is printed). */
+int mcl_cli_parse_frame_option(const char *o, const char *value, mcl_cli_frame *frame);
+/* After all options: --rotate needs --yuv; 0 when consistent. */
+int mcl_cli_check_frame_options(const mcl_cli_frame *frame);
+/* An image file, or with frame->set a raw frame, as an RGB image. */
+mcl_status mcl_cli_load_picture(const char *path, const mcl_cli_frame *frame, mcl_image *img,
+                                mcl_error *err);
+
 /* Monotonic clock in milliseconds. */
 double mcl_cli_now_ms(void);
 

@@ -7,6 +7,7 @@ typedef struct {
     const char *model, *labels;
     int top, json;
     mcl_options opt;
+    mcl_cli_frame frame;
 } classify_args;
 
 static int parse(int argc, char **argv, classify_args *a, int *first_image)
@@ -21,8 +22,17 @@ static int parse(int argc, char **argv, classify_args *a, int *first_image)
         else if (!strcmp(o, "--help")) {
             puts("usage: mobilecl classify --model F [--labels F] [--top K] "
                  "[--device auto|cpu|cl] [--pointwise auto|kernel|clblast] "
-                 "[--precision fp32|fp16] [--tune cached|off|on] [--json] IMAGE...");
+                 "[--precision fp32|fp16] [--tune cached|off|on] [--json]\n"
+                 "                         [--yuv FORMAT:WxH[:full|limited] "
+                 "[--rotate 0|90|180|270]]\n"
+                 "                         IMAGE...\n"
+                 "  --yuv    IMAGEs are raw camera frames (nv21, nv12, i420, yv12), tightly "
+                 "packed\n  --rotate turns them upright (clockwise degrees)");
             exit(0);
+        } else if (mcl_cli_is_frame_option(o)) {
+            if (!(v = mcl_cli_value(argc, argv, &i)) ||
+                mcl_cli_parse_frame_option(o, v, &a->frame))
+                return 2;
         } else if (!strcmp(o, "--model") || !strcmp(o, "--labels") || !strcmp(o, "--top") ||
                    !strcmp(o, "--device") || !strcmp(o, "--pointwise") ||
                    !strcmp(o, "--precision") || !strcmp(o, "--tune")) {
@@ -43,6 +53,7 @@ static int parse(int argc, char **argv, classify_args *a, int *first_image)
             return 2;
         }
     }
+    if (mcl_cli_check_frame_options(&a->frame)) return 2;
     if (!a->model) {
         mcl_cli_error("classify: --model F is required");
         return 2;
@@ -115,7 +126,7 @@ int mcl_cmd_classify(int argc, char **argv)
     for (int i = first; i < argc; i++) {
         mcl_image img = {0, 0, 0, NULL};
         double t0 = 0;
-        if (mcl_image_load(argv[i], &img, &err) != MCL_OK ||
+        if (mcl_cli_load_picture(argv[i], &a.frame, &img, &err) != MCL_OK ||
             mcl_session_set_input_image(s, 0, &img, &err) != MCL_OK ||
             ((t0 = mcl_cli_now_ms()), mcl_session_run(s, &err)) != MCL_OK ||
             mcl_session_get_output(s, 0, scores, classes, &err) != MCL_OK) {

@@ -15,6 +15,7 @@ typedef struct {
     float threshold;
     int json;
     mcl_options opt;
+    mcl_cli_frame frame;
 } detect_args;
 
 /* Class names by class id.  A labels file whose every non-empty line is "ID  name" (like
@@ -84,12 +85,21 @@ static int parse(int argc, char **argv, detect_args *a, int *first_image)
         if (!strcmp(o, "--json")) a->json = 1;
         else if (!strcmp(o, "--help")) {
             puts("usage: mobilecl detect --model F [--labels F] [--device auto|cpu|cl]\n"
-                 "                       [--score-threshold T] [--out O.png] [--json] IMAGE...\n"
+                 "                       [--score-threshold T] [--out O.png] [--json]\n"
+                 "                       [--yuv FORMAT:WxH[:full|limited] "
+                 "[--rotate 0|90|180|270]]\n"
+                 "                       IMAGE...\n"
                  "  --score-threshold T  report detections scoring >= T (default 0.5)\n"
                  "  --out O.png          draw the boxes on the photo (one image only)\n"
                  "  --labels F           'ID  name' lines (coco_labels_91.txt) or one name per\n"
-                 "                       line, line i = class i (coco_labels.txt)");
+                 "                       line, line i = class i (coco_labels.txt)\n"
+                 "  --yuv FORMAT:WxH     IMAGEs are raw camera frames, tightly packed; --rotate\n"
+                 "                       turns them upright (boxes in the upright frame)");
             exit(0);
+        } else if (mcl_cli_is_frame_option(o)) {
+            if (!(v = mcl_cli_value(argc, argv, &i)) ||
+                mcl_cli_parse_frame_option(o, v, &a->frame))
+                return 2;
         } else if (!strcmp(o, "--model") || !strcmp(o, "--labels") || !strcmp(o, "--device") ||
                    !strcmp(o, "--score-threshold") || !strcmp(o, "--out")) {
             if (!(v = mcl_cli_value(argc, argv, &i))) return 2;
@@ -113,6 +123,7 @@ static int parse(int argc, char **argv, detect_args *a, int *first_image)
             return 2;
         }
     }
+    if (mcl_cli_check_frame_options(&a->frame)) return 2;
     if (!a->model) {
         mcl_cli_error("detect: --model F is required");
         return 2;
@@ -196,7 +207,7 @@ int mcl_cmd_detect(int argc, char **argv)
     for (int i = first; i < argc; i++) {
         mcl_image img = {0, 0, 0, NULL};
         int n = 0;
-        if (mcl_image_load(argv[i], &img, &err) != MCL_OK) {
+        if (mcl_cli_load_picture(argv[i], &a.frame, &img, &err) != MCL_OK) {
             mcl_cli_report(&err);
             rc = 1;
             continue;

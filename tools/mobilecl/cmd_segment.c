@@ -10,6 +10,7 @@ typedef struct {
     const char *model, *labels, *mask_out, *overlay_out, *image;
     int json, repeat;
     mcl_options opt;
+    mcl_cli_frame frame;
 } segment_args;
 
 static int parse(int argc, char **argv, segment_args *a)
@@ -29,8 +30,17 @@ static int parse(int argc, char **argv, segment_args *a)
             a->json = 1;
         } else if (!strcmp(o, "--help")) {
             puts("usage: mobilecl segment --model F [--labels F] [--device auto|cpu|cl] "
-                 "[--mask-out M.png] [--overlay-out O.png] [--json] [--repeat N] IMAGE");
+                 "[--mask-out M.png] [--overlay-out O.png] [--json] [--repeat N]\n"
+                 "                        [--yuv FORMAT:WxH[:full|limited] "
+                 "[--rotate 0|90|180|270]]\n"
+                 "                        IMAGE\n"
+                 "  --yuv    IMAGE is a raw camera frame, tightly packed; --rotate turns it "
+                 "upright");
             exit(0);
+        } else if (mcl_cli_is_frame_option(o)) {
+            if (!(v = mcl_cli_value(argc, argv, &i)) ||
+                mcl_cli_parse_frame_option(o, v, &a->frame))
+                return 2;
         } else if (!strcmp(o, "--model") || !strcmp(o, "--labels") || !strcmp(o, "--device") ||
                    !strcmp(o, "--mask-out") || !strcmp(o, "--overlay-out") ||
                    !strcmp(o, "--repeat") || !strcmp(o, "--pointwise")) {
@@ -49,6 +59,7 @@ static int parse(int argc, char **argv, segment_args *a)
             return 2;
         }
     }
+    if (mcl_cli_check_frame_options(&a->frame)) return 2;
     if (!a->model) {
         mcl_cli_error("segment: --model F is required");
         return 2;
@@ -118,7 +129,7 @@ int mcl_cmd_segment(int argc, char **argv)
     if (mcl_session_create(m, &a.opt, &s, &err) != MCL_OK) goto fail;
     char shown[sizeof err.message + 128] = "";
     mcl_cli_notice(s, shown, sizeof shown);
-    if (mcl_image_load(a.image, &img, &err) != MCL_OK) goto fail;
+    if (mcl_cli_load_picture(a.image, &a.frame, &img, &err) != MCL_OK) goto fail;
     /* With --repeat N the time is the mean of runs 2..N: the first one pays for OpenCL's
      * lazy compilation. */
     double total_ms = 0.0;
