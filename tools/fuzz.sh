@@ -26,7 +26,7 @@ while getopts "t:n:b:h" opt; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tflite image labels flexbuffer)
+[ ${#targets[@]} -gt 0 ] || targets=(tflite image labels flexbuffer yuv)
 data=${MOBILECL_DATA_DIR:-$root/../shared/data}
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz.sh: $cc not found (apt-get install clang libclang-rt-dev)"; exit 2; }
@@ -43,9 +43,9 @@ cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >"$build/bu
 
 python3 "$root/tools/fuzz_seeds.py" "$data" "$build/seeds" >/dev/null ||
   echo "fuzz.sh: could not make seeds from $data; fuzzing from the corpus alone" >&2
-mkdir -p "$build/seeds"/{tflite,image,labels,flexbuffer}
+mkdir -p "$build/seeds"/{tflite,image,labels,flexbuffer,yuv}
 
-declare -A max_len=([tflite]=131072 [image]=65536 [labels]=8192 [flexbuffer]=4096)
+declare -A max_len=([tflite]=131072 [image]=65536 [labels]=8192 [flexbuffer]=4096 [yuv]=16384)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0

@@ -10,6 +10,7 @@ reach every parser path a 4 MB model does.  Never committed (they derive from th
               palette, alpha, 16-bit, interlaced) and JPEG (baseline, progressive, grey)
   labels      the real labels files and their first lines (LF and CRLF)
   flexbuffer  the SSD model's TFLite_Detection_PostProcess options + synthetic maps
+  yuv         valid camera frames in the fuzz_yuv encoding (every layout, range, rotation)
 
 usage: fuzz_seeds.py DATA_DIR OUT_DIR   (writes OUT_DIR/<target>/*)
 """
@@ -187,12 +188,34 @@ def flexbuffer_seeds(data, out):
     return n
 
 
+def yuv_seeds(data, out):
+    """Valid frames in the fuzz_yuv encoding (tests/fuzz/fuzz_entries.c): every layout,
+    range and rotation, odd and even sides, exact plane sizes; random planes."""
+    import random
+    rng = random.Random(7)
+    n = 0
+    for w, h in ((17, 9), (16, 16), (64, 3), (1, 1), (33, 64)):
+        for ps in (1, 2):
+            for rng_ in (0, 1):
+                rot = n % 4
+                cw, ch = (w + 1) // 2, (h + 1) // 2
+                ny = (h - 1) * w + w
+                nc = (ch - 1) * (cw * ps) + (cw - 1) * ps + 1
+                head = bytes([w, h, 2, ps, 3, rng_, rot, 2, 2, 2, 7, 5, 0, 0, 0, 0])
+                body = bytes(rng.randrange(256) for _ in range(ny + 2 * nc))
+                with open(os.path.join(out, "frame%02d" % n), "wb") as f:
+                    f.write(head + body)
+                n += 1
+    return n
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     data, out = sys.argv[1], sys.argv[2]
     for target, fn in (("tflite", tflite_seeds), ("image", image_seeds),
-                       ("labels", labels_seeds), ("flexbuffer", flexbuffer_seeds)):
+                       ("labels", labels_seeds), ("flexbuffer", flexbuffer_seeds),
+                       ("yuv", yuv_seeds)):
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)
         try:

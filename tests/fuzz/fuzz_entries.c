@@ -6,6 +6,7 @@
 #include "mobilecl.h"
 #include "flexbuffer.h"
 #include "post/detection.h"
+#include "image/image_yuv.h"
 #include "post/labels.h"
 
 /* An error must come with a status and a one-line, NUL-terminated message: a refused input
@@ -159,6 +160,80 @@ int mcl_fuzz_flexbuffer(const uint8_t *data, size_t size)
     return st == MCL_OK && ds == MCL_OK ? 0 : 1;
 }
 
+/* A plane of the fuzzed frame: want bytes (cut to what is left of the input) copied into an
+ * allocation of exactly that size, so that ASan sees a read past the declared size. */
+static uint8_t *take_plane(const uint8_t **data, size_t *left, size_t want, size_t *size)
+{
+    if (want > *left) want = *left;
+    uint8_t *p = malloc(want ? want : 1);
+    if (!p) abort();
+    memcpy(p, *data, want);
+    *data += want;
+    *left -= want;
+    *size = want;
+    return p;
+}
+
+int mcl_fuzz_yuv(const uint8_t *data, size_t size)
+{
+    if (size < 16) return 1;
+    const uint8_t *h = data;
+    mcl_yuv420 f;
+    memset(&f, 0, sizeof f);
+    /* Sides up to 64 (0 too), strides around the minimum (too small as well), plane sizes
+     * around what the sides need. */
+    f.width = h[0] % 65;
+    f.height = h[1] % 65;
+    f.y_row_stride = f.width + (int)(h[2] % 9) - 2;
+    f.uv_pixel_stride = h[3] % 4;
+    f.uv_row_stride = (f.width + 1) / 2 * (f.uv_pixel_stride ? f.uv_pixel_stride : 1) +
+                      (int)(h[4] % 9) - 3;
+    f.range = (mcl_yuv_range)(h[5] % 3);
+    const int rotations[] = {0, 90, 180, 270, 45, -90};
+    const int rotation = rotations[h[6] % 6];
+    /* Plane sizes within 2 bytes of what the sides and strides need (when those are valid),
+     * on both sides of the limit. */
+    const int cw = (f.width + 1) / 2, ch = (f.height + 1) / 2;
+    const long long ps = f.uv_pixel_stride ? f.uv_pixel_stride : 1;
+    long long ny = (long long)(f.height - 1) * f.y_row_stride + f.width;
+    long long nc = (long long)(ch - 1) * f.uv_row_stride + (cw - 1) * ps + 1;
+    ny = ny < 0 ? 0 : ny;
+    nc = nc < 0 ? 0 : nc;
+    const size_t want_y = (size_t)(ny + h[7] % 5 - 2 < 0 ? 0 : ny + h[7] % 5 - 2);
+    const size_t want_u = (size_t)(nc + h[8] % 5 - 2 < 0 ? 0 : nc + h[8] % 5 - 2);
+    const size_t want_v = (size_t)(nc + h[9] % 5 - 2 < 0 ? 0 : nc + h[9] % 5 - 2);
+    const int dst_w = 1 + h[10] % 24, dst_h = 1 + h[11] % 24;
+    data += 16;
+    size -= 16;
+    uint8_t *y = take_plane(&data, &size, want_y, &f.y_size);
+    uint8_t *u = take_plane(&data, &size, want_u, &f.u_size);
+    uint8_t *v = take_plane(&data, &size, want_v, &f.v_size);
+    f.y = y;
+    f.u = u;
+    f.v = v;
+
+    mcl_error err;
+    mcl_image img;
+    mcl_status st = mcl_image_from_yuv420(&f, rotation, &img, &err);
+    check_error(st, &err);
+    int accepted = st == MCL_OK;
+    if (accepted) {
+        const int turned = rotation == 90 || rotation == 270;
+        if (img.width != (turned ? f.height : f.width) || img.channels != 3) abort();
+        mcl_image_free(&img);
+    } else if (img.pixels) {
+        abort();
+    }
+    uint8_t dst[24 * 24 * 3];
+    st = mcl_yuv420_resize(&f, rotation, dst_w, dst_h, dst, &err);
+    check_error(st, &err);
+    if ((st == MCL_OK) != accepted) abort(); /* the two must agree on what is a frame */
+    free(y);
+    free(u);
+    free(v);
+    return accepted ? 0 : 1;
+}
+
 mcl_fuzz_entry mcl_fuzz_find(const char *target)
 {
     if (!target) return NULL;
@@ -166,5 +241,6 @@ mcl_fuzz_entry mcl_fuzz_find(const char *target)
     if (!strcmp(target, "image")) return mcl_fuzz_image;
     if (!strcmp(target, "labels")) return mcl_fuzz_labels;
     if (!strcmp(target, "flexbuffer")) return mcl_fuzz_flexbuffer;
+    if (!strcmp(target, "yuv")) return mcl_fuzz_yuv;
     return NULL;
 }

@@ -20,7 +20,14 @@ int mcl_fuzz_labels(const uint8_t *data, size_t size);
  * TFLite_Detection_PostProcess that uses it. */
 int mcl_fuzz_flexbuffer(const uint8_t *data, size_t size);
 
-/* The targets by name ("tflite", "image", "labels", "flexbuffer"), NULL when unknown. */
+/* Camera frames: the first 16 bytes describe an mcl_yuv420 (sides, strides, how much of the
+ * rest each plane gets, range, rotation, all of it possibly invalid), the rest are the
+ * planes, each copied into an allocation of exactly its declared size; then
+ * mcl_image_from_yuv420 and the direct-to-input resize (image/image_yuv.h). */
+int mcl_fuzz_yuv(const uint8_t *data, size_t size);
+
+/* The targets by name ("tflite", "image", "labels", "flexbuffer", "yuv"), NULL when
+ * unknown. */
 typedef int (*mcl_fuzz_entry)(const uint8_t *data, size_t size);
 mcl_fuzz_entry mcl_fuzz_find(const char *target);
 

@@ -11,7 +11,7 @@
 #include "fuzz/fuzz_entries.h"
 #include "test_util.h"
 
-static const char *const targets[] = {"tflite", "image", "labels", "flexbuffer"};
+static const char *const targets[] = {"tflite", "image", "labels", "flexbuffer", "yuv"};
 
 static void test_replay_regressions(void **state)
 {

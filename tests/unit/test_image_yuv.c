@@ -283,6 +283,12 @@ static void test_bad_frames_are_refused(void **state)
     f.uv_row_stride = 14; /* 8 samples 2 apart need 15 */
     expect_refused(&f, 0, "chroma row stride");
     f = p.f;
+    f.uv_row_stride = -1; /* not a huge unsigned stride (fuzz_yuv found that one) */
+    expect_refused(&f, 0, "chroma row stride");
+    f = p.f;
+    f.y_row_stride = -15;
+    expect_refused(&f, 0, "row stride");
+    f = p.f;
     f.uv_pixel_stride = 3;
     expect_refused(&f, 0, "pixel stride");
     f = p.f;

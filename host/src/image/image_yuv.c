@@ -90,7 +90,9 @@ mcl_status mcl_yuv420_check(const mcl_yuv420 *f, int rotation, mcl_error *err)
     if (f->y_row_stride < f->width)
         return mcl_fail(err, MCL_ERR_ARGUMENT, "YUV frame: Y row stride %d < width %d",
                         f->y_row_stride, f->width);
-    if ((uint64_t)f->uv_row_stride < plane_bytes(1, cw, 0, f->uv_pixel_stride))
+    /* Signed: a negative stride must not pass as a huge unsigned one (found by fuzz_yuv:
+     * the plane size check then wrapped around and let a read run before the plane). */
+    if ((long long)f->uv_row_stride < (long long)(cw - 1) * f->uv_pixel_stride + 1)
         return mcl_fail(err, MCL_ERR_ARGUMENT,
                         "YUV frame: chroma row stride %d too small for %d samples of stride %d",
                         f->uv_row_stride, cw, f->uv_pixel_stride);
