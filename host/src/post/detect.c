@@ -3,8 +3,8 @@
 #include <stdlib.h>
 
 #include "../error.h"
-#include "../image/image_yuv.h"
 #include "../model.h"
+#include "picture.h"
 #include "mobilecl.h"
 
 /* Graph output index of each of the detection op's four outputs; 0 when there is none. */
@@ -28,16 +28,7 @@ static int detection_outputs(const mcl_model *m, int at[4])
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-/* The input of a detection: a decoded image or a camera frame, and the size its boxes are
- * given in. */
-typedef struct picture {
-    const mcl_image *image;
-    const mcl_yuv420 *frame;
-    int rotation;
-    int width, height;
-} picture;
-
-static mcl_status detect(mcl_session *s, const picture *pic, float score_threshold,
+static mcl_status detect(mcl_session *s, const mcl_picture *pic, float score_threshold,
                          mcl_detection *dets, int max, int *count, mcl_error *err)
 {
     if (!s || !count || max < 0 || (max > 0 && !dets))
@@ -54,9 +45,7 @@ static mcl_status detect(mcl_session *s, const picture *pic, float score_thresho
         mcl_session_output_size(s, at[2]) != rows || mcl_session_output_size(s, at[3]) != 1)
         return mcl_fail(err, MCL_ERR_UNSUPPORTED, "detect: the model's outputs are not those of "
                         "TFLite_Detection_PostProcess (boxes, classes, scores, count)");
-    mcl_status st = pic->image ? mcl_session_set_input_image(s, 0, pic->image, err)
-                               : mcl_session_set_input_yuv420(s, 0, pic->frame, pic->rotation,
-                                                              err);
+    mcl_status st = mcl_picture_set_input(s, pic, err);
     if (st == MCL_OK) st = mcl_session_run(s, err);
     if (st != MCL_OK) return st;
     float *buf = malloc(sizeof(float) * (rows * 6 + 1));
@@ -98,7 +87,7 @@ mcl_status mcl_detect(mcl_session *s, const mcl_image *image, float score_thresh
 {
     if (count) *count = 0;
     if (!image) return mcl_fail(err, MCL_ERR_ARGUMENT, "detect: NULL argument");
-    const picture pic = {image, NULL, 0, image->width, image->height};
+    const mcl_picture pic = mcl_picture_of_image(image);
     return detect(s, &pic, score_threshold, dets, max, count, err);
 }
 
@@ -107,11 +96,7 @@ mcl_status mcl_detect_yuv420(mcl_session *s, const mcl_yuv420 *frame, int rotati
                              mcl_error *err)
 {
     if (count) *count = 0;
-    /* Checked before the frame's size is trusted for anything. */
-    mcl_status st = mcl_yuv420_check(frame, rotation, err);
-    if (st != MCL_OK) return st;
-    const int turned = rotation == 90 || rotation == 270;
-    const picture pic = {NULL, frame, rotation, turned ? frame->height : frame->width,
-                         turned ? frame->width : frame->height};
-    return detect(s, &pic, score_threshold, dets, max, count, err);
+    mcl_picture pic;
+    const mcl_status st = mcl_picture_of_frame(frame, rotation, &pic, err);
+    return st != MCL_OK ? st : detect(s, &pic, score_threshold, dets, max, count, err);
 }

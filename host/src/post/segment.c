@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "../error.h"
-#include "../image/image_yuv.h"
 #include "../model.h"
+#include "picture.h"
 
 /* Where one axis of the photo lands on the score grid.  Photo pixel x (centre x + 0.5) is at
  * u = (x + 0.5) * in / photo - 0.5 on the model input, because mcl_image_resize samples the
@@ -103,16 +103,8 @@ static void upsample_argmax(const float *scores, int sw, int c, const axis_map *
     }
 }
 
-/* The input of a segmentation: a decoded photo or a camera frame, and its upright size. */
-typedef struct picture {
-    const mcl_image *image;
-    const mcl_yuv420 *frame;
-    int rotation;
-    int width, height;
-} picture;
-
-static mcl_status segment(mcl_session *session, const mcl_model *model, const picture *pic,
-                          mcl_segmentation *seg, mcl_error *err)
+static mcl_status segment(mcl_session *session, const mcl_model *model,
+                          const mcl_picture *pic, mcl_segmentation *seg, mcl_error *err)
 {
     if (!session || !model || !seg)
         return mcl_fail(err, MCL_ERR_ARGUMENT, "segment: NULL argument");
@@ -151,9 +143,7 @@ static mcl_status segment(mcl_session *session, const mcl_model *model, const pi
         st = mcl_fail(err, MCL_ERR_NOMEM, "segment: out of memory for a %dx%d label map",
                       pic->width, pic->height);
     if (st == MCL_OK)
-        st = pic->image ? mcl_session_set_input_image(session, 0, pic->image, err)
-                        : mcl_session_set_input_yuv420(session, 0, pic->frame, pic->rotation,
-                                                       err);
+        st = mcl_picture_set_input(session, pic, err);
     if (st == MCL_OK) st = mcl_session_run(session, err);
     if (st == MCL_OK) st = mcl_session_get_output(session, 0, scores, n, err);
     if (st == MCL_OK) {
@@ -187,7 +177,7 @@ mcl_status mcl_segment(mcl_session *session, const mcl_model *model, const mcl_i
     if (seg) memset(seg, 0, sizeof *seg);
     if (!image || !image->pixels)
         return mcl_fail(err, MCL_ERR_ARGUMENT, "segment: NULL argument");
-    const picture pic = {image, NULL, 0, image->width, image->height};
+    const mcl_picture pic = mcl_picture_of_image(image);
     return segment(session, model, &pic, seg, err);
 }
 
@@ -196,11 +186,7 @@ mcl_status mcl_segment_yuv420(mcl_session *session, const mcl_model *model,
                               mcl_error *err)
 {
     if (seg) memset(seg, 0, sizeof *seg);
-    /* Checked before the frame's size is trusted for anything. */
-    mcl_status st = mcl_yuv420_check(frame, rotation, err);
-    if (st != MCL_OK) return st;
-    const int turned = rotation == 90 || rotation == 270;
-    const picture pic = {NULL, frame, rotation, turned ? frame->height : frame->width,
-                         turned ? frame->width : frame->height};
-    return segment(session, model, &pic, seg, err);
+    mcl_picture pic;
+    const mcl_status st = mcl_picture_of_frame(frame, rotation, &pic, err);
+    return st != MCL_OK ? st : segment(session, model, &pic, seg, err);
 }
