@@ -52,7 +52,13 @@ mapfile -t entry_points < <(aarch64-linux-gnu-nm -u "$build/libmobilecl.a" |
 aarch64-linux-gnu-gcc -shared -fPIC -Wall -Werror -Wl,-soname,libOpenCL.so.1 \
   -o "$build/stub/libOpenCL.so" "$build/stub/opencl_stub.c"
 ln -sf libOpenCL.so "$build/stub/libOpenCL.so.1"
-cmake --build "$build" -j"$(nproc)" --target mobilecl_cli
+# The CLI, and libmobilecl.so (linked with --no-undefined, so every symbol it needs must
+# resolve on arm64 too).
+cmake --build "$build" -j"$(nproc)" --target mobilecl_cli mobilecl_shared
+if ! aarch64-linux-gnu-objdump -f "$build/libmobilecl.so" | grep -q "elf64-littleaarch64"; then
+  echo "ci_arm64_build: $build/libmobilecl.so is not an arm64 library" >&2
+  exit 1
+fi
 if ! aarch64-linux-gnu-objdump -f "$build/mobilecl" | grep -q "elf64-littleaarch64"; then
   echo "ci_arm64_build: $build/mobilecl is not an arm64 program" >&2
   exit 1
