@@ -45,28 +45,31 @@ mcl_status mcl_image_resize_rows(int width, int height, int c, mcl_image_row_fn 
         return mcl_fail(err, MCL_ERR_NOMEM, "mcl_image_resize: %dx%d output overflows", dst_w,
                         dst_h);
 
-    /* The columns are the same for every row: computed once, and marked for the source. */
+    /* The columns are the same for every row: computed once, and listed for the source
+     * (ascending and each once: the source coordinates never decrease along x). */
     int *x01 = malloc((size_t)dst_w * 2 * sizeof *x01);
+    int *cols = malloc((size_t)dst_w * 2 * sizeof *cols);
     double *fxs = malloc((size_t)dst_w * sizeof *fxs);
     double *top = malloc(dst_row * 2 * sizeof *top), *bottom = top + dst_row;
-    uint8_t *need = calloc((size_t)width, 1);
-    if (!x01 || !fxs || !top || !need) {
+    if (!x01 || !cols || !fxs || !top) {
         free(x01);
+        free(cols);
         free(fxs);
         free(top);
-        free(need);
         return mcl_fail(err, MCL_ERR_NOMEM, "mcl_image_resize: out of memory");
     }
+    int ncols = 0;
     for (int x = 0; x < dst_w; x++) {
         src_coord(x, width, dst_w, &x01[2 * x], &x01[2 * x + 1], &fxs[x]);
-        need[x01[2 * x]] = need[x01[2 * x + 1]] = 1;
+        for (int e = 0; e < 2; e++)
+            if (ncols == 0 || cols[ncols - 1] < x01[2 * x + e]) cols[ncols++] = x01[2 * x + e];
     }
     for (int y = 0; y < dst_h; y++) {
         int y0, y1;
         double fy;
         src_coord(y, height, dst_h, &y0, &y1, &fy);
-        const uint8_t *r0 = row(ctx, y0, 0, need);
-        const uint8_t *r1 = y1 == y0 ? r0 : row(ctx, y1, 1, need);
+        const uint8_t *r0 = row(ctx, y0, 0, cols, ncols);
+        const uint8_t *r1 = y1 == y0 ? r0 : row(ctx, y1, 1, cols, ncols);
         /* Both rows' horizontal blends first, then the vertical blend over the whole row: the
          * same operations on the same values (so the same bytes), but the second loop has no
          * gathers and vectorizes. */
@@ -89,16 +92,17 @@ mcl_status mcl_image_resize_rows(int width, int height, int c, mcl_image_row_fn 
         }
     }
     free(x01);
+    free(cols);
     free(fxs);
     free(top);
-    free(need);
     return mcl_ok(err);
 }
 
-static const uint8_t *image_row(void *ctx, int y, int slot, const uint8_t *need)
+static const uint8_t *image_row(void *ctx, int y, int slot, const int *cols, int ncols)
 {
     (void)slot;
-    (void)need;
+    (void)cols;
+    (void)ncols;
     const mcl_image *img = ctx;
     return img->pixels + (size_t)y * (size_t)img->width * (size_t)img->channels;
 }

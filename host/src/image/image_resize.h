@@ -9,8 +9,9 @@
 
 /* Row y of a width x height image with c channels per pixel.  slot is 0 or 1: the resize
  * holds two rows at once, and a source that builds rows keeps one buffer per slot.  Only the
- * pixels whose need[x] is set are read (need has width entries). */
-typedef const uint8_t *(*mcl_image_row_fn)(void *ctx, int y, int slot, const uint8_t *need);
+ * ncols pixels listed in cols (ascending, the same for every row) are read. */
+typedef const uint8_t *(*mcl_image_row_fn)(void *ctx, int y, int slot, const int *cols,
+                                           int ncols);
 
 /* mcl_image_resize's arithmetic (the same bytes for the same source pixels) from rows. */
 mcl_status mcl_image_resize_rows(int width, int height, int c, mcl_image_row_fn row,

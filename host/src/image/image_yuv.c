@@ -172,18 +172,12 @@ typedef struct yuv_rows {
     int width; /* of the upright picture */
     yuv_coeffs c;
     uint8_t *buf[2];
-    int *cols, ncols; /* the columns the resize reads, listed at the first row */
 } yuv_rows;
 
-static const uint8_t *yuv_row(void *ctx, int y, int slot, const uint8_t *need)
+static const uint8_t *yuv_row(void *ctx, int y, int slot, const int *cols, int ncols)
 {
-    yuv_rows *r = ctx;
+    const yuv_rows *r = ctx;
     const mcl_yuv420 *f = r->f;
-    if (r->ncols < 0) {
-        r->ncols = 0;
-        for (int x = 0; x < r->width; x++)
-            if (need[x]) r->cols[r->ncols++] = x;
-    }
     /* The frame pixel that the rotation puts at (x, y): (sx0 + dx * x, sy0 + dy * x). */
     int sx0, sy0, dx, dy;
     switch (r->rotation) {
@@ -193,8 +187,8 @@ static const uint8_t *yuv_row(void *ctx, int y, int slot, const uint8_t *need)
     default: sx0 = 0, sy0 = y, dx = 1, dy = 0; break;
     }
     uint8_t *out = r->buf[slot];
-    for (int i = 0; i < r->ncols; i++) {
-        const int x = r->cols[i], sx = sx0 + dx * x, sy = sy0 + dy * x;
+    for (int i = 0; i < ncols; i++) {
+        const int x = cols[i], sx = sx0 + dx * x, sy = sy0 + dy * x;
         const size_t ci =
             (size_t)(sy >> 1) * f->uv_row_stride + (size_t)(sx >> 1) * f->uv_pixel_stride;
         int32_t t[3];
@@ -226,16 +220,14 @@ mcl_status mcl_yuv420_resize(const mcl_yuv420 *frame, int rotation, int dst_w, i
         mcl_image_free(&whole);
         return st;
     }
-    yuv_rows r = {frame, rotation, up_w, coeffs_for(frame->range), {NULL, NULL}, NULL, -1};
+    yuv_rows r = {frame, rotation, up_w, coeffs_for(frame->range), {NULL, NULL}};
     r.buf[0] = malloc((size_t)r.width * 3);
     r.buf[1] = malloc((size_t)r.width * 3);
-    r.cols = malloc((size_t)r.width * sizeof *r.cols);
-    if (!r.buf[0] || !r.buf[1] || !r.cols)
+    if (!r.buf[0] || !r.buf[1])
         st = mcl_fail(err, MCL_ERR_NOMEM, "YUV frame: out of memory");
     else
         st = mcl_image_resize_rows(up_w, up_h, 3, yuv_row, &r, dst_w, dst_h, dst, err);
     free(r.buf[0]);
     free(r.buf[1]);
-    free(r.cols);
     return st;
 }
