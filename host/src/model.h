@@ -43,4 +43,10 @@ mcl_status mcl_model_load_file_edit(const char *path, const mcl_load_options *op
 /* The model a session runs (session.c), for library-internal post-processing (mcl_detect). */
 const mcl_model *mcl_session_model(const mcl_session *session);
 
+/* Input index of the session from a photo or a camera frame (image/picture.h), for
+ * mcl_session_set_input_image / _yuv420 and the post-processing entry points. */
+struct mcl_picture;
+mcl_status mcl_session_set_input_picture(mcl_session *session, int index,
+                                         const struct mcl_picture *pic, mcl_error *err);
+
 #endif

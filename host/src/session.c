@@ -9,7 +9,7 @@
 #include "cpu/cpu_backend.h"
 #include "cpu/cpu_plan.h"
 #include "error.h"
-#include "image/image_yuv.h"
+#include "image/picture.h"
 #include "model.h"
 
 struct mcl_session {
@@ -227,13 +227,8 @@ mcl_status mcl_session_set_input_f32(mcl_session *s, int index, const float *dat
     return mcl_ok(err);
 }
 
-/* The picture an RGB input wants, resized into it by fill: the shared half of
- * mcl_session_set_input_image and mcl_session_set_input_yuv420. */
-typedef mcl_status (*fill_fn)(const void *src, int rotation, int w, int h, uint8_t *px,
-                              mcl_error *err);
-
-static mcl_status set_input_picture(mcl_session *s, int index, fill_fn fill, const void *src,
-                                    int rotation, mcl_error *err)
+mcl_status mcl_session_set_input_picture(mcl_session *s, int index, const mcl_picture *pic,
+                                         mcl_error *err)
 {
     const mcl_graph *g = &s->model->graph;
     if (index < 0 || index >= g->num_inputs)
@@ -249,7 +244,7 @@ static mcl_status set_input_picture(mcl_session *s, int index, fill_fn fill, con
     size_t n = (size_t)nhwc[1] * (size_t)nhwc[2] * 3;
     uint8_t *px = malloc(n);
     if (!px) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory resizing the input image");
-    mcl_status st = fill(src, rotation, nhwc[2], nhwc[1], px, err);
+    mcl_status st = mcl_picture_resize(pic, nhwc[2], nhwc[1], px, err);
     if (st == MCL_OK) {
         if (t->dtype == MCL_DTYPE_UINT8) {
             st = mcl_session_set_input_u8(s, index, px, n, err);
@@ -265,32 +260,22 @@ static mcl_status set_input_picture(mcl_session *s, int index, fill_fn fill, con
     return st;
 }
 
-static mcl_status fill_from_image(const void *src, int rotation, int w, int h, uint8_t *px,
-                                  mcl_error *err)
-{
-    (void)rotation;
-    return mcl_image_resize(src, w, h, px, err);
-}
-
-static mcl_status fill_from_yuv420(const void *src, int rotation, int w, int h, uint8_t *px,
-                                   mcl_error *err)
-{
-    return mcl_yuv420_resize(src, rotation, w, h, px, err);
-}
-
 mcl_status mcl_session_set_input_image(mcl_session *s, int index, const mcl_image *image,
                                        mcl_error *err)
 {
     if (!s || !image || !image->pixels || image->channels != 3)
         return mcl_fail(err, MCL_ERR_ARGUMENT, "input image: NULL or not RGB");
-    return set_input_picture(s, index, fill_from_image, image, 0, err);
+    const mcl_picture pic = mcl_picture_of_image(image);
+    return mcl_session_set_input_picture(s, index, &pic, err);
 }
 
 mcl_status mcl_session_set_input_yuv420(mcl_session *s, int index, const mcl_yuv420 *frame,
                                         int rotation, mcl_error *err)
 {
     if (!s) return mcl_fail(err, MCL_ERR_ARGUMENT, "input frame: NULL session");
-    return set_input_picture(s, index, fill_from_yuv420, frame, rotation, err);
+    mcl_picture pic;
+    const mcl_status st = mcl_picture_of_frame(frame, rotation, &pic, err);
+    return st != MCL_OK ? st : mcl_session_set_input_picture(s, index, &pic, err);
 }
 
 /* Whether one of ops [first, num_ops) reads tensor t. */

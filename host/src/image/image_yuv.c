@@ -107,6 +107,13 @@ mcl_status mcl_yuv420_check(const mcl_yuv420 *f, int rotation, mcl_error *err)
     return MCL_OK;
 }
 
+void mcl_yuv420_upright(const mcl_yuv420 *frame, int rotation, int *width, int *height)
+{
+    const int turned = rotation == 90 || rotation == 270;
+    *width = turned ? frame->height : frame->width;
+    *height = turned ? frame->width : frame->height;
+}
+
 mcl_status mcl_image_from_yuv420(const mcl_yuv420 *frame, int rotation, mcl_image *image,
                                  mcl_error *err)
 {
@@ -117,8 +124,8 @@ mcl_status mcl_image_from_yuv420(const mcl_yuv420 *frame, int rotation, mcl_imag
     if (st != MCL_OK) return st;
 
     const int w = frame->width, h = frame->height;
-    const int ow = rotation == 90 || rotation == 270 ? h : w;
-    const int oh = rotation == 90 || rotation == 270 ? w : h;
+    int ow, oh;
+    mcl_yuv420_upright(frame, rotation, &ow, &oh);
     uint8_t *out = malloc((size_t)w * (size_t)h * 3);
     if (!out) return mcl_fail(err, MCL_ERR_NOMEM, "YUV frame: no memory for %dx%d RGB", ow, oh);
 
@@ -203,9 +210,8 @@ mcl_status mcl_yuv420_resize(const mcl_yuv420 *frame, int rotation, int dst_w, i
 {
     mcl_status st = mcl_yuv420_check(frame, rotation, err);
     if (st != MCL_OK) return st;
-    const int turned = rotation == 90 || rotation == 270;
-    const int up_w = turned ? frame->height : frame->width;
-    const int up_h = turned ? frame->width : frame->height;
+    int up_w, up_h;
+    mcl_yuv420_upright(frame, rotation, &up_w, &up_h);
     /* Converting only what the resize reads costs ~1.5x more per pixel (scattered reads, a
      * column walk when turned): worth it only when the frame is much larger than the ~2x2
      * source pixels per input pixel, e.g. 1080p into 224x224 (1.2-1.8 ms against 5.8-7.1),

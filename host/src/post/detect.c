@@ -4,7 +4,7 @@
 
 #include "../error.h"
 #include "../model.h"
-#include "picture.h"
+#include "../image/picture.h"
 #include "mobilecl.h"
 
 /* Graph output index of each of the detection op's four outputs; 0 when there is none. */
@@ -45,7 +45,7 @@ static mcl_status detect(mcl_session *s, const mcl_picture *pic, float score_thr
         mcl_session_output_size(s, at[2]) != rows || mcl_session_output_size(s, at[3]) != 1)
         return mcl_fail(err, MCL_ERR_UNSUPPORTED, "detect: the model's outputs are not those of "
                         "TFLite_Detection_PostProcess (boxes, classes, scores, count)");
-    mcl_status st = mcl_picture_set_input(s, pic, err);
+    mcl_status st = mcl_session_set_input_picture(s, 0, pic, err);
     if (st == MCL_OK) st = mcl_session_run(s, err);
     if (st != MCL_OK) return st;
     float *buf = malloc(sizeof(float) * (rows * 6 + 1));

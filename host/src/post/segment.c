@@ -5,7 +5,7 @@
 
 #include "../error.h"
 #include "../model.h"
-#include "picture.h"
+#include "../image/picture.h"
 
 /* Where one axis of the photo lands on the score grid.  Photo pixel x (centre x + 0.5) is at
  * u = (x + 0.5) * in / photo - 0.5 on the model input, because mcl_image_resize samples the
@@ -143,7 +143,7 @@ static mcl_status segment(mcl_session *session, const mcl_model *model,
         st = mcl_fail(err, MCL_ERR_NOMEM, "segment: out of memory for a %dx%d label map",
                       pic->width, pic->height);
     if (st == MCL_OK)
-        st = mcl_picture_set_input(session, pic, err);
+        st = mcl_session_set_input_picture(session, 0, pic, err);
     if (st == MCL_OK) st = mcl_session_run(session, err);
     if (st == MCL_OK) st = mcl_session_get_output(session, 0, scores, n, err);
     if (st == MCL_OK) {

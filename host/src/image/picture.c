@@ -1,6 +1,6 @@
-#include "picture.h"
+#include "image/picture.h"
 
-#include "../image/image_yuv.h"
+#include "image/image_yuv.h"
 
 mcl_picture mcl_picture_of_image(const mcl_image *image)
 {
@@ -13,17 +13,16 @@ mcl_status mcl_picture_of_frame(const mcl_yuv420 *frame, int rotation, mcl_pictu
 {
     const mcl_status st = mcl_yuv420_check(frame, rotation, err);
     if (st != MCL_OK) return st;
-    const int turned = rotation == 90 || rotation == 270;
     pic->image = NULL;
     pic->frame = frame;
     pic->rotation = rotation;
-    pic->width = turned ? frame->height : frame->width;
-    pic->height = turned ? frame->width : frame->height;
+    mcl_yuv420_upright(frame, rotation, &pic->width, &pic->height);
     return MCL_OK;
 }
 
-mcl_status mcl_picture_set_input(mcl_session *s, const mcl_picture *pic, mcl_error *err)
+mcl_status mcl_picture_resize(const mcl_picture *pic, int dst_w, int dst_h, uint8_t *dst,
+                              mcl_error *err)
 {
-    return pic->image ? mcl_session_set_input_image(s, 0, pic->image, err)
-                      : mcl_session_set_input_yuv420(s, 0, pic->frame, pic->rotation, err);
+    return pic->image ? mcl_image_resize(pic->image, dst_w, dst_h, dst, err)
+                      : mcl_yuv420_resize(pic->frame, pic->rotation, dst_w, dst_h, dst, err);
 }
