@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quant8.h"
+
 static int in_const_pool(const mcl_graph *g, const float *p)
 {
     const uintptr_t a = (uintptr_t)p, lo = (uintptr_t)g->const_pool;
@@ -18,6 +20,9 @@ void mcl_graph_release(mcl_graph *g)
             free(g->tensors[i].name);
             if (!in_const_pool(g, g->tensors[i].data)) free(g->tensors[i].data);
             free(g->tensors[i].data_i64);
+            free(g->tensors[i].channel_scales);
+            free(g->tensors[i].channel_zeros);
+            mcl_q8_free(g->tensors[i].q8);
         }
     }
     free(g->tensors);

@@ -31,7 +31,13 @@ typedef struct mcl_tensor {
     int quantized;        /* has a scale in the file */
     float scale;          /* per-tensor scale (first channel's for per-channel weights) */
     int zero_point;
+    float *channel_scales; /* per-channel quantization: one scale per index of quant_dim
+                            * (owned; scale above is the first), NULL when per-tensor */
+    int *channel_zeros;   /* and one zero point each (owned) */
+    int quant_dim;
     float *data;          /* dequantized constant values (owned), NULL for activations */
+    struct mcl_q8 *q8;    /* 8-bit codes of data, kept for the few layers that want them
+                           * (quant8.h; owned), else NULL */
     int64_t *data_i64;    /* integer constants (shapes, axes) as int64 (owned), or NULL */
     size_t arena_offset;  /* in floats, set by the memory planner; MCL_NOT_IN_ARENA if none */
 } mcl_tensor;

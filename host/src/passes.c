@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "fake_quant.h"
+#include "quant8.h"
 
 int mcl_conv_out_size(int padding, int in, int kernel, int stride, int dilation)
 {
@@ -317,5 +318,7 @@ mcl_status mcl_graph_run_passes(mcl_graph *g, int emulate_uint8, mcl_error *err)
     if (st != MCL_OK) return st;
     /* Opt-in: round activations to TFLite's 8-bit grids (fake_quant.h). */
     if (emulate_uint8 && (st = mcl_insert_fake_quant(g, err)) != MCL_OK) return st;
-    return split_host_tail(g, err);
+    if ((st = split_host_tail(g, err)) != MCL_OK) return st;
+    mcl_q8_keep(g);
+    return MCL_OK;
 }

@@ -10,7 +10,9 @@
  *   4. residual fusion: CONV_2D followed by ADD with the block input becomes one conv with a
  *      residual epilogue (one less pass over the activation on every backend);
  *   5. host tail: trailing post-processing ops (detection decoding + NMS) are left to the CPU
- *      on every backend; the tensors the device part must hand over are listed.
+ *      on every backend; the tensors the device part must hand over are listed;
+ *   6. 8-bit codes: the weights of layers that stream them once per run (a classifier on one
+ *      pixel) also keep the file's 8-bit codes where those give the floats exactly (quant8.h).
  */
 #ifndef MCL_PASSES_H
 #define MCL_PASSES_H

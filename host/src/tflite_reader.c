@@ -287,6 +287,20 @@ static mcl_status read_quantization(reader *r, const mcl_fb_table *tt, mcl_tenso
     return MCL_OK;
 }
 
+/* A constant's per-channel scales and zero points stay with it (quant8.c takes the file's
+ * codes back from them). */
+static mcl_status keep_channel_quant(reader *r, mcl_tensor *t, quant_info *q)
+{
+    t->channel_zeros = malloc(q->num * sizeof *t->channel_zeros);
+    if (!t->channel_zeros)
+        return mcl_fail(r->err, MCL_ERR_NOMEM, "out of memory for %zu zero points", q->num);
+    for (size_t c = 0; c < q->num; c++) t->channel_zeros[c] = (int)q->zero_point[c];
+    t->channel_scales = q->scale;
+    q->scale = NULL;
+    t->quant_dim = q->dimension;
+    return MCL_OK;
+}
+
 /* Room for n floats, 64-byte aligned, in the graph's constant pool: one block for all the
  * weights instead of a few hundred allocations, so that their first touch is a few huge-page
  * faults rather than one fault per 4 kB (bigalloc.h).  The pool is sized on the first call
@@ -412,6 +426,7 @@ static mcl_status read_tensor_body(reader *r, const mcl_fb_table *tt, mcl_tensor
     mcl_status st = mcl_fb_u32(tt, TENSOR_BUFFER, 0, &buffer, err);
     if (st == MCL_OK) st = buffer_bytes(r, buffer, &raw, &len);
     if (st == MCL_OK && len > 0) st = read_constant(r, t, raw, len, &q);
+    if (st == MCL_OK && t->data && q.num > 1) st = keep_channel_quant(r, t, &q);
     quant_free(&q);
     return st;
 }

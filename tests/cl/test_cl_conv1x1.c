@@ -1,7 +1,10 @@
 /* conv1x1.cl (tiled pointwise kernel) and the CLBlast GEMM path against mcl_cpu_conv2d; CLBlast
  * that cannot be loaded. */
+#include <math.h>
+
 #include "cl/cl_gemm_clblast.h"
 #include "cl_harness.h"
+#include "quant8.h"
 
 typedef struct pw_case {
     int batch, h, w, in_c, out_c;
@@ -67,6 +70,133 @@ static void test_clblast_path(void **state)
     }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(&cases[i], MCL_POINTWISE_CLBLAST, 200 + i);
+}
+
+/* ---------------------------------------------------------------- 8-bit weight codes */
+
+typedef struct q8_case {
+    int batch, in_c, out_c;
+    int int8;     /* int8 codes, per-channel scales (else uint8, one scale and zero point) */
+    int residual; /* with a fused residual and ReLU6 */
+} q8_case;
+
+/* Runs op 0 of t prepared as the matrix-vector tile (choice tile 1) and says which kernel
+ * that took. */
+static const char *run_gemv(th_graph *t, const float *const *inputs, float *out)
+{
+    const mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
+    mcl_cl_backend *b = th_backend(t, &opt);
+    mcl_cl_layer L;
+    memset(&L, 0, sizeof L);
+    L.choice.tile = 1;
+    mcl_error err;
+    if (mcl_cl_layer_prepare(b, &t->g, 0, MCL_POINTWISE_KERNEL, &L, &err) != MCL_OK)
+        fail_msg("prepare: %s", err.message);
+    const char *name = L.kernel_name;
+    mcl_cl_layer_release(&b->layers[0]);
+    b->layers[0] = L;
+    th_backend_run(b, inputs, out);
+    return name;
+}
+
+/* Weights that are 8-bit codes on a grid, dequantized as the loader does; the tensor is
+ * marked as the loader marks it, and mcl_q8_of must then give codes for it. */
+static float *grid_weights(mcl_rng *r, const q8_case *c, mcl_tensor *w)
+{
+    const size_t k = (size_t)c->in_c, n = (size_t)c->out_c;
+    float *data = th_floats(n * k);
+    w->quantized = 1;
+    w->dtype = c->int8 ? MCL_DTYPE_INT8 : MCL_DTYPE_UINT8;
+    w->scale = 0.0037f;
+    w->zero_point = c->int8 ? 0 : 131;
+    if (c->int8) {
+        w->channel_scales = th_floats(n);
+        w->channel_zeros = calloc(n, sizeof *w->channel_zeros);
+        assert_non_null(w->channel_zeros);
+    }
+    for (size_t o = 0; o < n; o++) {
+        const float s = c->int8 ? mcl_rng_uniform(r, 0.001f, 0.011f) : w->scale;
+        if (c->int8) w->channel_scales[o] = s;
+        for (size_t i = 0; i < k; i++) {
+            const int q = c->int8 ? (int)mcl_rng_uniform(r, 0.0f, 254.99f) - 127 /* symmetric */
+                                 : (int)mcl_rng_uniform(r, 0.0f, 255.99f);
+            data[o * k + i] = s * (float)((double)q - (c->int8 ? 0.0 : 131.0));
+        }
+    }
+    if (c->int8) w->scale = w->channel_scales[0];
+    return data;
+}
+
+/* conv1x1_gemv_q8 sums exactly the floats conv1x1_gemv reads, so the two give the same bits:
+ * uint8 codes with a zero point and int8 per-channel ones, input depths not a multiple of 4,
+ * output counts not of 16, three pixels, a residual.  Both are also checked against the CPU
+ * reference, and a weight moved off the grid leaves the layer on the float kernel. */
+static void test_gemv_q8_equals_float(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    static const q8_case q8_cases[] = {
+        {1, 1280, 1001, 0, 0}, {1, 1280, 1001, 1, 0}, {3, 37, 45, 0, 1}, {1, 5, 3, 1, 1}};
+    for (size_t ci = 0; ci < sizeof q8_cases / sizeof q8_cases[0]; ci++) {
+        const q8_case *c = &q8_cases[ci];
+        mcl_rng r;
+        mcl_rng_seed(&r, 300 + ci);
+        const mcl_conv_params p = th_conv_params(c->batch, 1, 1, c->in_c, c->out_c, 1, 1, 1, 1,
+                                                 MCL_PADDING_VALID);
+        const size_t nout = (size_t)c->batch * (size_t)c->out_c;
+        float *in = mcl_test_random_array(&r, (size_t)c->batch * (size_t)c->in_c, -1.0f, 1.0f);
+        float *bias = mcl_test_random_array(&r, (size_t)c->out_c, -1.0f, 1.0f);
+        float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
+        float *plain = th_floats(nout), *coded = th_floats(nout), *ref = th_floats(nout);
+        th_graph t;
+        th_init(&t, 1);
+        const int xi = th_nhwc(&t, c->batch, 1, 1, c->in_c, NULL);
+        const int wd[4] = {c->out_c, 1, 1, c->in_c};
+        const int wi = th_tensor(&t, 4, wd, NULL);
+        mcl_tensor *w = &t.g.tensors[wi];
+        t.g.arena_floats -= w->count + t.gap; /* a constant after all */
+        w->arena_offset = MCL_NOT_IN_ARENA;
+        w->data = grid_weights(&r, c, w);
+        const int bi = th_tensor(&t, 1, &c->out_c, bias);
+        const int ri = c->residual ? th_nhwc(&t, c->batch, 1, 1, c->out_c, NULL) : -1;
+        const int yi = th_nhwc(&t, c->batch, 1, 1, c->out_c, NULL);
+        const int ins[3] = {xi, wi, bi};
+        mcl_op *op = th_op(&t, MCL_OP_CONV2D, 3, ins, yi);
+        op->conv = p;
+        if (c->residual) {
+            op->conv.act_min = 0.0f;
+            op->conv.act_max = 6.0f;
+            op->conv.res_min = -1.0f;
+            op->conv.res_max = 1.5f;
+        }
+        op->residual = c->residual ? ri : MCL_NO_TENSOR;
+        const int gin[2] = {xi, ri};
+        th_io(&t, c->residual ? 2 : 1, gin, yi);
+        const float *inputs[2] = {in, res};
+
+        assert_string_equal(run_gemv(&t, inputs, plain), "conv1x1_gemv");
+        w->q8 = mcl_q8_of(w);
+        assert_non_null(w->q8);
+        assert_string_equal(run_gemv(&t, inputs, coded), "conv1x1_gemv_q8");
+        if (memcmp(plain, coded, nout * sizeof *coded) != 0)
+            fail_msg("case %zu: 8-bit codes do not give the float kernel's bits", ci);
+        mcl_cpu_conv2d(&op->conv, in, w->data, bias, c->residual ? res : NULL, ref);
+        assert_int_equal(mcl_test_compare("conv1x1_gemv_q8", ref, coded, nout, 1e-4f, 1e-4f), 0);
+
+        /* One weight off the grid: no codes. */
+        mcl_q8_free(w->q8);
+        w->data[c->in_c / 2] = nextafterf(w->data[c->in_c / 2], 1.0f);
+        w->q8 = mcl_q8_of(w);
+        assert_null(w->q8);
+
+        mcl_graph_release(&t.g);
+        free(in);
+        free(bias);
+        free(res);
+        free(plain);
+        free(coded);
+        free(ref);
+    }
 }
 
 /* Hand-computed: 2 pixels, 2 input channels, 3 outputs, w = [[1,2],[3,4],[-1,0]], bias
@@ -205,6 +335,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_kernel_path),
+        cmocka_unit_test(test_gemv_q8_equals_float),
         cmocka_unit_test(test_clblast_path),
         cmocka_unit_test(test_auto_on_cpu_device_uses_kernel),
         cmocka_unit_test(test_clblast_missing_is_unsupported),

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
+#include "quant8.h"
 #include "test_util.h"
 
 typedef struct {
@@ -130,6 +132,60 @@ static void test_tf2_mobilenet_v2_ptq(void **state)
     run_model("models/tf2_mobilenet_v2_1.0_224_ptq.tflite");
 }
 
+/* Tensors of m that kept 8-bit codes (quant8.h); the last one's in *q. */
+static int count_codes(const mcl_model *m, const mcl_q8 **q)
+{
+    int n = 0;
+    for (int i = 0; i < m->graph.num_tensors; i++)
+        if (m->graph.tensors[i].q8) {
+            *q = m->graph.tensors[i].q8;
+            n++;
+        }
+    return n;
+}
+
+/* Both files' classifiers -- uint8 codes with one scale, int8 codes with one scale per class
+ * -- keep their 8-bit codes (and no other layer does), and on OpenCL the classifier read from
+ * them gives the float classifier's bits on every photo. */
+static void classifier_codes(const char *model_file)
+{
+    char path[1024];
+    if (!mcl_test_data_path(path, sizeof path, model_file)) skip();
+    mcl_error err;
+    const mcl_q8 *q = NULL;
+    for (int off = 0; off < 2; off++) { /* MOBILECL_Q8=0 keeps none */
+        if (off) setenv("MOBILECL_Q8", "0", 1);
+        mcl_model *m = NULL;
+        if (mcl_model_load_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
+        assert_int_equal(count_codes(m, &q), off ? 0 : 1);
+        if (!off) {
+            assert_int_equal(q->n, 1001);
+            assert_int_equal(q->k, 1280);
+        }
+        mcl_model_free(m);
+        unsetenv("MOBILECL_Q8");
+    }
+    if (!mcl_test_have_cl()) return;
+    run_result coded = {0, {0}}, plain = {0, {0}};
+    assert_true(classify_all(model_file, MCL_DEVICE_CL, &coded));
+    setenv("MOBILECL_Q8", "0", 1);
+    assert_true(classify_all(model_file, MCL_DEVICE_CL, &plain));
+    unsetenv("MOBILECL_Q8");
+    for (size_t i = 0; i < NUM_IMAGES; i++)
+        if (memcmp(coded.scores[i], plain.scores[i], coded.classes * sizeof(float)) != 0)
+            fail_msg("%s on %s: the 8-bit classifier changed the scores", model_file,
+                     kExpected[i].image);
+    free_result(&coded);
+    free_result(&plain);
+}
+
+static void test_classifier_codes(void **state)
+{
+    (void)state;
+    classifier_codes("models/mobilenet_v2_1.0_224_quant.tflite");
+    classifier_codes("models/tf2_mobilenet_v2_1.0_224_ptq.tflite");
+}
+
 /* The reference network's shape: 1.0/224 has 3.47M parameters and 300M multiply-adds with
  * 1001 classes (the paper's table and the released checkpoint). */
 static void test_mobilenet_v2_size(void **state)
@@ -161,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_mobilenet_v2_size),
         cmocka_unit_test(test_mobilenet_v2_quant),
         cmocka_unit_test(test_tf2_mobilenet_v2_ptq),
+        cmocka_unit_test(test_classifier_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

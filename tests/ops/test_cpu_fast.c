@@ -162,6 +162,72 @@ static void test_conv_shapes(void **state)
             run_conv(&cases[i], isas[s], 300 + i);
 }
 
+/* Products from 8-bit weight codes (mcl_gemm_pack_q8_at, quant8.h) against mcl_cpu_conv2d on
+ * the weights they stand for: a scale and zero point per output channel, reductions not a
+ * multiple of 4, outputs not of 16, 1-4 rows, residual and clamps, blocks split unevenly. */
+static void test_gemv_q8_shapes(void **state)
+{
+    (void)state;
+    static const conv_case cases[] = {
+        {1, 1, 1, 1280, 1001, 1, 1, 1, 0, 0}, {3, 1, 1, 37, 45, 1, 1, 1, 1, 1},
+        {1, 2, 2, 5, 3, 1, 1, 1, 1, 1},       {1, 1, 2, 70, 24, 1, 1, 1, 0, 1},
+    };
+    mcl_cpu_isa isas[2] = {MCL_ISA_GENERIC, mcl_cpu_detect_isa()};
+    for (int si = 0; si < 2; si++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            const conv_case *cc = &cases[i];
+            mcl_rng rng;
+            mcl_rng_seed(&rng, 500 + i);
+            const mcl_conv_params p = params(cc->batch, cc->h, cc->w, cc->ic, cc->oc, 1, 1, 1,
+                                             cc->relu6);
+            const int rows = p.batch * p.out_h * p.out_w, n = p.out_c, k = p.in_c;
+            const size_t nout = (size_t)rows * (size_t)n;
+            mcl_q8 q = {n, (size_t)k, malloc((size_t)n * (size_t)k), malloc(n * sizeof(float)),
+                        malloc(n * sizeof(float))};
+            float *w = malloc((size_t)n * (size_t)k * sizeof *w);
+            assert_true(q.codes && q.scale && q.zero && w);
+            for (int o = 0; o < n; o++) {
+                q.scale[o] = mcl_rng_uniform(&rng, 0.001f, 0.02f);
+                q.zero[o] = (float)(int)mcl_rng_uniform(&rng, 0.0f, 255.99f);
+                for (int j = 0; j < k; j++) {
+                    const size_t at = (size_t)o * (size_t)k + (size_t)j;
+                    q.codes[at] = (uint8_t)mcl_rng_uniform(&rng, 0.0f, 255.99f);
+                    w[at] = q.scale[o] * ((float)q.codes[at] - q.zero[o]);
+                }
+            }
+            float *in = mcl_test_random_array(&rng, (size_t)rows * (size_t)k, -2.0f, 2.0f);
+            float *bias = mcl_test_random_array(&rng, (size_t)n, -2.0f, 2.0f);
+            float *res = cc->residual ? mcl_test_random_array(&rng, nout, -3.0f, 3.0f) : NULL;
+            float *ref = malloc(nout * sizeof *ref), *got = malloc(nout * sizeof *got);
+            float *mem = aligned_alloc(64, mcl_gemm_pack_q8_floats(n, k) * sizeof(float));
+            assert_true(ref && got && mem);
+            mcl_cpu_conv2d(&p, in, w, bias, res, ref);
+            mcl_packed_gemm pk;
+            mcl_gemm_pack_q8_at(&q, bias, mem, &pk);
+            assert_non_null(pk.codes);
+            assert_null(pk.w);
+            const mcl_epilogue ep = epilogue_of(&p);
+            const int split = pk.blocks / 3;
+            mcl_gemm_rows(isas[si], &pk, in, (size_t)k, rows, 0, split, got, (size_t)n, res, &ep);
+            mcl_gemm_rows(isas[si], &pk, in, (size_t)k, rows, split, pk.blocks, got, (size_t)n,
+                          res, &ep);
+            char what[96];
+            snprintf(what, sizeof what, "q8 isa%d %d rows %d->%d%s", (int)isas[si], rows, k, n,
+                     res ? " +res" : "");
+            assert_int_equal(mcl_test_compare(what, ref, got, nout, ATOL, RTOL), 0);
+            free(q.codes);
+            free(q.scale);
+            free(q.zero);
+            free(w);
+            free(in);
+            free(bias);
+            free(res);
+            free(ref);
+            free(got);
+            free(mem);
+        }
+}
+
 typedef struct {
     int batch, h, w, c, k, stride, dil, relu6, residual;
 } dw_case;
@@ -562,6 +628,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_shapes),
+        cmocka_unit_test(test_gemv_q8_shapes),
         cmocka_unit_test(test_dw_shapes),
         cmocka_unit_test(test_thread_pool_runs_every_task_once),
         cmocka_unit_test(test_thread_pool_steals_from_slow_threads),

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "../graph.h"
+#include "../quant8.h"
 #include "cl_backend.h"
 #include "cl_gemm_clblast.h"
 
@@ -146,6 +147,11 @@ mcl_status mcl_cl_upload(mcl_cl_backend *b, const float *data, size_t count, con
 mcl_status mcl_cl_upload_fill(mcl_cl_backend *b, size_t count,
                               void (*fill)(float *dst, const void *ctx), const void *ctx,
                               const char *what, cl_mem *out, mcl_error *err);
+/* A read-only buffer of `bytes` (0 < bytes <= INT_MAX) that fill(dst, ctx) writes, as they
+ * are whatever the storage precision (8-bit weight codes): in place on CPU devices. */
+mcl_status mcl_cl_upload_bytes(mcl_cl_backend *b, size_t bytes,
+                               void (*fill)(void *dst, const void *ctx), const void *ctx,
+                               const char *what, cl_mem *out, mcl_error *err);
 mcl_status mcl_cl_get_program(mcl_cl_backend *b, const char *file, const char *options,
                               cl_program *out, mcl_error *err);
 mcl_status mcl_cl_make_kernel(mcl_cl_backend *b, mcl_cl_layer *L, const char *file,
@@ -245,6 +251,10 @@ mcl_status mcl_cl_prepare_mean(mcl_cl_backend *b, const mcl_graph *g, const mcl_
                                mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_fc(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                              mcl_cl_layer *L, mcl_error *err);
+/* A FULLY_CONNECTED op of `batch` rows whose weights kept their 8-bit codes q (quant8.h), as
+ * conv1x1.cl's conv1x1_gemv_q8 with the rows for pixels (mcl_cl_prepare_fc's choice). */
+mcl_status mcl_cl_prepare_fc_q8(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                mcl_cl_layer *L, const mcl_q8 *q, int batch, mcl_error *err);
 mcl_status mcl_cl_prepare_add(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                               mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_softmax(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,

@@ -65,6 +65,11 @@ mcl_status mcl_cl_prepare_fc(mcl_cl_backend *b, const mcl_graph *g, const mcl_op
                         "not a multiple of %d",
                         L->op, x->count, in_c);
     const size_t batch = x->count / (size_t)in_c;
+    /* CPU devices: on a GPU one work-item per 16 classes would leave it nearly idle (the
+     * convolutions' group kernels take the classifier there, not the matrix-vector tile). */
+    const mcl_q8 *q = wt->q8;
+    if (q && b->is_cpu && batch <= MCL_Q8_MAX_PIXELS && q->n == out_c && q->k == (size_t)in_c)
+        return mcl_cl_prepare_fc_q8(b, g, op, L, q, (int)batch, err);
     mcl_status st;
     const mcl_tensor *w = mcl_cl_const_tensor(g, L, op->inputs[1], wt->count, "weights", err, &st);
     if (!w) return st;

@@ -1,11 +1,13 @@
 /* Convolutions as prepared OpenCL launches: pointwise 1x1 (own kernel or CLBlast), general
  * conv2d (the stem), depthwise. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../fuse.h" /* the graph-level fusion rules every backend follows */
+#include "../quant8.h"
 #include "cl_errors.h"
 #include "cl_layer.h"
 #include "cl_program.h"
@@ -48,6 +50,9 @@ int mcl_cl_is_pointwise(const mcl_conv_params *p)
            p->pad_top == 0 && p->pad_left == 0 && p->out_h == p->in_h && p->out_w == p->in_w;
 }
 
+/* Bytes of scales and zero points before each block of 8-bit codes (conv1x1_gemv_q8). */
+#define Q8_HEAD 128
+
 typedef struct conv_pack {
     const float *w; /* OHWI: [oc][rows] */
     size_t oc, rows, cpad;
@@ -78,10 +83,51 @@ static void fill_conv_weights(float *pk, const void *ctx)
     }
 }
 
+/* conv1x1_gemv_q8's weights (conv1x1.cl): per 16-channel block, float scale[16] and
+ * zero[16], then the codes as [k][16].  Padded channels get scale 0: weight 0. */
+static void fill_q8_weights(void *dst, const void *ctx)
+{
+    const mcl_q8 *q = ctx;
+    const size_t n = (size_t)q->n, k = q->k, nb = (n + 15) / 16;
+    for (size_t cb = 0; cb < nb; cb++) {
+        uint8_t *blk = (uint8_t *)dst + cb * (Q8_HEAD + 16 * k);
+        float head[32];
+        for (size_t j = 0; j < 16; j++) {
+            const size_t o = cb * 16 + j;
+            head[j] = o < n ? q->scale[o] : 0.0f;
+            head[16 + j] = o < n ? q->zero[o] : 0.0f;
+        }
+        memcpy(blk, head, sizeof head);
+        for (size_t j = 0; j < 16; j++) {
+            const size_t o = cb * 16 + j;
+            for (size_t r = 0; r < k; r++)
+                blk[Q8_HEAD + r * 16 + j] = o < n ? q->codes[o * k + r] : 0;
+        }
+    }
+}
+
+static mcl_status upload_q8(mcl_cl_backend *b, mcl_cl_layer *L, const mcl_q8 *q8, mcl_error *err)
+{
+    const size_t nb = ((size_t)q8->n + 15) / 16;
+    if (q8->k > ((size_t)INT_MAX / nb - Q8_HEAD) / 16)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED, "op %d: weights too large", L->op);
+    return mcl_cl_upload_bytes(b, nb * (Q8_HEAD + 16 * q8->k), fill_q8_weights, q8,
+                               "8-bit weights", &L->weights, err);
+}
+
+/* The 8-bit codes of op's weights when the matrix-vector tile can read them (quant8.h). */
+static const mcl_q8 *q8_weights(const mcl_graph *g, const mcl_op *op, int tile)
+{
+    const mcl_q8 *q = tile == 1 ? g->tensors[op->inputs[1]].q8 : NULL;
+    return q && q->n == op->conv.out_c && q->k == (size_t)op->conv.in_c ? q : NULL;
+}
+
 static mcl_status pack_conv_weights(mcl_cl_backend *b, const mcl_graph *g, mcl_cl_layer *L,
                                     const mcl_conv_params *p, int tensor, int blocked,
                                     mcl_error *err)
 {
+    const mcl_q8 *q8 = blocked ? q8_weights(g, &g->ops[L->op], 1) : NULL;
+    if (q8) return upload_q8(b, L, q8, err);
     const size_t taps = (size_t)p->kernel_h * (size_t)p->kernel_w;
     const size_t ic = (size_t)p->in_c, oc = (size_t)p->out_c;
     const size_t cpad = mcl_cl_round_up(oc, 16);
@@ -189,10 +235,11 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     char opts[32] = "";
     if (!group && tp != 1 && tp != 7) snprintf(opts, sizeof opts, "-DTP=%d", tp);
     const int splitk = tp == MCL_PW_SPLITK || (group && pixels <= 4);
-    const char *name = tp == 1    ? "conv1x1_gemv"
-                       : !group   ? "conv1x1"
-                       : splitk   ? "conv1x1_splitk"
-                                  : "conv1x1_tiled";
+    const char *name = q8_weights(g, op, tp) ? "conv1x1_gemv_q8"
+                       : tp == 1                ? "conv1x1_gemv"
+                       : !group                 ? "conv1x1"
+                       : splitk                 ? "conv1x1_splitk"
+                                                : "conv1x1_tiled";
     L->used.tile = tp;
     mcl_cl_argset a;
     int out_off = 0;
@@ -216,6 +263,39 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
         L->choice.wg = 16;
     return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, (pixels + (size_t)tp - 1) / (size_t)tp, 1,
                             err); /* tile 1: one pixel per item row, as conv1x1_gemv wants */
+}
+
+mcl_status mcl_cl_prepare_fc_q8(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                mcl_cl_layer *L, const mcl_q8 *q, int batch, mcl_error *err)
+{
+    const int in_c = (int)q->k, out_c = q->n, nb = (out_c + 15) / 16;
+    cl_mem in = NULL;
+    int in_off = 0, out_off = 0;
+    mcl_status st;
+    if ((st = mcl_cl_bind_operand(b, g, L, 0, op->inputs[0], (size_t)batch * q->k, &in, &in_off,
+                                  err)) ||
+        (st = mcl_cl_bind_output(g, L, op->outputs[0], (size_t)batch * (size_t)out_c, &out_off,
+                                 err)) ||
+        (st = upload_q8(b, L, q, err)) ||
+        (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
+                                 out_c, (size_t)nb * 16, err)) ||
+        (st = mcl_cl_make_kernel(b, L, "conv1x1.cl", "", "conv1x1_gemv_q8", err)))
+        return st;
+    mcl_cl_argset a = mcl_cl_args_weighted(b, L, in, in_off, out_off);
+    mcl_cl_arg_mem(&a, b->arena); /* no residual */
+    mcl_cl_arg_int(&a, 0);
+    mcl_cl_arg_int(&a, 0);
+    mcl_cl_arg_int(&a, batch);
+    mcl_cl_arg_int(&a, in_c);
+    mcl_cl_arg_int(&a, out_c);
+    mcl_cl_arg_int(&a, store_aligned(out_off, out_c));
+    mcl_cl_arg_bound(&a, op->act_min);
+    mcl_cl_arg_bound(&a, op->act_max);
+    mcl_cl_arg_bound(&a, -INFINITY);
+    mcl_cl_arg_bound(&a, INFINITY);
+    if ((st = mcl_cl_args_end(&a, "conv1x1_gemv_q8", err))) return st;
+    L->used.tile = 1;
+    return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, (size_t)batch, 1, err);
 }
 
 /* Pointwise conv as GEMM into the output, then the epilogue kernel in place. */

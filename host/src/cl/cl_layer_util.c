@@ -156,9 +156,27 @@ mcl_status mcl_cl_upload_fill(mcl_cl_backend *b, size_t count,
         return st;
     }
     const fill_adapter f = {fill, ctx};
+    return mcl_cl_upload_bytes(b, bytes, fill_through, &f, what, out, err);
+}
+
+mcl_status mcl_cl_upload_bytes(mcl_cl_backend *b, size_t bytes,
+                               void (*fill)(void *dst, const void *ctx), const void *ctx,
+                               const char *what, cl_mem *out, mcl_error *err)
+{
+    if (bytes == 0 || bytes > (size_t)INT_MAX)
+        return mcl_fail(err, MCL_ERR_UNSUPPORTED, "%s: %zu bytes", what, bytes);
     cl_int rc;
     const double t0 = mcl_now_ms();
-    *out = mcl_cl_store_buffer(&b->store, b->context, bytes, fill_through, &f, &rc);
+    if (b->is_cpu) {
+        *out = mcl_cl_store_buffer(&b->store, b->context, bytes, fill, ctx, &rc);
+    } else {
+        void *tmp = malloc(bytes);
+        if (!tmp) return mcl_fail(err, MCL_ERR_NOMEM, "%s: out of memory", what);
+        fill(tmp, ctx);
+        *out = clCreateBuffer(b->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, tmp,
+                              &rc);
+        free(tmp);
+    }
     b->times.cl_upload_ms += mcl_now_ms() - t0;
     if (rc != CL_SUCCESS) {
         *out = NULL;

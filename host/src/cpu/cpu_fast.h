@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "../graph.h"
+#include "../quant8.h"
 
 typedef enum { MCL_ISA_GENERIC = 0, MCL_ISA_AVX512 = 1 } mcl_cpu_isa;
 
@@ -29,6 +30,10 @@ typedef struct mcl_packed_gemm {
     float *w;        /* blocks * k * 16 floats, 64-byte aligned */
     float *bias;     /* blocks * 16 floats */
     int owned;       /* w and bias were allocated by mcl_gemm_pack (else by the caller) */
+    /* Or 8-bit codes instead of w (mcl_gemm_pack_q8_at): [blocks][k][16], each weight
+     * (code - zero[o]) * scale[o] (quant8.h); NULL for float weights. */
+    const uint8_t *codes;
+    const float *scale, *zero;
 } mcl_packed_gemm;
 
 /* w is [n][k] (OHWI weights of any kernel size are that, with k = kh * kw * in_c). */
@@ -43,6 +48,11 @@ void mcl_gemm_pack_at(const float *w, const float *bias, int n, int k, float *me
                       mcl_packed_gemm *pk);
 void mcl_gemm_release(mcl_packed_gemm *pk);
 
+/* mcl_gemm_pack_floats for the 8-bit codes of q (quant8.h), and their packing, bias too,
+ * into mem (64-byte aligned): pk then has codes instead of w, which mcl_gemm_rows reads. */
+size_t mcl_gemm_pack_q8_floats(int n, int k);
+void mcl_gemm_pack_q8_at(const mcl_q8 *q, const float *bias, float *mem, mcl_packed_gemm *pk);
+
 /* The clamps of a convolution's epilogue (see cpu_ops.h: act clamp, residual add, clamp). */
 typedef struct mcl_epilogue {
     float act_min, act_max, res_min, res_max;
@@ -53,6 +63,11 @@ typedef struct mcl_epilogue {
 void mcl_gemm_rows(mcl_cpu_isa isa, const mcl_packed_gemm *pk, const float *a, size_t lda,
                    int rows, int b0, int b1, float *out, size_t ldc, const float *residual,
                    const mcl_epilogue *ep);
+
+/* mcl_gemm_rows for codes (pk->codes): what mcl_gemm_rows does when pk has them. */
+void mcl_gemv_q8_rows(mcl_cpu_isa isa, const mcl_packed_gemm *pk, const float *a, size_t lda,
+                      int rows, int b0, int b1, float *out, size_t ldc, const float *residual,
+                      const mcl_epilogue *ep);
 
 /* im2col of output pixels [pix0, pix0 + count) of image `batch` of a convolution: row r of col
  * holds the kh * kw * in_c inputs of pixel pix0 + r in OHWI order, zeros where padded. */

@@ -131,6 +131,14 @@ static void split_blocks(const mcl_cpu_plan *plan, plan_op *po)
     po->groups = ceil_div(po->pk.blocks, po->block_group);
 }
 
+/* The 8-bit codes of op's n x k weights, when the graph kept them (quant8.h: layers of a few
+ * pixels, which stream their weights once per run). */
+static const mcl_q8 *op_codes(const mcl_graph *g, const mcl_op *op, int n, int k)
+{
+    const mcl_q8 *q = g->tensors[op->inputs[1]].q8;
+    return q && q->n == n && q->k == (size_t)k ? q : NULL;
+}
+
 /* The product op i's weights pack into (n outputs x k), and the floats that takes; 0 when
  * op i packs none. */
 static size_t packed_floats(const mcl_graph *g, int i, int *n, int *k)
@@ -148,7 +156,8 @@ static size_t packed_floats(const mcl_graph *g, int i, int *n, int *k)
     } else {
         return 0;
     }
-    return mcl_gemm_pack_floats(*n, *k);
+    return op_codes(g, op, *n, *k) ? mcl_gemm_pack_q8_floats(*n, *k)
+                                   : mcl_gemm_pack_floats(*n, *k);
 }
 
 /* One block for every op's packed weights, in transparent huge pages (mcl_big_alloc): the
@@ -188,8 +197,13 @@ static mcl_status pack_weights(mcl_cpu_plan *plan, int i, mcl_packed_gemm *pk, m
     const size_t f = packed_floats(plan->g, i, &n, &k);
     if (!f || f > plan->weights_floats - plan->weights_used)
         return mcl_fail(err, MCL_ERR_INTERNAL, "CPU plan: weights %d x %d do not fit", n, k);
-    mcl_gemm_pack_at(tensor_data(plan->g, op, 1), tensor_data(plan->g, op, 2), n, k,
-                     plan->weights + plan->weights_used, pk);
+    const mcl_q8 *q = op_codes(plan->g, op, n, k);
+    if (q)
+        mcl_gemm_pack_q8_at(q, tensor_data(plan->g, op, 2), plan->weights + plan->weights_used,
+                            pk);
+    else
+        mcl_gemm_pack_at(tensor_data(plan->g, op, 1), tensor_data(plan->g, op, 2), n, k,
+                         plan->weights + plan->weights_used, pk);
     plan->weights_used += f;
     return MCL_OK;
 }

@@ -39,7 +39,7 @@ void mcl_gemm_pack_at(const float *w, const float *bias, int n, int k, float *me
 {
     const int blocks = (n + MCL_GEMM_BLOCK - 1) / MCL_GEMM_BLOCK;
     *pk = (mcl_packed_gemm){k, n, blocks, mem, mem + (size_t)blocks * (size_t)k * MCL_GEMM_BLOCK,
-                            0};
+                            0, NULL, NULL, NULL};
     for (int b = 0; b < blocks; b++) {
         float *dst = pk->w + (size_t)b * (size_t)k * MCL_GEMM_BLOCK;
         for (int kk = 0; kk < k; kk++)
@@ -484,6 +484,10 @@ void mcl_gemm_rows(mcl_cpu_isa isa, const mcl_packed_gemm *pk, const float *a, s
                    int rows, int b0, int b1, float *out, size_t ldc, const float *residual,
                    const mcl_epilogue *ep)
 {
+    if (pk->codes) {
+        mcl_gemv_q8_rows(isa, pk, a, lda, rows, b0, b1, out, ldc, residual, ep);
+        return;
+    }
 #ifdef MCL_HAVE_X86_DISPATCH
     if (isa == MCL_ISA_AVX512) {
         avx512_rows(pk, a, lda, rows, b0, b1, out, ldc, residual, ep);
