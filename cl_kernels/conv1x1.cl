@@ -141,6 +141,26 @@ __kernel void conv1x1(CONV1X1_PARAMS)
     }
 }
 
+/* The matrix-vector body shared by conv1x1_gemv and conv1x1_gemv_q8, which differ only in
+ * how they form W(k), the 16 weights of input channel ci + k of the item's block: both walk
+ * wp 16 elements (floats or codes) per input channel.  Four accumulators over the input
+ * channels, added up in one fixed order, so the two kernels' sums are the same bits. */
+#define CONV1X1_GEMV_BODY(W)                                                                   \
+    float16 a = LOAD16(bias, cb * 16), s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;                        \
+    int ci = 0;                                                                                \
+    for (; ci + 4 <= in_c; ci += 4, wp += 64) {                                                \
+        const float4 v = LOAD4(x, ci);                                                         \
+        a = fma((float16)v.x, W(0), a);                                                        \
+        s1 = fma((float16)v.y, W(1), s1);                                                      \
+        s2 = fma((float16)v.z, W(2), s2);                                                      \
+        s3 = fma((float16)v.w, W(3), s3);                                                      \
+    }                                                                                          \
+    a += (s1 + s2) + s3;                                                                       \
+    for (; ci < in_c; ci++, wp += 16) a = fma((float16)LOAD1(x, ci), W(0), a);                 \
+    const int c0 = cb * 16, n = min(16, out_c - c0), o = p * out_c + c0;                       \
+    conv_store16(a, out, out_off + o, n, aligned && n == 16, res, res_off + o, has_res,        \
+                 act_min, act_max, res_min, res_max);
+
 /* One pixel per work-item row, 16 channels per item: the matrix-vector variant (header).
  * Weights [nb][in_c][16]: each item streams one contiguous block instead of 64 bytes every
  * nb * 64 (the classifier: a 4 KB stride).  Global size: (nb, pixels). */
@@ -151,20 +171,8 @@ __kernel void conv1x1_gemv(CONV1X1_PARAMS)
     if (cb >= nb || p >= pixels) return;
     __global const FLT *x = in + in_off + p * in_c;
     __global const FLT *wp = w + cb * 16 * in_c;
-    float16 a = LOAD16(bias, cb * 16), s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-    int ci = 0;
-    for (; ci + 4 <= in_c; ci += 4, wp += 64) {
-        const float4 v = LOAD4(x, ci);
-        a = fma((float16)v.x, LOAD16(wp, 0), a);
-        s1 = fma((float16)v.y, LOAD16(wp, 16), s1);
-        s2 = fma((float16)v.z, LOAD16(wp, 32), s2);
-        s3 = fma((float16)v.w, LOAD16(wp, 48), s3);
-    }
-    a += (s1 + s2) + s3;
-    for (; ci < in_c; ci++, wp += 16) a = fma((float16)LOAD1(x, ci), LOAD16(wp, 0), a);
-    const int c0 = cb * 16, n = min(16, out_c - c0), o = p * out_c + c0;
-    conv_store16(a, out, out_off + o, n, aligned && n == 16, res, res_off + o, has_res, act_min,
-                 act_max, res_min, res_max);
+#define GEMV_F32(k) LOAD16(wp, 16 * (k))
+    CONV1X1_GEMV_BODY(GEMV_F32)
 }
 
 /* conv1x1_gemv with the file's 8-bit weight codes (host/src/quant8.h), for a quarter of the
@@ -183,21 +191,8 @@ __kernel void conv1x1_gemv_q8(CONV1X1_PARAMS)
     const float16 scale = vload16(0, (__global const float *)blk);
     const float16 zero = vload16(1, (__global const float *)blk);
     __global const uchar *wp = blk + 128;
-    float16 a = LOAD16(bias, cb * 16), s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-    int ci = 0;
-    for (; ci + 4 <= in_c; ci += 4, wp += 64) {
-        const float4 v = LOAD4(x, ci);
-        a = fma((float16)v.x, (convert_float16(vload16(0, wp)) - zero) * scale, a);
-        s1 = fma((float16)v.y, (convert_float16(vload16(1, wp)) - zero) * scale, s1);
-        s2 = fma((float16)v.z, (convert_float16(vload16(2, wp)) - zero) * scale, s2);
-        s3 = fma((float16)v.w, (convert_float16(vload16(3, wp)) - zero) * scale, s3);
-    }
-    a += (s1 + s2) + s3;
-    for (; ci < in_c; ci++, wp += 16)
-        a = fma((float16)LOAD1(x, ci), (convert_float16(vload16(0, wp)) - zero) * scale, a);
-    const int c0 = cb * 16, n = min(16, out_c - c0), o = p * out_c + c0;
-    conv_store16(a, out, out_off + o, n, aligned && n == 16, res, res_off + o, has_res, act_min,
-                 act_max, res_min, res_max);
+#define GEMV_Q8(k) ((convert_float16(vload16((k), wp)) - zero) * scale)
+    CONV1X1_GEMV_BODY(GEMV_Q8)
 }
 
 /*
