@@ -4,26 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Codes of the k weights w on the grid (scale, zero); 0 when some weight is not on it.
- * w / scale lands within an ulp of the integer when w is on the grid, so rounding w * (1 /
- * scale) gives the candidate: adding 1.5 * 2^23 rounds it to an integer that the float's low
- * mantissa bits then hold.  The check is the kernels' own arithmetic on the 8-bit code,
- * compared bit for bit, so a value off the grid, out of 0..255, infinite or NaN fails it.
- * Branch-free so that it vectorizes: a load does the whole classifier (1.28 M weights). */
-static int row_codes(const float *w, size_t k, float scale, float zero, uint8_t *codes)
+#include "cpu/isa.h"
+
+/* Whether the k weights w all lie on the grid (zero, scale, inv = 1 / scale): w * inv lands
+ * within an ulp of the integer when w is on the grid, so mcl_q8_code's rounding gives the
+ * candidate code; the check is the kernels' own arithmetic on that code, compared bit for bit,
+ * so a value off the grid, out of 0..255, infinite or NaN fails it.  Branch-free so that it
+ * vectorizes (AVX2 too: isa.h): a load checks the whole classifier (1.28 M weights). */
+MCL_GENERIC_CLONES static int row_on_grid(const float *w, size_t k, float scale, float inv,
+                                          float zero)
 {
-    const float inv = 1.0f / scale;
     uint32_t diff = 0;
     for (size_t i = 0; i < k; i++) {
         const float y = (w[i] * inv + zero) + 0x1.8p23f;
         uint32_t bits, got, want;
         memcpy(&bits, &y, sizeof bits);
-        const uint32_t c = bits & 0xffu;
-        const float back = scale * ((float)c - zero);
+        const float back = scale * ((float)(bits & 0xffu) - zero);
         memcpy(&got, &back, sizeof got);
         memcpy(&want, &w[i], sizeof want);
         diff |= got ^ want;
-        codes[i] = (uint8_t)c;
     }
     return diff == 0;
 }
@@ -31,9 +30,9 @@ static int row_codes(const float *w, size_t k, float scale, float zero, uint8_t 
 void mcl_q8_free(mcl_q8 *q)
 {
     if (!q) return;
-    free(q->codes);
     free(q->scale);
     free(q->zero);
+    free(q->inv);
     free(q);
 }
 
@@ -51,18 +50,18 @@ mcl_q8 *mcl_q8_of(const mcl_tensor *t)
     if (!q) return NULL;
     q->n = n;
     q->k = k;
-    q->codes = malloc((size_t)n * k);
     q->scale = malloc((size_t)n * sizeof *q->scale);
     q->zero = malloc((size_t)n * sizeof *q->zero);
-    if (!q->codes || !q->scale || !q->zero) goto refuse;
+    q->inv = malloc((size_t)n * sizeof *q->inv);
+    if (!q->scale || !q->zero || !q->inv) goto refuse;
     for (int o = 0; o < n; o++) {
         const float s = t->channel_scales ? t->channel_scales[o] : t->scale;
         const int z = (t->channel_zeros ? t->channel_zeros[o] : t->zero_point) + shift;
         if (!(s > 0.0f) || !isfinite(s) || z < 0 || z > 255) goto refuse;
         q->scale[o] = s;
         q->zero[o] = (float)z;
-        if (!row_codes(t->data + (size_t)o * k, k, s, (float)z, q->codes + (size_t)o * k))
-            goto refuse;
+        q->inv[o] = 1.0f / s;
+        if (!row_on_grid(t->data + (size_t)o * k, k, s, q->inv[o], q->zero[o])) goto refuse;
     }
     return q;
 refuse:

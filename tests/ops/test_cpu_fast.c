@@ -182,17 +182,17 @@ static void test_gemv_q8_shapes(void **state)
                                              cc->relu6);
             const int rows = p.batch * p.out_h * p.out_w, n = p.out_c, k = p.in_c;
             const size_t nout = (size_t)rows * (size_t)n;
-            mcl_q8 q = {n, (size_t)k, malloc((size_t)n * (size_t)k), malloc(n * sizeof(float)),
+            mcl_q8 q = {n, (size_t)k, malloc(n * sizeof(float)), malloc(n * sizeof(float)),
                         malloc(n * sizeof(float))};
             float *w = malloc((size_t)n * (size_t)k * sizeof *w);
-            assert_true(q.codes && q.scale && q.zero && w);
+            assert_true(q.scale && q.zero && q.inv && w);
             for (int o = 0; o < n; o++) {
                 q.scale[o] = mcl_rng_uniform(&rng, 0.001f, 0.02f);
+                q.inv[o] = 1.0f / q.scale[o];
                 q.zero[o] = (float)(int)mcl_rng_uniform(&rng, 0.0f, 255.99f);
                 for (int j = 0; j < k; j++) {
-                    const size_t at = (size_t)o * (size_t)k + (size_t)j;
-                    q.codes[at] = (uint8_t)mcl_rng_uniform(&rng, 0.0f, 255.99f);
-                    w[at] = q.scale[o] * ((float)q.codes[at] - q.zero[o]);
+                    const float code = (float)(int)mcl_rng_uniform(&rng, 0.0f, 255.99f);
+                    w[(size_t)o * (size_t)k + (size_t)j] = q.scale[o] * (code - q.zero[o]);
                 }
             }
             float *in = mcl_test_random_array(&rng, (size_t)rows * (size_t)k, -2.0f, 2.0f);
@@ -203,7 +203,7 @@ static void test_gemv_q8_shapes(void **state)
             assert_true(ref && got && mem);
             mcl_cpu_conv2d(&p, in, w, bias, res, ref);
             mcl_packed_gemm pk;
-            mcl_gemm_pack_q8_at(&q, bias, mem, &pk);
+            mcl_gemm_pack_q8_at(&q, w, bias, mem, &pk);
             assert_non_null(pk.codes);
             assert_null(pk.w);
             const mcl_epilogue ep = epilogue_of(&p);
@@ -215,9 +215,9 @@ static void test_gemv_q8_shapes(void **state)
             snprintf(what, sizeof what, "q8 isa%d %d rows %d->%d%s", (int)isas[si], rows, k, n,
                      res ? " +res" : "");
             assert_int_equal(mcl_test_compare(what, ref, got, nout, ATOL, RTOL), 0);
-            free(q.codes);
             free(q.scale);
             free(q.zero);
+            free(q.inv);
             free(w);
             free(in);
             free(bias);

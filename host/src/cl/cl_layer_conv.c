@@ -84,10 +84,17 @@ static void fill_conv_weights(float *pk, const void *ctx)
 }
 
 /* conv1x1_gemv_q8's weights (conv1x1.cl): per 16-channel block, float scale[16] and
- * zero[16], then the codes as [k][16].  Padded channels get scale 0: weight 0. */
+ * zero[16], then the codes of the float weights w ([n][k]) as [k][16].  Padded channels get
+ * scale 0: weight 0. */
+typedef struct q8_pack {
+    const mcl_q8 *q;
+    const float *w;
+} q8_pack;
+
 static void fill_q8_weights(void *dst, const void *ctx)
 {
-    const mcl_q8 *q = ctx;
+    const mcl_q8 *q = ((const q8_pack *)ctx)->q;
+    const float *w = ((const q8_pack *)ctx)->w;
     const size_t n = (size_t)q->n, k = q->k, nb = (n + 15) / 16;
     for (size_t cb = 0; cb < nb; cb++) {
         uint8_t *blk = (uint8_t *)dst + cb * (Q8_HEAD + 16 * k);
@@ -101,17 +108,20 @@ static void fill_q8_weights(void *dst, const void *ctx)
         for (size_t j = 0; j < 16; j++) {
             const size_t o = cb * 16 + j;
             for (size_t r = 0; r < k; r++)
-                blk[Q8_HEAD + r * 16 + j] = o < n ? q->codes[o * k + r] : 0;
+                blk[Q8_HEAD + r * 16 + j] = o < n ? mcl_q8_code(q, (int)o, w[o * k + r]) : 0;
         }
     }
 }
 
-static mcl_status upload_q8(mcl_cl_backend *b, mcl_cl_layer *L, const mcl_q8 *q8, mcl_error *err)
+/* The codes of op's weights (input 1, with grid q8) into L->weights. */
+static mcl_status upload_q8(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                            mcl_cl_layer *L, const mcl_q8 *q8, mcl_error *err)
 {
     const size_t nb = ((size_t)q8->n + 15) / 16;
     if (q8->k > ((size_t)INT_MAX / nb - Q8_HEAD) / 16)
         return mcl_fail(err, MCL_ERR_UNSUPPORTED, "op %d: weights too large", L->op);
-    return mcl_cl_upload_bytes(b, nb * (Q8_HEAD + 16 * q8->k), fill_q8_weights, q8,
+    const q8_pack pack = {q8, g->tensors[op->inputs[1]].data};
+    return mcl_cl_upload_bytes(b, nb * (Q8_HEAD + 16 * q8->k), fill_q8_weights, &pack,
                                "8-bit weights", &L->weights, err);
 }
 
@@ -127,7 +137,7 @@ static mcl_status pack_conv_weights(mcl_cl_backend *b, const mcl_graph *g, mcl_c
                                     mcl_error *err)
 {
     const mcl_q8 *q8 = blocked ? q8_weights(g, &g->ops[L->op], 1) : NULL;
-    if (q8) return upload_q8(b, L, q8, err);
+    if (q8) return upload_q8(b, g, &g->ops[L->op], L, q8, err);
     const size_t taps = (size_t)p->kernel_h * (size_t)p->kernel_w;
     const size_t ic = (size_t)p->in_c, oc = (size_t)p->out_c;
     const size_t cpad = mcl_cl_round_up(oc, 16);
@@ -276,7 +286,7 @@ mcl_status mcl_cl_prepare_fc_q8(mcl_cl_backend *b, const mcl_graph *g, const mcl
                                   err)) ||
         (st = mcl_cl_bind_output(g, L, op->outputs[0], (size_t)batch * (size_t)out_c, &out_off,
                                  err)) ||
-        (st = upload_q8(b, L, q, err)) ||
+        (st = upload_q8(b, g, op, L, q, err)) ||
         (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
                                  out_c, (size_t)nb * 16, err)) ||
         (st = mcl_cl_make_kernel(b, L, "conv1x1.cl", "", "conv1x1_gemv_q8", err)))

@@ -48,10 +48,12 @@ void mcl_gemm_pack_at(const float *w, const float *bias, int n, int k, float *me
                       mcl_packed_gemm *pk);
 void mcl_gemm_release(mcl_packed_gemm *pk);
 
-/* mcl_gemm_pack_floats for the 8-bit codes of q (quant8.h), and their packing, bias too,
- * into mem (64-byte aligned): pk then has codes instead of w, which mcl_gemm_rows reads. */
+/* mcl_gemm_pack_floats for 8-bit codes, and the packing of the codes of w ([n][k], on the
+ * grid q: quant8.h), bias too, into mem (64-byte aligned): pk then has codes instead of w,
+ * which mcl_gemm_rows reads. */
 size_t mcl_gemm_pack_q8_floats(int n, int k);
-void mcl_gemm_pack_q8_at(const mcl_q8 *q, const float *bias, float *mem, mcl_packed_gemm *pk);
+void mcl_gemm_pack_q8_at(const mcl_q8 *q, const float *w, const float *bias, float *mem,
+                         mcl_packed_gemm *pk);
 
 /* The clamps of a convolution's epilogue (see cpu_ops.h: act clamp, residual add, clamp). */
 typedef struct mcl_epilogue {

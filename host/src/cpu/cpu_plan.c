@@ -199,8 +199,8 @@ static mcl_status pack_weights(mcl_cpu_plan *plan, int i, mcl_packed_gemm *pk, m
         return mcl_fail(err, MCL_ERR_INTERNAL, "CPU plan: weights %d x %d do not fit", n, k);
     const mcl_q8 *q = op_codes(plan->g, op, n, k);
     if (q)
-        mcl_gemm_pack_q8_at(q, tensor_data(plan->g, op, 2), plan->weights + plan->weights_used,
-                            pk);
+        mcl_gemm_pack_q8_at(q, tensor_data(plan->g, op, 1), tensor_data(plan->g, op, 2),
+                            plan->weights + plan->weights_used, pk);
     else
         mcl_gemm_pack_at(tensor_data(plan->g, op, 1), tensor_data(plan->g, op, 2), n, k,
                          plan->weights + plan->weights_used, pk);

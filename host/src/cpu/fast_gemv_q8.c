@@ -24,7 +24,8 @@ size_t mcl_gemm_pack_q8_floats(int n, int k)
     return codes_floats(blocks, (size_t)k) + 3 * blocks * MCL_GEMM_BLOCK;
 }
 
-void mcl_gemm_pack_q8_at(const mcl_q8 *q, const float *bias, float *mem, mcl_packed_gemm *pk)
+void mcl_gemm_pack_q8_at(const mcl_q8 *q, const float *w, const float *bias, float *mem,
+                         mcl_packed_gemm *pk)
 {
     const int n = q->n, k = (int)q->k;
     const int blocks = (n + MCL_GEMM_BLOCK - 1) / MCL_GEMM_BLOCK;
@@ -40,7 +41,7 @@ void mcl_gemm_pack_q8_at(const mcl_q8 *q, const float *bias, float *mem, mcl_pac
             const size_t at = (size_t)b * MCL_GEMM_BLOCK + (size_t)j;
             for (int kk = 0; kk < k; kk++)
                 dst[(size_t)kk * MCL_GEMM_BLOCK + (size_t)j] =
-                    in ? q->codes[(size_t)o * q->k + (size_t)kk] : 0;
+                    in ? mcl_q8_code(q, o, w[(size_t)o * q->k + (size_t)kk]) : 0;
             tail[at] = in && bias ? bias[o] : 0.0f;
             scale[at] = in ? q->scale[o] : 0.0f; /* padding: weight 0 */
             zero[at] = in ? q->zero[o] : 0.0f;
