@@ -72,7 +72,8 @@ refuse:
 /* Output pixels of op (times its batch), 0 when it is not a layer codes can serve. */
 static size_t q8_pixels(const mcl_graph *g, const mcl_op *op)
 {
-    if (op->num_inputs < 2 || op->inputs[1] < 0) return 0;
+    if (op->num_inputs < 2 || op->inputs[1] < 0 || op->num_outputs < 1 || op->outputs[0] < 0)
+        return 0;
     if (op->kind == MCL_OP_FULLY_CONNECTED) {
         const mcl_tensor *out = &g->tensors[op->outputs[0]];
         const mcl_tensor *w = &g->tensors[op->inputs[1]];

@@ -18,6 +18,7 @@
 #include "cpu/cpu_plan.h"
 #include "cpu/thread_pool.h"
 #include "model.h"
+#include "quant8.h"
 
 /* The fast path sums in another order (FMA, blocked): fp32 tolerance scaled to the sums. */
 #define ATOL 2e-4f
@@ -624,6 +625,60 @@ static void test_plan_fused_pointwise_depthwise(void **state)
     }
 }
 
+/* Codes on layers the pass never gives them to: every 1x1 conv of a built MobileNetV2 gets
+ * its weights moved onto an 8-bit grid and a grid (mcl_q8_of), fused pairs and 784-pixel
+ * layers included.  The plan must take codes only where mcl_gemm_rows reads them (the fused
+ * band reads float weights) and still match the reference, at 1 and 2 threads, on both
+ * instruction sets. */
+static void test_plan_with_codes_everywhere(void **state)
+{
+    (void)state;
+    mcl_model *m = NULL;
+    assert_int_equal(mcl_model_build("mobilenet_v2:0.35:96", &m, NULL), MCL_OK);
+    mcl_graph *g = &m->graph;
+    int coded = 0;
+    for (int i = 0; i < g->num_ops; i++) {
+        const mcl_op *op = &g->ops[i];
+        const mcl_conv_params *c = &op->conv;
+        if (op->kind != MCL_OP_CONV2D || c->kernel_h != 1 || c->kernel_w != 1 || c->stride_h != 1)
+            continue;
+        mcl_tensor *w = &g->tensors[op->inputs[1]];
+        float mx = 0.0f;
+        for (size_t j = 0; j < w->count; j++) mx = fmaxf(mx, fabsf(w->data[j]));
+        w->quantized = 1;
+        w->dtype = MCL_DTYPE_UINT8;
+        w->scale = mx / 100.0f;
+        w->zero_point = 128;
+        for (size_t j = 0; j < w->count; j++)
+            w->data[j] = w->scale * (rintf(w->data[j] / w->scale + 128.0f) - 128.0f);
+        w->q8 = mcl_q8_of(w);
+        assert_non_null(w->q8);
+        coded++;
+    }
+    assert_true(coded > 30);
+    const mcl_tensor *tin = &g->tensors[g->inputs[0]];
+    float *ref = calloc(g->arena_floats, sizeof(float));
+    float *got = calloc(g->arena_floats, sizeof(float));
+    assert_true(ref && got);
+    mcl_rng rng;
+    mcl_rng_seed(&rng, 21);
+    mcl_rng_fill(&rng, ref + tin->arena_offset, tin->count, -1.0f, 1.0f);
+    assert_int_equal(mcl_cpu_run_graph(g, 0, ref, NULL), MCL_OK);
+    for (int run = 0; run < 3; run++) {
+        if (run == 2) setenv("MOBILECL_CPU_ISA", "generic", 1);
+        memcpy(got + tin->arena_offset, ref + tin->arena_offset, tin->count * sizeof(float));
+        mcl_cpu_plan *plan = NULL;
+        assert_int_equal(mcl_cpu_plan_create(g, run == 0 ? 1 : 2, &plan, NULL), MCL_OK);
+        unsetenv("MOBILECL_CPU_ISA");
+        assert_int_equal(mcl_cpu_plan_run(plan, 0, got, NULL, NULL), MCL_OK);
+        mcl_cpu_plan_free(plan);
+        check_outputs("codes everywhere", g, ref, got, 0);
+    }
+    free(ref);
+    free(got);
+    mcl_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -638,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_plan_segmentation_model),
         cmocka_unit_test(test_pw_dw_band),
         cmocka_unit_test(test_plan_fused_pointwise_depthwise),
+        cmocka_unit_test(test_plan_with_codes_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

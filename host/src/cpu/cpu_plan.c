@@ -131,18 +131,26 @@ static void split_blocks(const mcl_cpu_plan *plan, plan_op *po)
     po->groups = ceil_div(po->pk.blocks, po->block_group);
 }
 
-/* The 8-bit codes of op's n x k weights, when the graph kept them (quant8.h: layers of a few
- * pixels, which stream their weights once per run). */
-static const mcl_q8 *op_codes(const mcl_graph *g, const mcl_op *op, int n, int k)
+/* The grid of op i's n x k weights when the graph found one (quant8.h: layers of a few
+ * pixels, which stream their weights once per run) and op i reads them through
+ * mcl_gemm_rows: a fully connected op, or a pointwise conv not fused with the depthwise op
+ * after it (the fused band and the im2col path read float weights). */
+static const mcl_q8 *op_codes(const mcl_cpu_plan *plan, int i, int n, int k)
 {
+    const mcl_graph *g = plan->g;
+    const mcl_op *op = &g->ops[i];
     const mcl_q8 *q = g->tensors[op->inputs[1]].q8;
-    return q && q->n == n && q->k == (size_t)k ? q : NULL;
+    if (!q || q->n != n || q->k != (size_t)k) return NULL;
+    if (op->kind == MCL_OP_FULLY_CONNECTED) return q;
+    if (!is_pointwise(&op->conv)) return NULL;
+    return plan->isa == MCL_ISA_AVX512 && mcl_fuse_dw_band(g, i, plan->threads) ? NULL : q;
 }
 
 /* The product op i's weights pack into (n outputs x k), and the floats that takes; 0 when
  * op i packs none. */
-static size_t packed_floats(const mcl_graph *g, int i, int *n, int *k)
+static size_t packed_floats(const mcl_cpu_plan *plan, int i, int *n, int *k)
 {
+    const mcl_graph *g = plan->g;
     const mcl_op *op = &g->ops[i];
     if (!tensor_data(g, op, 1)) return 0;
     if (op->kind == MCL_OP_CONV2D) {
@@ -156,7 +164,7 @@ static size_t packed_floats(const mcl_graph *g, int i, int *n, int *k)
     } else {
         return 0;
     }
-    return op_codes(g, op, *n, *k) ? mcl_gemm_pack_q8_floats(*n, *k)
+    return op_codes(plan, i, *n, *k) ? mcl_gemm_pack_q8_floats(*n, *k)
                                    : mcl_gemm_pack_floats(*n, *k);
 }
 
@@ -170,7 +178,7 @@ static mcl_status plan_weights(mcl_cpu_plan *plan, mcl_error *err)
     size_t total = 0;
     for (int i = 0; i < g->num_ops; i++) {
         int n = 0, k = 0;
-        const size_t f = packed_floats(g, i, &n, &k);
+        const size_t f = packed_floats(plan, i, &n, &k);
         if (!f && n > 0 && k > 0)
             return mcl_fail(err, MCL_ERR_NOMEM, "op %d: %d x %d weights overflow", i, n, k);
         if (f > SIZE_MAX / sizeof(float) - total - 16)
@@ -194,10 +202,10 @@ static mcl_status pack_weights(mcl_cpu_plan *plan, int i, mcl_packed_gemm *pk, m
 {
     const mcl_op *op = &plan->g->ops[i];
     int n = 0, k = 0;
-    const size_t f = packed_floats(plan->g, i, &n, &k);
+    const size_t f = packed_floats(plan, i, &n, &k);
     if (!f || f > plan->weights_floats - plan->weights_used)
         return mcl_fail(err, MCL_ERR_INTERNAL, "CPU plan: weights %d x %d do not fit", n, k);
-    const mcl_q8 *q = op_codes(plan->g, op, n, k);
+    const mcl_q8 *q = op_codes(plan, i, n, k);
     if (q)
         mcl_gemm_pack_q8_at(q, tensor_data(plan->g, op, 1), tensor_data(plan->g, op, 2),
                             plan->weights + plan->weights_used, pk);
