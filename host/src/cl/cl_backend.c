@@ -114,7 +114,9 @@ static mcl_status choose_pointwise(mcl_cl_backend *b, const mcl_graph *g, mcl_po
     }
     const char *env = getenv("MOBILECL_POINTWISE_PROBE");
     const int forced = !env ? 0 : !strcmp(env, "1") ? 1 : !strcmp(env, "gemm") ? 2 : 0;
-    if (!mcl_cl_gemm_available() || (b->is_cpu && !forced)) return mcl_ok(err);
+    /* The device first: asking about CLBlast loads it (2 ms and its C++ runtime, ~2 MB), and
+     * a CPU device never uses it unless a test forces the probe. */
+    if ((b->is_cpu && !forced) || !mcl_cl_gemm_available()) return mcl_ok(err);
     const mcl_pointwise cached = forced == 2 ? MCL_POINTWISE_AUTO
                                              : mcl_cl_tune_cached_pointwise(b, g);
     if (cached != MCL_POINTWISE_AUTO)
