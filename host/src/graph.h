@@ -36,8 +36,8 @@ typedef struct mcl_tensor {
     int *channel_zeros;   /* and one zero point each (owned) */
     int quant_dim;
     float *data;          /* dequantized constant values (owned), NULL for activations */
-    struct mcl_q8 *q8;    /* 8-bit codes of data, kept for the few layers that want them
-                           * (quant8.h; owned), else NULL */
+    struct mcl_q8 *q8;    /* the 8-bit grid data lies on, for the few layers that read
+                           * codes (quant8.h; owned), else NULL */
     int64_t *data_i64;    /* integer constants (shapes, axes) as int64 (owned), or NULL */
     size_t arena_offset;  /* in floats, set by the memory planner; MCL_NOT_IN_ARENA if none */
 } mcl_tensor;
