@@ -294,6 +294,25 @@ void conv1x1_tiled(CONV1X1_PARAMS)
  * then rows 0..3 add up the 16 partial sums of their pixel through local memory.
  * Global size: (nb*16, 16 * ceil(pixels/4)).
  */
+/* The body shared by conv1x1_splitk and conv1x1_splitk_q8, which differ only in how they
+ * form W(k), weight (k, c) of the item's output channel c: the same sums in the same order. */
+#define CONV1X1_SPLITK_BODY(W)                                                                 \
+    const int x0 = in_off + p0 * in_c;                                                         \
+    float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};                                                     \
+    for (int k = lk; k < in_c; k += 16) {                                                      \
+        const float wv = W(k);                                                                 \
+        _Pragma("unroll") for (int j = 0; j < 4; j++) if (j < np) a[j] =                       \
+            fma(LOAD1(in, x0 + j * in_c + k), wv, a[j]);                                       \
+    }                                                                                          \
+    _Pragma("unroll") for (int j = 0; j < 4; j++) part[j][lk][lc] = a[j];                      \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                              \
+    if (lk < np && c < out_c) {                                                                \
+        float s = 0.0f;                                                                        \
+        for (int r = 0; r < 16; r++) s += part[lk][r][lc];                                     \
+        store_one(s, p0 + lk, c, bias, out, out_off, res, res_off, has_res, out_c, act_min,    \
+                  act_max, res_min, res_max);                                                  \
+    }
+
 __kernel __attribute__((reqd_work_group_size(16, 16, 1)))
 void conv1x1_splitk(CONV1X1_PARAMS)
 {
@@ -304,23 +323,29 @@ void conv1x1_splitk(CONV1X1_PARAMS)
     const int p0 = get_group_id(1) * 4;
     const int np = min(4, pixels - p0);
     const int wstep = (out_c + 15) / 16 * 16;
-    const int x0 = in_off + p0 * in_c;
-    float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    for (int k = lk; k < in_c; k += 16) {
-        const float wv = LOAD1(w, k * wstep + c);
-#pragma unroll
-        for (int j = 0; j < 4; j++)
-            if (j < np) a[j] = fma(LOAD1(in, x0 + j * in_c + k), wv, a[j]);
-    }
-#pragma unroll
-    for (int j = 0; j < 4; j++) part[j][lk][lc] = a[j];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (lk < np && c < out_c) {
-        float s = 0.0f;
-        for (int r = 0; r < 16; r++) s += part[lk][r][lc];
-        store_one(s, p0 + lk, c, bias, out, out_off, res, res_off, has_res, out_c, act_min,
-                  act_max, res_min, res_max);
-    }
+#define SPLITK_F32(k) LOAD1(w, (k) * wstep + c)
+    CONV1X1_SPLITK_BODY(SPLITK_F32)
+}
+
+/* conv1x1_splitk with 8-bit weight codes, in conv1x1_gemv_q8's layout (per 16-channel block:
+ * scale[16], zero[16], then codes [in_c][16], so the 16 items of a row read 16 neighbouring
+ * bytes): a GPU's classifier streams a quarter of the bytes.  Sums bit for bit those of
+ * conv1x1_splitk.  Global size as conv1x1_splitk's. */
+__kernel __attribute__((reqd_work_group_size(16, 16, 1)))
+void conv1x1_splitk_q8(CONV1X1_PARAMS)
+{
+    (void)aligned;
+    __local float part[4][16][16]; /* [pixel][row][output channel] */
+    const int lc = get_local_id(0), lk = get_local_id(1);
+    const int c = get_global_id(0);
+    const int p0 = get_group_id(1) * 4;
+    const int np = min(4, pixels - p0);
+    __global const uchar *blk = (__global const uchar *)w + (size_t)(c / 16) * (128 + 16 * in_c);
+    const float scale = ((__global const float *)blk)[lc];
+    const float zero = ((__global const float *)blk)[16 + lc];
+    __global const uchar *wp = blk + 128 + lc;
+#define SPLITK_Q8(k) (((float)wp[(k) * 16] - zero) * scale)
+    CONV1X1_SPLITK_BODY(SPLITK_Q8)
 }
 
 /*

@@ -80,15 +80,15 @@ typedef struct q8_case {
     int residual; /* with a fused residual and ReLU6 */
 } q8_case;
 
-/* Runs op 0 of t prepared as the matrix-vector tile (choice tile 1) and says which kernel
- * that took. */
-static const char *run_gemv(th_graph *t, const float *const *inputs, float *out)
+/* Runs op 0 of t prepared with choice `tile` (1: the matrix-vector tile, MCL_PW_SPLITK: the
+ * GPUs' split reduction) and says which kernel that took. */
+static const char *run_tile(th_graph *t, int tile, const float *const *inputs, float *out)
 {
     const mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
     mcl_cl_backend *b = th_backend(t, &opt);
     mcl_cl_layer L;
     memset(&L, 0, sizeof L);
-    L.choice.tile = 1;
+    L.choice.tile = tile;
     mcl_error err;
     if (mcl_cl_layer_prepare(b, &t->g, 0, MCL_POINTWISE_KERNEL, &L, &err) != MCL_OK)
         fail_msg("prepare: %s", err.message);
@@ -126,11 +126,12 @@ static void grid_weights(mcl_rng *r, const q8_case *c, mcl_tensor *w)
     if (c->int8) w->scale = w->channel_scales[0];
 }
 
-/* conv1x1_gemv_q8 sums exactly the floats conv1x1_gemv reads, so the two give the same bits:
+/* conv1x1_gemv_q8 and conv1x1_splitk_q8 sum exactly the floats conv1x1_gemv and
+ * conv1x1_splitk read, so each pair gives the same bits:
  * uint8 codes with a zero point and int8 per-channel ones, input depths not a multiple of 4,
  * output counts not of 16, three pixels, a residual.  Both are also checked against the CPU
  * reference, and a weight moved off the grid leaves the layer on the float kernel. */
-static void test_gemv_q8_equals_float(void **state)
+static void test_q8_kernels_equal_float(void **state)
 {
     (void)state;
     if (!mcl_test_have_cl()) skip();
@@ -174,14 +175,21 @@ static void test_gemv_q8_equals_float(void **state)
         th_io(&t, c->residual ? 2 : 1, gin, yi);
         const float *inputs[2] = {in, res};
 
-        assert_string_equal(run_gemv(&t, inputs, plain), "conv1x1_gemv");
-        w->q8 = mcl_q8_of(w);
-        assert_non_null(w->q8);
-        assert_string_equal(run_gemv(&t, inputs, coded), "conv1x1_gemv_q8");
-        if (memcmp(plain, coded, nout * sizeof *coded) != 0)
-            fail_msg("case %zu: 8-bit codes do not give the float kernel's bits", ci);
         mcl_cpu_conv2d(&op->conv, in, w->data, bias, c->residual ? res : NULL, ref);
-        assert_int_equal(mcl_test_compare("conv1x1_gemv_q8", ref, coded, nout, 1e-4f, 1e-4f), 0);
+        static const int tiles[2] = {1, MCL_PW_SPLITK};
+        static const char *const names[2][2] = {{"conv1x1_gemv", "conv1x1_gemv_q8"},
+                                                {"conv1x1_splitk", "conv1x1_splitk_q8"}};
+        for (int k = 0; k < 2; k++) {
+            mcl_q8_free(w->q8);
+            w->q8 = NULL;
+            assert_string_equal(run_tile(&t, tiles[k], inputs, plain), names[k][0]);
+            w->q8 = mcl_q8_of(w);
+            assert_non_null(w->q8);
+            assert_string_equal(run_tile(&t, tiles[k], inputs, coded), names[k][1]);
+            if (memcmp(plain, coded, nout * sizeof *coded) != 0)
+                fail_msg("case %zu: %s does not give %s's bits", ci, names[k][1], names[k][0]);
+            assert_int_equal(mcl_test_compare(names[k][1], ref, coded, nout, 1e-4f, 1e-4f), 0);
+        }
 
         /* One weight off the grid: no codes. */
         mcl_q8_free(w->q8);
@@ -354,7 +362,7 @@ int main(void)
         cmocka_unit_test(test_auto_on_cpu_device_uses_kernel), /* before CLBlast is loaded */
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_kernel_path),
-        cmocka_unit_test(test_gemv_q8_equals_float),
+        cmocka_unit_test(test_q8_kernels_equal_float),
         cmocka_unit_test(test_clblast_path),
         cmocka_unit_test(test_clblast_missing_is_unsupported),
         cmocka_unit_test(test_clblast_not_loadable),

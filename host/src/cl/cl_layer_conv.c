@@ -53,6 +53,11 @@ int mcl_cl_is_pointwise(const mcl_conv_params *p)
 /* Bytes of scales and zero points before each block of 8-bit codes (conv1x1_gemv_q8). */
 #define Q8_HEAD 128
 
+/* How pack_conv_weights lays out a layer's weights: [rows][cpad] floats, [cpad / 16][rows][16]
+ * floats (conv1x1_gemv), or 8-bit codes by 16-channel blocks (conv1x1_gemv_q8 and
+ * conv1x1_splitk_q8, where the op's weights have a grid). */
+enum { PACK_ROWS = 0, PACK_BLOCKED = 1, PACK_Q8 = 2 };
+
 typedef struct conv_pack {
     const float *w; /* OHWI: [oc][rows] */
     size_t oc, rows, cpad;
@@ -125,10 +130,11 @@ static mcl_status upload_q8(mcl_cl_backend *b, const mcl_graph *g, const mcl_op 
                                "8-bit weights", &L->weights, err);
 }
 
-/* The 8-bit codes of op's weights when the matrix-vector tile can read them (quant8.h). */
-static const mcl_q8 *q8_weights(const mcl_graph *g, const mcl_op *op, int tile)
+/* The grid of op's weights (quant8.h) when the kernel taking them reads 8-bit codes (the
+ * matrix-vector tile, or the split reduction on GPUs: `reads`), else NULL. */
+static const mcl_q8 *q8_weights(const mcl_graph *g, const mcl_op *op, int reads)
 {
-    const mcl_q8 *q = tile == 1 ? g->tensors[op->inputs[1]].q8 : NULL;
+    const mcl_q8 *q = reads ? g->tensors[op->inputs[1]].q8 : NULL;
     return q && q->n == op->conv.out_c && q->k == (size_t)op->conv.in_c ? q : NULL;
 }
 
@@ -136,7 +142,7 @@ static mcl_status pack_conv_weights(mcl_cl_backend *b, const mcl_graph *g, mcl_c
                                     const mcl_conv_params *p, int tensor, int blocked,
                                     mcl_error *err)
 {
-    const mcl_q8 *q8 = blocked ? q8_weights(g, &g->ops[L->op], 1) : NULL;
+    const mcl_q8 *q8 = q8_weights(g, &g->ops[L->op], blocked == PACK_Q8);
     if (q8) return upload_q8(b, g, &g->ops[L->op], L, q8, err);
     const size_t taps = (size_t)p->kernel_h * (size_t)p->kernel_w;
     const size_t ic = (size_t)p->in_c, oc = (size_t)p->out_c;
@@ -245,15 +251,17 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     char opts[32] = "";
     if (!group && tp != 1 && tp != 7) snprintf(opts, sizeof opts, "-DTP=%d", tp);
     const int splitk = tp == MCL_PW_SPLITK || (group && pixels <= 4);
-    const char *name = q8_weights(g, op, tp) ? "conv1x1_gemv_q8"
-                       : tp == 1                ? "conv1x1_gemv"
-                       : !group                 ? "conv1x1"
-                       : splitk                 ? "conv1x1_splitk"
-                                                : "conv1x1_tiled";
+    const int q8 = q8_weights(g, op, tp == 1 || splitk) != NULL;
+    const char *name = tp == 1  ? (q8 ? "conv1x1_gemv_q8" : "conv1x1_gemv")
+                       : !group ? "conv1x1"
+                       : splitk ? (q8 ? "conv1x1_splitk_q8" : "conv1x1_splitk")
+                                : "conv1x1_tiled";
     L->used.tile = tp;
     mcl_cl_argset a;
     int out_off = 0;
-    mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", opts, name, tp == 1, &a, &out_off, err);
+    mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", opts, name,
+                              q8 ? PACK_Q8 : tp == 1 ? PACK_BLOCKED : PACK_ROWS, &a, &out_off,
+                              err);
     if (st) return st;
     if (group && !mcl_cl_kernel_fits(b, L, 256)) { /* register tiles instead (cl_layer.h) */
         mcl_cl_layer_release(L);
