@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "cl/cl_gemm_clblast.h"
+#include "cl/cl_half.h"
 #include "cl_harness.h"
 #include "quant8.h"
 
@@ -80,11 +81,19 @@ typedef struct q8_case {
     int residual; /* with a fused residual and ReLU6 */
 } q8_case;
 
+/* dst = src rounded to IEEE half and back (what fp16 storage keeps of it). */
+static void round_to_half(const float *src, float *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = mcl_cl_half_to_float(mcl_cl_float_to_half(src[i]));
+}
+
 /* Runs op 0 of t prepared with choice `tile` (1: the matrix-vector tile, MCL_PW_SPLITK: the
  * GPUs' split reduction) and says which kernel that took. */
-static const char *run_tile(th_graph *t, int tile, const float *const *inputs, float *out)
+static const char *run_tile(th_graph *t, int tile, int fp16, const float *const *inputs,
+                            float *out)
 {
-    const mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
+    mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
+    if (fp16) opt.precision = MCL_PRECISION_FP16;
     mcl_cl_backend *b = th_backend(t, &opt);
     mcl_cl_layer L;
     memset(&L, 0, sizeof L);
@@ -182,14 +191,35 @@ static void test_q8_kernels_equal_float(void **state)
         for (int k = 0; k < 2; k++) {
             mcl_q8_free(w->q8);
             w->q8 = NULL;
-            assert_string_equal(run_tile(&t, tiles[k], inputs, plain), names[k][0]);
+            assert_string_equal(run_tile(&t, tiles[k], 0, inputs, plain), names[k][0]);
             w->q8 = mcl_q8_of(w);
             assert_non_null(w->q8);
-            assert_string_equal(run_tile(&t, tiles[k], inputs, coded), names[k][1]);
+            assert_string_equal(run_tile(&t, tiles[k], 0, inputs, coded), names[k][1]);
             if (memcmp(plain, coded, nout * sizeof *coded) != 0)
                 fail_msg("case %zu: %s does not give %s's bits", ci, names[k][1], names[k][0]);
             assert_int_equal(mcl_test_compare(names[k][1], ref, coded, nout, 1e-4f, 1e-4f), 0);
         }
+        /* fp16 storage: activations and bias as halves, the codes and scales as they are (the
+         * weights stay exact).  Against the reference on the same half-rounded operands. */
+        const size_t nin = (size_t)c->batch * (size_t)c->in_c;
+        float *in_h = th_floats(nin), *bias_h = th_floats((size_t)c->out_c);
+        float *res_h = th_floats(nout), *ref_h = th_floats(nout);
+        round_to_half(in, in_h, nin);
+        round_to_half(bias, bias_h, (size_t)c->out_c);
+        round_to_half(res, res_h, nout);
+        mcl_cpu_conv2d(&op->conv, in_h, w->data, bias_h, c->residual ? res_h : NULL, ref_h);
+        memcpy(t.g.tensors[bi].data, bias_h, (size_t)c->out_c * sizeof *bias_h);
+        const float *inputs_h[2] = {in_h, res_h};
+        for (int k = 0; k < 2; k++) {
+            assert_string_equal(run_tile(&t, tiles[k], 1, inputs_h, coded), names[k][1]);
+            if (mcl_test_compare(names[k][1], ref_h, coded, nout, 1e-3f, 1e-3f) != 0)
+                fail_msg("case %zu: %s with fp16 storage", ci, names[k][1]);
+        }
+        memcpy(t.g.tensors[bi].data, bias, (size_t)c->out_c * sizeof *bias);
+        free(in_h);
+        free(bias_h);
+        free(res_h);
+        free(ref_h);
 
         /* One weight off the grid: no codes. */
         mcl_q8_free(w->q8);
