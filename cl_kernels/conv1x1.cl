@@ -294,6 +294,15 @@ void conv1x1_tiled(CONV1X1_PARAMS)
  * then rows 0..3 add up the 16 partial sums of their pixel through local memory.
  * Global size: (nb*16, 16 * ceil(pixels/4)).
  */
+/* The item's place in its group, and the group's partial sums, for both split kernels. */
+#define CONV1X1_SPLITK_HEAD                                                                    \
+    (void)aligned;                                                                             \
+    __local float part[4][16][16]; /* [pixel][row][output channel] */                          \
+    const int lc = get_local_id(0), lk = get_local_id(1);                                      \
+    const int c = get_global_id(0);                                                            \
+    const int p0 = get_group_id(1) * 4;                                                        \
+    const int np = min(4, pixels - p0);
+
 /* The body shared by conv1x1_splitk and conv1x1_splitk_q8, which differ only in how they
  * form W(k), weight (k, c) of the item's output channel c: the same sums in the same order. */
 #define CONV1X1_SPLITK_BODY(W)                                                                 \
@@ -316,12 +325,7 @@ void conv1x1_tiled(CONV1X1_PARAMS)
 __kernel __attribute__((reqd_work_group_size(16, 16, 1)))
 void conv1x1_splitk(CONV1X1_PARAMS)
 {
-    (void)aligned;
-    __local float part[4][16][16]; /* [pixel][row][output channel] */
-    const int lc = get_local_id(0), lk = get_local_id(1);
-    const int c = get_global_id(0);
-    const int p0 = get_group_id(1) * 4;
-    const int np = min(4, pixels - p0);
+    CONV1X1_SPLITK_HEAD
     const int wstep = (out_c + 15) / 16 * 16;
 #define SPLITK_F32(k) LOAD1(w, (k) * wstep + c)
     CONV1X1_SPLITK_BODY(SPLITK_F32)
@@ -334,12 +338,7 @@ void conv1x1_splitk(CONV1X1_PARAMS)
 __kernel __attribute__((reqd_work_group_size(16, 16, 1)))
 void conv1x1_splitk_q8(CONV1X1_PARAMS)
 {
-    (void)aligned;
-    __local float part[4][16][16]; /* [pixel][row][output channel] */
-    const int lc = get_local_id(0), lk = get_local_id(1);
-    const int c = get_global_id(0);
-    const int p0 = get_group_id(1) * 4;
-    const int np = min(4, pixels - p0);
+    CONV1X1_SPLITK_HEAD
     __global const uchar *blk = (__global const uchar *)w + (size_t)(c / 16) * (128 + 16 * in_c);
     const float scale = ((__global const float *)blk)[lc];
     const float zero = ((__global const float *)blk)[16 + lc];
