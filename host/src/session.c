@@ -23,6 +23,10 @@ struct mcl_session {
     int threads;                   /* mcl_options.threads */
     double *op_ms;                 /* set during mcl_session_profile */
     float *in[MCL_MAX_GRAPH_IO];   /* real values of each graph input */
+    /* The 8-bit codes of an input the OpenCL backend uploads as such (cl_input_codes.c), and
+     * whether the last set_input gave codes (else the floats are uploaded). */
+    uint8_t *codes[MCL_MAX_GRAPH_IO];
+    int codes_valid[MCL_MAX_GRAPH_IO];
     float *out[MCL_MAX_GRAPH_IO];  /* real values of each graph output after a run */
     char device_name[192];
     char notice[384];
@@ -138,6 +142,11 @@ mcl_status mcl_session_create(const mcl_model *model, const mcl_options *options
         if (cst == MCL_OK) {
             s->on_cl = 1;
             snprintf(s->device_name, sizeof s->device_name, "%s", mcl_cl_backend_device_name(s->cl));
+            for (int i = 0; i < g->num_inputs && st == MCL_OK; i++) {
+                if (!mcl_cl_backend_use_input_codes(s->cl, i, NULL)) continue;
+                s->codes[i] = malloc(g->tensors[g->inputs[i]].count);
+                if (!s->codes[i]) st = mcl_fail(err, MCL_ERR_NOMEM, "out of memory for input %d", i);
+            }
         } else if (s->strict_cl) {
             st = mcl_fail(err, cst, "OpenCL: %s", clerr.message);
         } else {
@@ -171,6 +180,7 @@ void mcl_session_free(mcl_session *s)
     for (int i = 0; i < MCL_MAX_GRAPH_IO; i++) {
         free(s->in[i]);
         free(s->out[i]);
+        free(s->codes[i]);
     }
     free(s);
 }
@@ -214,6 +224,9 @@ mcl_status mcl_session_set_input_u8(mcl_session *s, int index, const uint8_t *da
         int q = is_signed ? (int)(int8_t)data[i] : (int)data[i];
         s->in[index][i] = scale * (float)(q - zp);
     }
+    /* The floats stay: the CPU fallback and host ops read them. */
+    s->codes_valid[index] = s->codes[index] && !is_signed;
+    if (s->codes_valid[index]) memcpy(s->codes[index], data, count);
     return mcl_ok(err);
 }
 
@@ -224,6 +237,7 @@ mcl_status mcl_session_set_input_f32(mcl_session *s, int index, const float *dat
     if (st != MCL_OK) return st;
     if (!data) return mcl_fail(err, MCL_ERR_ARGUMENT, "input %d: NULL data", index);
     memcpy(s->in[index], data, count * sizeof(float));
+    s->codes_valid[index] = 0;
     return mcl_ok(err);
 }
 
@@ -325,6 +339,9 @@ static mcl_status run_cl(mcl_session *s, mcl_error *err)
                 if (g->outputs[o] == t) dst[i] = s->out[o];
         }
     }
+    for (int i = 0; i < g->num_inputs; i++)
+        if (s->codes[i])
+            mcl_cl_backend_use_input_codes(s->cl, i, s->codes_valid[i] ? s->codes[i] : NULL);
     mcl_status st =
         s->op_ms ? mcl_cl_backend_profile(s->cl, (const float *const *)s->in, dst, s->op_ms, err)
                  : mcl_cl_backend_run(s->cl, (const float *const *)s->in, dst, err);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl/cl_backend.h"
 #include "model.h"
 #include "quant8.h"
 #include "test_util.h"
@@ -186,6 +187,76 @@ static void test_classifier_codes(void **state)
     classifier_codes("models/tf2_mobilenet_v2_1.0_224_ptq.tflite");
 }
 
+/* All outputs of one run of model_file on the photo, on OpenCL, concatenated (malloc'ed). */
+static float *run_photo(const char *path, const char *photo, size_t *n)
+{
+    mcl_error err;
+    mcl_model *m = NULL;
+    if (mcl_model_load_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_options opt = mcl_options_default();
+    opt.device = MCL_DEVICE_CL;
+    mcl_session *s = NULL;
+    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_image img;
+    if (mcl_image_load(photo, &img, &err) != MCL_OK) fail_msg("%s", err.message);
+    if (mcl_session_set_input_image(s, 0, &img, &err) != MCL_OK ||
+        mcl_session_run(s, &err) != MCL_OK)
+        fail_msg("%s: %s", path, err.message);
+    *n = 0;
+    for (int o = 0; o < mcl_model_num_outputs(m); o++) *n += mcl_session_output_size(s, o);
+    float *all = malloc(*n * sizeof *all), *at = all;
+    assert_non_null(all);
+    for (int o = 0; o < mcl_model_num_outputs(m); o++) {
+        const size_t k = mcl_session_output_size(s, o);
+        if (mcl_session_get_output(s, o, at, k, &err) != MCL_OK) fail_msg("%s", err.message);
+        at += k;
+    }
+    mcl_image_free(&img);
+    mcl_session_free(s);
+    mcl_model_free(m);
+    return all;
+}
+
+/* The uint8 models' OpenCL backends take their input as 8-bit codes (cl_input_codes.c: a
+ * quarter of the upload), and every output of a run on a photo is bit for bit the one of
+ * the float upload (MOBILECL_INPUT_CODES=0): classification, detection, segmentation. */
+static void test_input_codes(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"models/mobilenet_v2_1.0_224_quant.tflite",
+                                        "models/mobilenet_ssd_v2_coco_quant_postprocess.tflite",
+                                        "models/deeplabv3_mnv2_pascal_quant.tflite"};
+    char photo[1024];
+    if (!mcl_test_data_path(photo, sizeof photo, "images/grace_hopper.bmp")) skip();
+    if (!mcl_test_have_cl()) skip();
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char path[1024];
+        if (!mcl_test_data_path(path, sizeof path, files[f])) skip();
+        mcl_error err;
+        mcl_model *m = NULL;
+        if (mcl_model_load_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
+        mcl_options opt = mcl_options_default();
+        opt.device = MCL_DEVICE_CL;
+        mcl_cl_backend *b = NULL;
+        if (mcl_cl_backend_create(&m->graph, &opt, &b, &err) != MCL_OK)
+            fail_msg("%s", err.message);
+        if (!mcl_cl_backend_use_input_codes(b, 0, NULL))
+            fail_msg("%s: the backend does not take the input's codes", files[f]);
+        mcl_cl_backend_free(b);
+        mcl_model_free(m);
+        size_t n_codes = 0, n_floats = 0;
+        float *codes = run_photo(path, photo, &n_codes);
+        setenv("MOBILECL_INPUT_CODES", "0", 1);
+        float *floats = run_photo(path, photo, &n_floats);
+        unsetenv("MOBILECL_INPUT_CODES");
+        assert_int_equal(n_codes, n_floats);
+        if (memcmp(codes, floats, n_codes * sizeof *codes) != 0)
+            fail_msg("%s: the 8-bit upload changed the outputs", files[f]);
+        free(codes);
+        free(floats);
+    }
+}
+
 /* The reference network's shape: 1.0/224 has 3.47M parameters and 300M multiply-adds with
  * 1001 classes (the paper's table and the released checkpoint). */
 static void test_mobilenet_v2_size(void **state)
@@ -218,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_mobilenet_v2_quant),
         cmocka_unit_test(test_tf2_mobilenet_v2_ptq),
         cmocka_unit_test(test_classifier_codes),
+        cmocka_unit_test(test_input_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -335,6 +335,7 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
     if (probe && (st = probe_pointwise(b, g, probe, err))) goto fail;
     mcl_cl_tune_finish(b);
     if ((st = ensure_gemm_temp(b, err))) goto fail;
+    mcl_cl_input_codes_prepare(b, g); /* after the layers: it copies the first reader's choice */
 
     b->num_inputs = g->num_inputs;
     b->num_outputs = g->num_device_outputs;
@@ -421,18 +422,23 @@ static mcl_status run_graph(mcl_cl_backend *b, const float *const *inputs,
             st = mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_cl_backend_run: input %d is NULL", i);
             break;
         }
+        const int codes = b->codes && i == b->codes_input; /* cl_input_codes.c */
         const size_t es = b->fp16 ? 2 : 4;
         const void *src = inputs[i];
         if (b->fp16) {
             mcl_cl_floats_to_halves(inputs[i], b->stage[i], b->inputs[i].count);
             src = b->stage[i];
         }
-        rc = clEnqueueWriteBuffer(q, b->arena, CL_FALSE, b->inputs[i].offset * es,
-                                  b->inputs[i].count * es, src, 0, NULL, NULL);
+        rc = codes ? clEnqueueWriteBuffer(q, b->codes_buffer, CL_FALSE, 0, b->inputs[i].count,
+                                          b->codes, 0, NULL, NULL)
+                   : clEnqueueWriteBuffer(q, b->arena, CL_FALSE, b->inputs[i].offset * es,
+                                          b->inputs[i].count * es, src, 0, NULL, NULL);
         if (rc != CL_SUCCESS) st = mcl_cl_fail(err, rc, "clEnqueueWriteBuffer(input %d)", i);
     }
-    for (int i = 0; i < b->num_layers && st == MCL_OK; i++)
-        st = enqueue_on(b, q, &b->layers[i], ev ? ev + 2 * i : NULL, err);
+    for (int i = 0; i < b->num_layers && st == MCL_OK; i++) {
+        const mcl_cl_layer *L = b->codes && i == b->codes_op ? &b->codes_layer : &b->layers[i];
+        st = enqueue_on(b, q, L, ev ? ev + 2 * i : NULL, err);
+    }
     for (int i = 0; i < b->num_outputs && st == MCL_OK; i++) {
         if (!outputs[i]) {
             st = mcl_fail(err, MCL_ERR_ARGUMENT, "mcl_cl_backend_run: output %d is NULL", i);
@@ -501,6 +507,7 @@ void mcl_cl_backend_free(mcl_cl_backend *b)
     if (b->profile_queue) clFinish(b->profile_queue);
     for (int i = 0; i < b->num_layers; i++) mcl_cl_layer_release(&b->layers[i]);
     free(b->layers);
+    mcl_cl_input_codes_release(b);
     mcl_cl_tuner_free(b->tuner);
     for (int i = 0; i < b->num_programs; i++) clReleaseProgram(b->programs[i].program);
     free(b->programs);

@@ -7,6 +7,8 @@
 #ifndef MCL_CL_BACKEND_H
 #define MCL_CL_BACKEND_H
 
+#include <stdint.h>
+
 #include "../graph.h"
 
 typedef struct mcl_cl_backend mcl_cl_backend;
@@ -24,6 +26,12 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
  * post-processing).  Runs ops [0, g->host_from): enqueues them all and waits once. */
 mcl_status mcl_cl_backend_run(mcl_cl_backend *b, const float *const *inputs,
                               float *const *outputs, mcl_error *err);
+
+/* Uploads graph input `index` as its 8-bit codes at the next runs (codes: count bytes that
+ * the caller keeps unchanged until then; NULL: the floats again).  Returns 1 when the backend
+ * takes codes for that input (a uint8 input whose only reader can dequantize them: the same
+ * floats, a quarter of the bytes), else 0 and the floats are uploaded as always. */
+int mcl_cl_backend_use_input_codes(mcl_cl_backend *b, int index, const uint8_t *codes);
 
 /* A run that waits after every op and writes each op's wall time in milliseconds to
  * op_ms[i] (g->num_ops entries, in graph order).  Slower than mcl_cl_backend_run by one

@@ -97,7 +97,19 @@ struct mcl_cl_backend {
     struct mcl_cl_tuner *tuner;    /* the tuning cache and counters (cl_tune.h), or NULL */
     mcl_startup_times times;       /* the cl_ fields of mcl_session_startup_times */
     struct mcl_cl_store *store;    /* CPU devices: host memory of the uploads (cl_store.h) */
+    /* A uint8 graph input uploaded as its 8-bit codes (cl_input_codes.c): set up when its only
+     * reader is a conv2d.cl convolution, which then has a twin reading codes_buffer. */
+    int codes_ready, codes_input, codes_op;
+    cl_mem codes_buffer, codes_values; /* the codes; the float each code stands for */
+    mcl_cl_layer codes_layer;
+    const uint8_t *codes; /* this run's codes (the session's), or NULL: upload the floats */
 };
+
+/* cl_input_codes.c: sets up b->codes_* for g where it can (fp32 storage, a uint8 input with
+ * one scale and a zero point in 0..255, read by one conv2d.cl layer and nothing else, not
+ * handed back to the host); anything that fails leaves the floats' path, never an error. */
+void mcl_cl_input_codes_prepare(mcl_cl_backend *b, const mcl_graph *g);
+void mcl_cl_input_codes_release(mcl_cl_backend *b);
 
 /* 1 for a convolution that is a plain 1x1 stride 1 without padding (a GEMM). */
 int mcl_cl_is_pointwise(const mcl_conv_params *p);
@@ -243,6 +255,12 @@ mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, co
                                        mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                  mcl_cl_layer *L, mcl_error *err);
+/* The same convolution reading its input from `codes` (a buffer of the graph input's 8-bit
+ * codes, uint8), each code standing for values[code] (256 floats: what the session would
+ * have uploaded for it). */
+mcl_status mcl_cl_prepare_conv2d_codes(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                       mcl_cl_layer *L, cl_mem codes, cl_mem values,
+                                       mcl_error *err);
 mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                  mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_avgpool(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,

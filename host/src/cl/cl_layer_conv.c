@@ -216,14 +216,18 @@ static mcl_cl_argset conv_args_begin(const mcl_cl_backend *b, const mcl_cl_layer
  * alignment check of the caller's trailing arguments. */
 static mcl_status bind_conv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                             mcl_cl_layer *L, const char *file, const char *options,
-                            const char *kernel, int blocked, mcl_cl_argset *a, int *out_off,
-                            mcl_error *err)
+                            const char *kernel, int blocked, cl_mem in_codes, mcl_cl_argset *a,
+                            int *out_off, mcl_error *err)
 {
     const mcl_conv_params *p = &op->conv;
     const int nb = (p->out_c + 15) / 16;
     conv_io io;
-    mcl_status st;
-    if ((st = bind_conv_io(b, g, op, L, &io, err)) ||
+    mcl_status st = bind_conv_io(b, g, op, L, &io, err);
+    if (!st && in_codes) { /* the input's 8-bit codes, in a buffer of their own */
+        io.in = in_codes;
+        io.in_off = 0;
+    }
+    if (st ||
         (st = pack_conv_weights(b, g, L, p, op->inputs[1], blocked, err)) ||
         (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
                                  p->out_c, (size_t)nb * 16, err)) ||
@@ -260,8 +264,8 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     mcl_cl_argset a;
     int out_off = 0;
     mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", opts, name,
-                              q8 ? PACK_Q8 : tp == 1 ? PACK_BLOCKED : PACK_ROWS, &a, &out_off,
-                              err);
+                              q8 ? PACK_Q8 : tp == 1 ? PACK_BLOCKED : PACK_ROWS, NULL, &a,
+                              &out_off, err);
     if (st) return st;
     if (group && !mcl_cl_kernel_fits(b, L, 256)) { /* register tiles instead (cl_layer.h) */
         mcl_cl_layer_release(L);
@@ -369,8 +373,11 @@ mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, co
     return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, pixels, 1, err);
 }
 
-mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
-                                 mcl_cl_layer *L, mcl_error *err)
+/* conv2d.cl for op, reading its input from in_codes as 8-bit codes (scale, zero: IN_Q8)
+ * when in_codes is not NULL. */
+static mcl_status prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                 mcl_cl_layer *L, cl_mem in_codes, cl_mem in_values,
+                                 mcl_error *err)
 {
     const mcl_conv_params *p = &op->conv;
     const int nb = (p->out_c + 15) / 16;
@@ -395,9 +402,11 @@ mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
                  p->dilation_w, p->in_c, tx, cb);
     else if (cb != 1)
         snprintf(opts, sizeof opts, "-DCB=%d", cb);
+    if (in_codes) strncat(opts, " -DIN_Q8", sizeof opts - strlen(opts) - 1);
     mcl_cl_argset a;
     int out_off = 0;
-    mcl_status st = bind_conv(b, g, op, L, "conv2d.cl", opts, "conv2d", 0, &a, &out_off, err);
+    mcl_status st = bind_conv(b, g, op, L, "conv2d.cl", opts, "conv2d", PACK_ROWS, in_codes, &a,
+                              &out_off, err);
     if (st) return st;
     const int geo[] = {p->batch,    p->in_h,       p->in_w,       p->in_c,     p->out_h,
                        p->out_w,    p->out_c,      p->kernel_h,   p->kernel_w, p->stride_h,
@@ -405,10 +414,24 @@ mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
     for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
         mcl_cl_arg_int(&a, geo[i]);
     args_conv_tail(&a, store_aligned(out_off, p->out_c), p);
+    if (in_codes) mcl_cl_arg_mem(&a, in_values);
     if ((st = mcl_cl_args_end(&a, "conv2d", err))) return st;
     const size_t items = ((size_t)nb + (size_t)cb - 1) / (size_t)cb;
     return mcl_cl_set_range(b, L, 3, 2, items, ((size_t)p->out_w + (size_t)tx - 1) / (size_t)tx,
                             (size_t)p->batch * (size_t)p->out_h, err);
+}
+
+mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                 mcl_cl_layer *L, mcl_error *err)
+{
+    return prepare_conv2d(b, g, op, L, NULL, NULL, err);
+}
+
+mcl_status mcl_cl_prepare_conv2d_codes(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                       mcl_cl_layer *L, cl_mem codes, cl_mem values,
+                                       mcl_error *err)
+{
+    return prepare_conv2d(b, g, op, L, codes, values, err);
 }
 
 /* Whether each dwconv2d work-item walks its whole row pair (dwconv2d.cl WALK): on CPU devices
