@@ -37,11 +37,7 @@ static int classify_all(const char *model_file, mcl_device device, run_result *r
     if (!mcl_test_data_path(path, sizeof path, model_file)) return 0;
     mcl_error err;
     mcl_model *m = NULL;
-    if (mcl_model_load_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
-    mcl_options opt = mcl_options_default();
-    opt.device = device;
-    mcl_session *s = NULL;
-    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_session *s = mcl_test_open_session(path, device, &m);
     assert_string_equal(mcl_session_device(s), device == MCL_DEVICE_CL ? "cl" : "cpu");
     r->classes = mcl_session_output_size(s, 0);
     for (size_t i = 0; i < NUM_IMAGES; i++) {
@@ -192,11 +188,7 @@ static float *run_photo(const char *path, const char *photo, size_t *n)
 {
     mcl_error err;
     mcl_model *m = NULL;
-    if (mcl_model_load_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
-    mcl_options opt = mcl_options_default();
-    opt.device = MCL_DEVICE_CL;
-    mcl_session *s = NULL;
-    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_session *s = mcl_test_open_session(path, MCL_DEVICE_CL, &m);
     mcl_image img;
     if (mcl_image_load(photo, &img, &err) != MCL_OK) fail_msg("%s", err.message);
     if (mcl_session_set_input_image(s, 0, &img, &err) != MCL_OK ||

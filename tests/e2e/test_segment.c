@@ -154,11 +154,7 @@ static void check_graph_tail(mcl_device device)
     assert_int_equal(segment(kModels[0].model, device, &img, &seg), 1);
 
     mcl_model *m = NULL;
-    if (mcl_model_load_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
-    mcl_options opt = mcl_options_default();
-    opt.device = device;
-    mcl_session *s = NULL;
-    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_session *s = mcl_test_open_session(path, device, &m);
     const size_t n = 513 * 513;
     assert_int_equal(mcl_session_output_size(s, 0), n);
     float *labels = malloc(n * sizeof *labels);
