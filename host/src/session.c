@@ -27,6 +27,7 @@ struct mcl_session {
      * whether the last set_input gave codes (else the floats are uploaded). */
     uint8_t *codes[MCL_MAX_GRAPH_IO];
     int codes_valid[MCL_MAX_GRAPH_IO];
+    int in_stale[MCL_MAX_GRAPH_IO]; /* in[i] not yet computed from codes[i] (in_floats) */
     float *out[MCL_MAX_GRAPH_IO];  /* real values of each graph output after a run */
     char device_name[192];
     char notice[384];
@@ -209,6 +210,30 @@ static mcl_status check_input(mcl_session *s, int index, size_t count, mcl_error
     return MCL_OK;
 }
 
+/* The real values of 8-bit input `index` (the file's quantization applied, so the graph
+ * itself runs on real values) into s->in[index]. */
+static void dequantize_input(mcl_session *s, int index, const uint8_t *data, size_t count)
+{
+    const mcl_tensor *t = &s->model->graph.tensors[s->model->graph.inputs[index]];
+    const float scale = t->quantized ? t->scale : 1.0f;
+    const int zp = t->quantized ? t->zero_point : 0;
+    const int is_signed = t->dtype == MCL_DTYPE_INT8;
+    for (size_t i = 0; i < count; i++) {
+        const int q = is_signed ? (int)(int8_t)data[i] : (int)data[i];
+        s->in[index][i] = scale * (float)(q - zp);
+    }
+}
+
+/* s->in[index] up to date: computed from the codes the OpenCL backend took, when something
+ * else needs the floats after all (a CPU fallback, host ops, an input it does not take). */
+static void in_floats(mcl_session *s, int index)
+{
+    if (!s->in_stale[index]) return;
+    const mcl_graph *g = &s->model->graph;
+    dequantize_input(s, index, s->codes[index], g->tensors[g->inputs[index]].count);
+    s->in_stale[index] = 0;
+}
+
 mcl_status mcl_session_set_input_u8(mcl_session *s, int index, const uint8_t *data, size_t count,
                                     mcl_error *err)
 {
@@ -216,17 +241,14 @@ mcl_status mcl_session_set_input_u8(mcl_session *s, int index, const uint8_t *da
     if (st != MCL_OK) return st;
     if (!data) return mcl_fail(err, MCL_ERR_ARGUMENT, "input %d: NULL data", index);
     const mcl_tensor *t = &s->model->graph.tensors[s->model->graph.inputs[index]];
-    /* The file's quantization is applied here, so the graph itself runs on real values. */
-    float scale = t->quantized ? t->scale : 1.0f;
-    int zp = t->quantized ? t->zero_point : 0;
-    int is_signed = t->dtype == MCL_DTYPE_INT8;
-    for (size_t i = 0; i < count; i++) {
-        int q = is_signed ? (int)(int8_t)data[i] : (int)data[i];
-        s->in[index][i] = scale * (float)(q - zp);
-    }
-    /* The floats stay: the CPU fallback and host ops read them. */
-    s->codes_valid[index] = s->codes[index] && !is_signed;
-    if (s->codes_valid[index]) memcpy(s->codes[index], data, count);
+    /* An OpenCL backend that uploads this input's codes needs no floats: they are computed
+     * only if something asks for them (in_floats). */
+    s->codes_valid[index] = s->codes[index] && t->dtype == MCL_DTYPE_UINT8;
+    s->in_stale[index] = s->codes_valid[index];
+    if (s->codes_valid[index])
+        memcpy(s->codes[index], data, count);
+    else
+        dequantize_input(s, index, data, count);
     return mcl_ok(err);
 }
 
@@ -237,7 +259,7 @@ mcl_status mcl_session_set_input_f32(mcl_session *s, int index, const float *dat
     if (st != MCL_OK) return st;
     if (!data) return mcl_fail(err, MCL_ERR_ARGUMENT, "input %d: NULL data", index);
     memcpy(s->in[index], data, count * sizeof(float));
-    s->codes_valid[index] = 0;
+    s->codes_valid[index] = s->in_stale[index] = 0;
     return mcl_ok(err);
 }
 
@@ -268,6 +290,7 @@ mcl_status mcl_session_set_input_picture(mcl_session *s, int index, const mcl_pi
             st = mcl_session_set_input_u8(s, index, px, n, err);
         } else {
             for (size_t i = 0; i < n; i++) s->in[index][i] = ((float)px[i] - 127.5f) / 127.5f;
+            s->codes_valid[index] = s->in_stale[index] = 0;
         }
     }
     free(px);
@@ -310,8 +333,10 @@ static mcl_status run_cpu_from(mcl_session *s, int first, mcl_error *err)
     const mcl_graph *g = &s->model->graph;
     for (int i = 0; i < g->num_inputs; i++) {
         const mcl_tensor *t = &g->tensors[g->inputs[i]];
-        if (first == 0 || read_from(g, first, g->inputs[i]))
+        if (first == 0 || read_from(g, first, g->inputs[i])) {
+            in_floats(s, i);
             memcpy(s->arena + t->arena_offset, s->in[i], t->count * sizeof(float));
+        }
     }
     mcl_status st = run_cpu_ops(s, first, err);
     if (st != MCL_OK) return st;
@@ -339,9 +364,11 @@ static mcl_status run_cl(mcl_session *s, mcl_error *err)
                 if (g->outputs[o] == t) dst[i] = s->out[o];
         }
     }
-    for (int i = 0; i < g->num_inputs; i++)
-        if (s->codes[i])
-            mcl_cl_backend_use_input_codes(s->cl, i, s->codes_valid[i] ? s->codes[i] : NULL);
+    for (int i = 0; i < g->num_inputs; i++) {
+        const uint8_t *codes = s->codes_valid[i] ? s->codes[i] : NULL;
+        if (!s->codes[i] || !mcl_cl_backend_use_input_codes(s->cl, i, codes) || !codes)
+            in_floats(s, i); /* the backend uploads the floats */
+    }
     mcl_status st =
         s->op_ms ? mcl_cl_backend_profile(s->cl, (const float *const *)s->in, dst, s->op_ms, err)
                  : mcl_cl_backend_run(s->cl, (const float *const *)s->in, dst, err);

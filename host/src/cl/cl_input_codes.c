@@ -5,8 +5,8 @@
  * the stem may start, 1-4% of the run (docs/PERFORMANCE.md, stop 15).  The codes are a quarter
  * of the bytes, and conv2d.cl's IN_Q8 variant reads each code as a table's float, the one the
  * session computes for it, so the stem computes on the same floats and every output keeps its
- * bits (test_cl_conv2d, test_classify).  The session still computes the floats too: the CPU
- * fallback and host ops read them. */
+ * bits (test_cl_conv2d, test_classify).  The session then computes the floats only if
+ * something else reads them (session.c: in_floats). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
