@@ -7,19 +7,17 @@
 #include "cpu/isa.h"
 
 /* Whether the k weights w all lie on the grid (zero, scale, inv = 1 / scale): w * inv lands
- * within an ulp of the integer when w is on the grid, so mcl_q8_code's rounding gives the
- * candidate code; the check is the kernels' own arithmetic on that code, compared bit for bit,
- * so a value off the grid, out of 0..255, infinite or NaN fails it.  Branch-free so that it
+ * within an ulp of the integer when w is on the grid, so mcl_q8_round gives the candidate
+ * code; the check is the kernels' own arithmetic on that code, compared bit for bit, so a
+ * value off the grid, out of 0..255, infinite or NaN fails it.  Branch-free so that it
  * vectorizes (AVX2 too: isa.h): a load checks the whole classifier (1.28 M weights). */
 MCL_GENERIC_CLONES static int row_on_grid(const float *w, size_t k, float scale, float inv,
                                           float zero)
 {
     uint32_t diff = 0;
     for (size_t i = 0; i < k; i++) {
-        const float y = (w[i] * inv + zero) + 0x1.8p23f;
-        uint32_t bits, got, want;
-        memcpy(&bits, &y, sizeof bits);
-        const float back = scale * ((float)(bits & 0xffu) - zero);
+        uint32_t got, want;
+        const float back = scale * ((float)mcl_q8_round(w[i], inv, zero) - zero);
         memcpy(&got, &back, sizeof got);
         memcpy(&want, &w[i], sizeof want);
         diff |= got ^ want;

@@ -34,15 +34,21 @@ typedef struct mcl_q8 {
     float *inv;            /* n: 1 / scale, as the codes are found with */
 } mcl_q8;
 
-/* The 8-bit code of weight w of output channel o (w must be one of the tensor's weights):
- * adding 1.5 * 2^23 rounds w / scale + zero to an integer that the float's low mantissa bits
- * then hold. */
-static inline uint8_t mcl_q8_code(const mcl_q8 *q, int o, float w)
+/* The candidate code of w on the grid (inv = 1 / scale, zero): adding 1.5 * 2^23 rounds
+ * w / scale + zero to an integer that the float's low mantissa bits then hold.  The one
+ * rounding both the load's check (quant8.c) and the backends' packing use. */
+static inline uint32_t mcl_q8_round(float w, float inv, float zero)
 {
-    const float y = (w * q->inv[o] + q->zero[o]) + 0x1.8p23f;
+    const float y = (w * inv + zero) + 0x1.8p23f;
     uint32_t bits;
     memcpy(&bits, &y, sizeof bits);
-    return (uint8_t)(bits & 0xffu);
+    return bits & 0xffu;
+}
+
+/* The 8-bit code of weight w of output channel o (w must be one of the tensor's weights). */
+static inline uint8_t mcl_q8_code(const mcl_q8 *q, int o, float w)
+{
+    return (uint8_t)mcl_q8_round(w, q->inv[o], q->zero[o]);
 }
 
 /* Layers of at most this many output pixels (times the batch) get codes: each weight then
