@@ -26,6 +26,14 @@ mcl_status mcl_dequantize(const uint8_t *raw, mcl_dtype dtype, size_t outer, siz
                           size_t inner, const float *scale, const int64_t *zero_point,
                           float *out);
 
+/* The real value of 8-bit code q with scale and zero_point as the session dequantizes a model
+ * input: the integer difference (exact in float) times the scale, rounded once.
+ * cl_input_codes.c's table of the stem's input values must be these same floats. */
+static inline float mcl_dequantize_code(float scale, int zero_point, int q)
+{
+    return scale * (float)(q - zero_point);
+}
+
 /* Copies count little-endian float32 values. */
 void mcl_copy_f32_le(const uint8_t *raw, size_t count, float *out);
 

@@ -8,6 +8,7 @@
 #include "cl/cl_backend.h"
 #include "cpu/cpu_backend.h"
 #include "cpu/cpu_plan.h"
+#include "dequantize.h"
 #include "error.h"
 #include "image/picture.h"
 #include "model.h"
@@ -220,7 +221,7 @@ static void dequantize_input(mcl_session *s, int index, const uint8_t *data, siz
     const int is_signed = t->dtype == MCL_DTYPE_INT8;
     for (size_t i = 0; i < count; i++) {
         const int q = is_signed ? (int)(int8_t)data[i] : (int)data[i];
-        s->in[index][i] = scale * (float)(q - zp);
+        s->in[index][i] = mcl_dequantize_code(scale, zp, q);
     }
 }
 

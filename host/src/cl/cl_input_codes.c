@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../dequantize.h"
 #include "cl_backend.h"
 #include "cl_layer.h"
 
@@ -47,9 +48,9 @@ void mcl_cl_input_codes_prepare(mcl_cl_backend *b, const mcl_graph *g)
         b->codes_buffer = NULL;
         return;
     }
-    /* Each code's float, computed as mcl_session_set_input_u8 computes it. */
+    /* Each code's float, as mcl_session_set_input_u8 computes it. */
     float values[256];
-    for (int c = 0; c < 256; c++) values[c] = x->scale * (float)(c - x->zero_point);
+    for (int c = 0; c < 256; c++) values[c] = mcl_dequantize_code(x->scale, x->zero_point, c);
     b->codes_values = clCreateBuffer(b->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
                                      sizeof values, values, &rc);
     if (rc != CL_SUCCESS) {
