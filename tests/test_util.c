@@ -250,15 +250,20 @@ uint8_t *mcl_test_sideways_nv21(const mcl_image *photo, mcl_yuv420 *frame)
     return buf;
 }
 
+mcl_session *mcl_test_session(const mcl_model *model, mcl_device device)
+{
+    mcl_error err;
+    mcl_options opt = mcl_options_default();
+    opt.device = device;
+    mcl_session *s = NULL;
+    if (mcl_session_create(model, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    return s;
+}
+
 mcl_session *mcl_test_open_session(const char *path, mcl_device device, mcl_model **model)
 {
     mcl_error err;
     *model = NULL;
     if (mcl_model_load_file(path, model, &err) != MCL_OK) fail_msg("%s: %s", path, err.message);
-    mcl_options opt = mcl_options_default();
-    opt.device = device;
-    mcl_session *s = NULL;
-    if (mcl_session_create(*model, &opt, &s, &err) != MCL_OK)
-        fail_msg("%s: %s", path, err.message);
-    return s;
+    return mcl_test_session(*model, device);
 }

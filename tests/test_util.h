@@ -33,8 +33,10 @@ const char *mcl_test_data_dir(void);
 /* data_dir/rel into buf; fails the test (CI) or skips it when the file is missing. */
 int mcl_test_data_path(char *buf, size_t size, const char *rel);
 
-/* The model file at path (loaded with mcl_model_load_file) in a session on device; fails the
- * test with the library's message.  Free both. */
+/* A session on device for model (default options otherwise); fails the test with the
+ * library's message. */
+mcl_session *mcl_test_session(const mcl_model *model, mcl_device device);
+/* The model file at path (loaded with mcl_model_load_file) in mcl_test_session.  Free both. */
 mcl_session *mcl_test_open_session(const char *path, mcl_device device, mcl_model **model);
 
 /* 1 when an OpenCL device is usable.  When none is and CI=true (or MOBILECL_REQUIRE_CL=1),

@@ -17,11 +17,7 @@ static mcl_session *open_session(const char *rel, int segmenter, mcl_model **m)
     if ((segmenter ? mcl_model_load_segmenter_file(path, m, &err)
                    : mcl_model_load_file(path, m, &err)) != MCL_OK)
         fail_msg("%s", err.message);
-    mcl_options opt = mcl_options_default();
-    opt.device = MCL_DEVICE_CPU;
-    mcl_session *s = NULL;
-    if (mcl_session_create(*m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
-    return s;
+    return mcl_test_session(*m, MCL_DEVICE_CPU);
 }
 
 /* The photo as a sideways NV21 frame, and that frame converted upright. */

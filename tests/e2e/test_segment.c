@@ -32,9 +32,7 @@ static void open_segmenter(const char *path, mcl_device device, mcl_model **m, m
     *m = NULL;
     *s = NULL;
     if (mcl_model_load_segmenter_file(path, m, &err) != MCL_OK) fail_msg("%s", err.message);
-    mcl_options opt = mcl_options_default();
-    opt.device = device;
-    if (mcl_session_create(*m, &opt, s, &err) != MCL_OK) fail_msg("%s", err.message);
+    *s = mcl_test_session(*m, device);
 }
 
 /* photo resized to w x h into img (pixels malloc'ed). */
@@ -288,10 +286,7 @@ static void test_not_a_segmenter(void **state)
     assert_int_equal(mcl_model_output_info(m, 0, &out), MCL_OK);
     assert_int_equal(out.rank, 2);
     assert_int_equal(out.shape[1], 1001);
-    mcl_options opt = mcl_options_default();
-    opt.device = MCL_DEVICE_CPU;
-    mcl_session *s = NULL;
-    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_session *s = mcl_test_session(m, MCL_DEVICE_CPU);
     mcl_segmentation seg;
     assert_int_equal(mcl_segment(s, m, &img, &seg, &err), MCL_ERR_UNSUPPORTED);
     assert_null(seg.labels);

@@ -246,10 +246,7 @@ static float *run(const mcl_model *m, mcl_device device, const uint8_t *in, size
                   size_t *count)
 {
     mcl_error err;
-    mcl_options opt = mcl_options_default();
-    opt.device = device;
-    mcl_session *s = NULL;
-    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_session *s = mcl_test_session(m, device);
     *count = mcl_session_output_size(s, 0);
     float *out = malloc(*count * sizeof *out);
     assert_non_null(out);
@@ -353,10 +350,7 @@ static void test_heads_run(void **state)
     m = build("ssdlite_mobilenet_v2:160");
     px = random_image(160, &n);
     mcl_error err;
-    mcl_options opt = mcl_options_default();
-    opt.device = MCL_DEVICE_CPU;
-    mcl_session *s = NULL;
-    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    mcl_session *s = mcl_test_session(m, MCL_DEVICE_CPU);
     if (mcl_session_set_input_u8(s, 0, px, n, &err) != MCL_OK || mcl_session_run(s, &err) != MCL_OK)
         fail_msg("%s", err.message);
     /* 160: maps 10, 5, 3, 2, 1, 1 -> 300 + (25 + 9 + 4 + 1 + 1) * 6 = 540 anchors. */

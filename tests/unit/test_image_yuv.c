@@ -332,9 +332,7 @@ static void test_camera_frame_classifies_like_the_photo(void **state)
     mcl_model *model = NULL;
     mcl_session *s = NULL;
     if (mcl_model_load_file(model_path, &model, &err) != MCL_OK) fail_msg("%s", err.message);
-    mcl_options opt = mcl_options_default();
-    opt.device = MCL_DEVICE_CPU;
-    if (mcl_session_create(model, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
+    s = mcl_test_session(model, MCL_DEVICE_CPU);
     mcl_class_score top[2];
     const mcl_image *inputs[2] = {&photo, &upright};
     float scores[1001];
