@@ -60,7 +60,9 @@
  * floats' bytes), each code read as in_lut[code], the float the session computes for it on
  * the host: the same floats, so the same outputs bit for bit (cl_input_codes.c).  A table
  * rather than (code - zero) * scale at every load: PoCL ran MobileNetV2's stem no slower
- * with it, and 0.19-0.21 against 0.18-0.19 ms with the arithmetic. */
+ * with it, and 0.19-0.21 against 0.18-0.19 ms with the arithmetic.  The host gives the codes
+ * as an image with the padding in it (pad_top = pad_left = 0), so that every whole tile
+ * takes the unchecked path below. */
 #ifdef IN_Q8
 #define IN_T uchar
 #define IN1(i) in_lut[in[i]]

@@ -40,7 +40,8 @@
     X(clGetProgramBuildInfo) X(clReleaseProgram) X(clCreateKernel) X(clSetKernelArg)           \
     X(clGetKernelInfo) X(clGetKernelWorkGroupInfo) X(clReleaseKernel) X(clWaitForEvents)       \
     X(clGetEventInfo) X(clGetEventProfilingInfo) X(clReleaseEvent) X(clFlush) X(clFinish)      \
-    X(clEnqueueReadBuffer) X(clEnqueueWriteBuffer) X(clEnqueueFillBuffer)                      \
+    X(clEnqueueReadBuffer) X(clEnqueueWriteBuffer) X(clEnqueueWriteBufferRect)                 \
+    X(clEnqueueFillBuffer)                                                                     \
     X(clEnqueueCopyBuffer) X(clEnqueueMapBuffer) X(clEnqueueUnmapMemObject)                    \
     X(clEnqueueNDRangeKernel) X(clEnqueueMarkerWithWaitList) X(clEnqueueBarrierWithWaitList)
 
@@ -259,6 +260,13 @@ FAIL_STATUS(cl_int, clEnqueueWriteBuffer, CL_OUT_OF_RESOURCES,
             (cl_command_queue q, cl_mem m, cl_bool blocking, size_t offset, size_t size,
              const void *ptr, WAIT_PARAMS),
             (q, m, blocking, offset, size, ptr, WAIT_ARGS))
+FAIL_STATUS(cl_int, clEnqueueWriteBufferRect, CL_OUT_OF_RESOURCES,
+            (cl_command_queue q, cl_mem m, cl_bool blocking, const size_t *buffer_origin,
+             const size_t *host_origin, const size_t *region, size_t buffer_row_pitch,
+             size_t buffer_slice_pitch, size_t host_row_pitch, size_t host_slice_pitch,
+             const void *ptr, WAIT_PARAMS),
+            (q, m, blocking, buffer_origin, host_origin, region, buffer_row_pitch,
+             buffer_slice_pitch, host_row_pitch, host_slice_pitch, ptr, WAIT_ARGS))
 FAIL_STATUS(cl_int, clEnqueueFillBuffer, CL_MEM_OBJECT_ALLOCATION_FAILURE,
             (cl_command_queue q, cl_mem m, const void *pattern, size_t pattern_size,
              size_t offset, size_t size, WAIT_PARAMS),

@@ -429,8 +429,7 @@ static mcl_status run_graph(mcl_cl_backend *b, const float *const *inputs,
             mcl_cl_floats_to_halves(inputs[i], b->stage[i], b->inputs[i].count);
             src = b->stage[i];
         }
-        rc = codes ? clEnqueueWriteBuffer(q, b->codes_buffer, CL_FALSE, 0, b->inputs[i].count,
-                                          b->codes, 0, NULL, NULL)
+        rc = codes ? mcl_cl_input_codes_enqueue(b, q)
                    : clEnqueueWriteBuffer(q, b->arena, CL_FALSE, b->inputs[i].offset * es,
                                           b->inputs[i].count * es, src, 0, NULL, NULL);
         if (rc != CL_SUCCESS) st = mcl_cl_fail(err, rc, "clEnqueueWriteBuffer(input %d)", i);

@@ -101,6 +101,12 @@ struct mcl_cl_backend {
      * reader is a conv2d.cl convolution, which then has a twin reading codes_buffer. */
     int codes_ready, codes_input, codes_op;
     cl_mem codes_buffer, codes_values; /* the codes; the float each code stands for */
+    /* codes_buffer holds each image (batch x in_h x in_w x c codes) at row `top`, column
+     * `left` of a larger one (h x w) whose border is the zero point's code: the convolution's
+     * padding, read as the exact 0 it stands for. */
+    struct {
+        int batch, in_h, in_w, c, h, w, top, left;
+    } codes_image;
     mcl_cl_layer codes_layer;
     const uint8_t *codes; /* this run's codes (the session's), or NULL: upload the floats */
 };
@@ -110,6 +116,8 @@ struct mcl_cl_backend {
  * handed back to the host); anything that fails leaves the floats' path, never an error. */
 void mcl_cl_input_codes_prepare(mcl_cl_backend *b, const mcl_graph *g);
 void mcl_cl_input_codes_release(mcl_cl_backend *b);
+/* Enqueues the upload of this run's codes (b->codes) into their padded image. */
+cl_int mcl_cl_input_codes_enqueue(mcl_cl_backend *b, cl_command_queue q);
 
 /* 1 for a convolution that is a plain 1x1 stride 1 without padding (a GEMM). */
 int mcl_cl_is_pointwise(const mcl_conv_params *p);
@@ -257,10 +265,11 @@ mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
                                  mcl_cl_layer *L, mcl_error *err);
 /* The same convolution reading its input from `codes` (a buffer of the graph input's 8-bit
  * codes, uint8), each code standing for values[code] (256 floats: what the session would
- * have uploaded for it). */
+ * have uploaded for it), laid out as an image of codes_h x codes_w pixels whose border
+ * already holds the convolution's padding (cl_input_codes.c): the kernel pads nothing. */
 mcl_status mcl_cl_prepare_conv2d_codes(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                        mcl_cl_layer *L, cl_mem codes, cl_mem values,
-                                       mcl_error *err);
+                                       int codes_h, int codes_w, mcl_error *err);
 mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                  mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_avgpool(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,

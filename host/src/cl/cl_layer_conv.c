@@ -373,11 +373,12 @@ mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, co
     return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, pixels, 1, err);
 }
 
-/* conv2d.cl for op, reading its input from in_codes as 8-bit codes (scale, zero: IN_Q8)
- * when in_codes is not NULL. */
+/* conv2d.cl for op, reading its input from in_codes as 8-bit codes (IN_Q8) when in_codes is
+ * not NULL: an image of in_h x in_w codes with the padding inside
+ * (mcl_cl_prepare_conv2d_codes). */
 static mcl_status prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
-                                 mcl_cl_layer *L, cl_mem in_codes, cl_mem in_values,
-                                 mcl_error *err)
+                                 mcl_cl_layer *L, cl_mem in_codes, cl_mem in_values, int in_h,
+                                 int in_w, mcl_error *err)
 {
     const mcl_conv_params *p = &op->conv;
     const int nb = (p->out_c + 15) / 16;
@@ -408,9 +409,11 @@ static mcl_status prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
     mcl_status st = bind_conv(b, g, op, L, "conv2d.cl", opts, "conv2d", PACK_ROWS, in_codes, &a,
                               &out_off, err);
     if (st) return st;
-    const int geo[] = {p->batch,    p->in_h,       p->in_w,       p->in_c,     p->out_h,
-                       p->out_w,    p->out_c,      p->kernel_h,   p->kernel_w, p->stride_h,
-                       p->stride_w, p->dilation_h, p->dilation_w, p->pad_top,  p->pad_left};
+    const int geo[] = {p->batch,    in_codes ? in_h : p->in_h,
+                       in_codes ? in_w : p->in_w,  p->in_c,
+                       p->out_h,    p->out_w,      p->out_c,      p->kernel_h,
+                       p->kernel_w, p->stride_h,   p->stride_w,   p->dilation_h,
+                       p->dilation_w, in_codes ? 0 : p->pad_top, in_codes ? 0 : p->pad_left};
     for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
         mcl_cl_arg_int(&a, geo[i]);
     args_conv_tail(&a, store_aligned(out_off, p->out_c), p);
@@ -424,14 +427,14 @@ static mcl_status prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
 mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                  mcl_cl_layer *L, mcl_error *err)
 {
-    return prepare_conv2d(b, g, op, L, NULL, NULL, err);
+    return prepare_conv2d(b, g, op, L, NULL, NULL, 0, 0, err);
 }
 
 mcl_status mcl_cl_prepare_conv2d_codes(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                        mcl_cl_layer *L, cl_mem codes, cl_mem values,
-                                       mcl_error *err)
+                                       int codes_h, int codes_w, mcl_error *err)
 {
-    return prepare_conv2d(b, g, op, L, codes, values, err);
+    return prepare_conv2d(b, g, op, L, codes, values, codes_h, codes_w, err);
 }
 
 /* Whether each dwconv2d work-item walks its whole row pair (dwconv2d.cl WALK): on CPU devices
