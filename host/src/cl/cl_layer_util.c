@@ -241,6 +241,13 @@ mcl_status mcl_cl_make_kernel(mcl_cl_backend *b, mcl_cl_layer *L, const char *fi
     return mcl_ok(err);
 }
 
+/* PoCL 3.1 hands a kernel's work-groups to its threads in chunks of min(64, half of what is
+ * left) with two threads (pthread_scheduler.c, get_wg_index_range): with 128 groups or fewer
+ * the first thread awake takes half of them at once, and the second, woken 5-15 us later,
+ * cannot catch up.  With more, the chunks shrink as the work runs out and the late thread
+ * takes a larger share. */
+#define MCL_CL_CPU_HANDOUT_GROUPS 128
+
 /*
  * The launch geometry: `items` work-items per dimension, rounded up to a multiple of the local
  * size because PoCL has no non-uniform work-groups (the kernels skip the extra items).
@@ -248,9 +255,11 @@ mcl_status mcl_cl_make_kernel(mcl_cl_backend *b, mcl_cl_layer *L, const char *fi
  * On a CPU device (PoCL) a work-group is one task for one thread, run as a loop over its
  * work-items, so the local size only trades scheduling overhead against load balance: groups
  * of up to 4 work-items along `group_dim` (for the convolutions, neighbours that share weights:
- * measured best for conv1x1 (pixel tiles) and dwconv2d (rows), within noise of 2-8), fewer when
- * that would leave under 16 groups for the two threads.  On a GPU, 64 work-items per group
- * with dimension 0 (neighbouring channel blocks, contiguous in memory) fastest.
+ * measured best for conv1x1 (pixel tiles) and dwconv2d (rows), within noise of 2-8), fewer
+ * while that leaves at most MCL_CL_CPU_HANDOUT_GROUPS groups (MobileNetV2's 28x28 and 14x14
+ * projections and its head now run one item per group: the whole network 0.979-0.996x, 4
+ * alternations in the fast placement, docs/PERFORMANCE.md stop 16).  On a GPU, 64 work-items
+ * per group with dimension 0 (neighbouring channel blocks, contiguous in memory) fastest.
  */
 mcl_status mcl_cl_set_range(mcl_cl_backend *b, mcl_cl_layer *L, cl_uint dims, cl_uint group_dim,
                             size_t i0, size_t i1, size_t i2, mcl_error *err)
@@ -274,7 +283,7 @@ mcl_status mcl_cl_set_range(mcl_cl_backend *b, mcl_cl_layer *L, cl_uint dims, cl
     if (b->is_cpu) {
         const size_t total = items[0] * items[1] * items[2];
         size_t want = 4;
-        while (want > 1 && total / want < 16)
+        while (want > 1 && total / want <= MCL_CL_CPU_HANDOUT_GROUPS)
             want /= 2;
         if (L->choice.wg) want = (size_t)L->choice.wg;
         local[group_dim] = want < items[group_dim] ? want : items[group_dim];
