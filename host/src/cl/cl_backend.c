@@ -432,7 +432,9 @@ static mcl_status run_graph(mcl_cl_backend *b, const float *const *inputs,
         rc = codes ? mcl_cl_input_codes_enqueue(b, q)
                    : clEnqueueWriteBuffer(q, b->arena, CL_FALSE, b->inputs[i].offset * es,
                                           b->inputs[i].count * es, src, 0, NULL, NULL);
-        if (rc != CL_SUCCESS) st = mcl_cl_fail(err, rc, "clEnqueueWriteBuffer(input %d)", i);
+        if (rc != CL_SUCCESS)
+            st = mcl_cl_fail(err, rc, "%s(input %d)",
+                             codes ? "clEnqueueWriteBufferRect" : "clEnqueueWriteBuffer", i);
     }
     for (int i = 0; i < b->num_layers && st == MCL_OK; i++) {
         const mcl_cl_layer *L = b->codes && i == b->codes_op ? &b->codes_layer : &b->layers[i];
