@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cl/cl_backend.h"
+#include "cl/cl_layer.h"
+#include "dequantize.h"
 #include "model.h"
 #include "quant8.h"
 #include "test_util.h"
@@ -209,6 +211,61 @@ static float *run_photo(const char *path, const char *photo, size_t *n)
     return all;
 }
 
+/* Runs b once, on `codes` (NULL: on the floats `in`), into a new array of all its outputs. */
+static float *backend_outputs(mcl_cl_backend *b, const uint8_t *codes, const float *in)
+{
+    size_t n = 0;
+    for (int k = 0; k < b->num_outputs; k++) n += b->outputs[k].count;
+    float *all = malloc(n * sizeof *all), *outs[2 * MCL_MAX_GRAPH_IO];
+    assert_non_null(all);
+    for (int k = 0, at = 0; k < b->num_outputs; at += (int)b->outputs[k].count, k++)
+        outs[k] = all + at;
+    const float *ins[MCL_MAX_GRAPH_IO] = {in};
+    assert_int_equal(b->num_inputs, 1);
+    assert_int_equal(mcl_cl_backend_use_input_codes(b, 0, codes), 1);
+    mcl_error err;
+    if (mcl_cl_backend_run(b, ins, outs, &err) != MCL_OK) fail_msg("%s", err.message);
+    return all;
+}
+
+/* The stem's float twin is prepared only when a run uploads floats (cl_input_codes.c): not
+ * at creation on a CPU device (no pointwise probe), then at the first float run, whose
+ * outputs are the codes' bit for bit; code runs after it are unchanged. */
+static void check_deferred_float_stem(mcl_cl_backend *b, const mcl_graph *g, const char *what)
+{
+    const mcl_tensor *x = &g->tensors[g->inputs[0]];
+    if (b->is_cpu) {
+        assert_int_equal(b->float_deferred, 1);
+        assert_null(b->layers[b->codes_op].kernel);
+    }
+    uint8_t *codes = malloc(x->count);
+    float *in = malloc(x->count * sizeof *in);
+    assert_true(codes && in);
+    mcl_rng r;
+    mcl_rng_seed(&r, 77);
+    for (size_t i = 0; i < x->count; i++) {
+        codes[i] = (uint8_t)mcl_rng_uniform(&r, 0.0f, 255.99f);
+        in[i] = mcl_dequantize_code(x->scale, x->zero_point, codes[i]);
+    }
+    size_t n = 0;
+    for (int k = 0; k < b->num_outputs; k++) n += b->outputs[k].count;
+    float *from_codes = backend_outputs(b, codes, in);
+    if (b->is_cpu) assert_null(b->layers[b->codes_op].kernel);
+    float *from_floats = backend_outputs(b, NULL, in);
+    assert_int_equal(b->float_deferred, 0);
+    assert_non_null(b->layers[b->codes_op].kernel);
+    float *again = backend_outputs(b, codes, in);
+    if (memcmp(from_codes, from_floats, n * sizeof *from_codes) != 0)
+        fail_msg("%s: the float run after code runs differs", what);
+    if (memcmp(from_codes, again, n * sizeof *from_codes) != 0)
+        fail_msg("%s: the code run after a float run differs", what);
+    free(codes);
+    free(in);
+    free(from_codes);
+    free(from_floats);
+    free(again);
+}
+
 /* The uint8 models' OpenCL backends take their input as 8-bit codes (cl_input_codes.c: a
  * quarter of the upload), and every output of a run on a photo is bit for bit the one of
  * the float upload (MOBILECL_INPUT_CODES=0): classification, detection, segmentation. */
@@ -234,6 +291,7 @@ static void test_input_codes(void **state)
             fail_msg("%s", err.message);
         if (!mcl_cl_backend_use_input_codes(b, 0, NULL))
             fail_msg("%s: the backend does not take the input's codes", files[f]);
+        check_deferred_float_stem(b, &m->graph, files[f]);
         mcl_cl_backend_free(b);
         mcl_model_free(m);
         size_t n_codes = 0, n_floats = 0;

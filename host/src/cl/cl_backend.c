@@ -325,9 +325,21 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
             goto fail;
         }
     }
+    /* The stem of a uint8 model runs from the input's codes (cl_input_codes.c); its float
+     * twin waits for a run that uploads floats, unless the tuner measures it now or the
+     * pointwise probe times the whole network. */
+    const int defer = b->tune_mode != MCL_TUNE_ON && !probe ? mcl_cl_input_codes_op(b, g) : -1;
+    b->graph = g;
     for (int i = 0; i < g->host_from; i++) {
         b->num_layers = i + 1;
-        if ((st = mcl_cl_tune_prepare(b, g, i, &b->layers[i], err))) goto fail;
+        if (i == defer) {
+            b->layers[i].op = i;
+            b->layers[i].choice = mcl_cl_tune_choice(b, g, i);
+            b->float_deferred = 1;
+            b->codes_op = i;
+        } else if ((st = mcl_cl_tune_prepare(b, g, i, &b->layers[i], err))) {
+            goto fail;
+        }
     }
     b->times.cl_layers_ms = mcl_now_ms() - t0;
     t0 = mcl_now_ms();
@@ -336,6 +348,7 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
     mcl_cl_tune_finish(b);
     if ((st = ensure_gemm_temp(b, err))) goto fail;
     mcl_cl_input_codes_prepare(b, g); /* after the layers: it copies the first reader's choice */
+    if (!b->codes_ready && (st = mcl_cl_input_codes_float_layer(b, err))) goto fail;
 
     b->num_inputs = g->num_inputs;
     b->num_outputs = g->num_device_outputs;
@@ -436,6 +449,8 @@ static mcl_status run_graph(mcl_cl_backend *b, const float *const *inputs,
             st = mcl_cl_fail(err, rc, "%s(input %d)",
                              codes ? "clEnqueueWriteBufferRect" : "clEnqueueWriteBuffer", i);
     }
+    /* A run of floats into a model whose stem was set up for codes: its float twin now. */
+    if (st == MCL_OK && !b->codes) st = mcl_cl_input_codes_float_layer(b, err);
     for (int i = 0; i < b->num_layers && st == MCL_OK; i++) {
         const mcl_cl_layer *L = b->codes && i == b->codes_op ? &b->codes_layer : &b->layers[i];
         st = enqueue_on(b, q, L, ev ? ev + 2 * i : NULL, err);

@@ -22,6 +22,7 @@
 #include "../dequantize.h"
 #include "cl_backend.h"
 #include "cl_layer.h"
+#include "cl_tune.h"
 
 /* The op that reads tensor t, when exactly one op of the device part does; else -1. */
 static int only_reader(const mcl_graph *g, int t)
@@ -44,20 +45,33 @@ static long padded_extent(int out, int stride, int kernel, int dilation, int pad
     return reach > (long)pad + in ? reach : (long)pad + in;
 }
 
-void mcl_cl_input_codes_prepare(mcl_cl_backend *b, const mcl_graph *g)
+int mcl_cl_input_codes_op(const mcl_cl_backend *b, const mcl_graph *g)
 {
     const char *env = getenv("MOBILECL_INPUT_CODES"); /* 0: floats always (A/B runs) */
-    if ((env && strcmp(env, "0") == 0) || b->fp16 || g->num_inputs < 1) return;
+    if ((env && strcmp(env, "0") == 0) || b->fp16 || g->num_inputs < 1) return -1;
     const int t = g->inputs[0];
     const mcl_tensor *x = &g->tensors[t];
     if (x->dtype != MCL_DTYPE_UINT8 || !x->quantized || !(x->scale > 0.0f) ||
         !isfinite(x->scale) || x->zero_point < 0 || x->zero_point > 255 ||
         mcl_cl_device_output(g, t))
-        return;
+        return -1;
     const int op = only_reader(g, t);
-    if (op < 0 || op >= b->num_layers || g->ops[op].inputs[0] != t) return;
+    if (op < 0 || g->ops[op].inputs[0] != t || g->ops[op].kind != MCL_OP_CONV2D ||
+        g->ops[op].num_inputs < 2 || mcl_cl_is_pointwise(&g->ops[op].conv) ||
+        mcl_cl_fused(b, g, op))
+        return -1;
+    return op; /* a conv2d.cl layer (mcl_cl_layer_prepare) */
+}
+
+void mcl_cl_input_codes_prepare(mcl_cl_backend *b, const mcl_graph *g)
+{
+    const int op = mcl_cl_input_codes_op(b, g);
+    if (op < 0 || op >= b->num_layers) return;
+    const mcl_tensor *x = &g->tensors[g->inputs[0]];
     const mcl_cl_layer *L = &b->layers[op];
-    if (L->skip || L->is_gemm || !L->kernel_name || strcmp(L->kernel_name, "conv2d") != 0) return;
+    if (L->kernel && (L->skip || L->is_gemm || !L->kernel_name ||
+                      strcmp(L->kernel_name, "conv2d") != 0))
+        return;
     const mcl_conv_params *p = &g->ops[op].conv;
     const int tx = mcl_cl_conv2d_tile(p); /* a partial last tile reads as far as a whole one */
     const long h = padded_extent(p->out_h, p->stride_h, p->kernel_h, p->dilation_h, p->pad_top,
@@ -100,7 +114,8 @@ void mcl_cl_input_codes_prepare(mcl_cl_backend *b, const mcl_graph *g)
     }
     memset(&b->codes_layer, 0, sizeof b->codes_layer);
     b->codes_layer.op = op;
-    b->codes_layer.choice = L->used; /* the launch the float layer resolved to */
+    /* The launch the float layer resolved to, or (deferred) the choice it will be given. */
+    b->codes_layer.choice = L->kernel ? L->used : L->choice;
     mcl_error err;
     if (mcl_cl_prepare_conv2d_codes(b, g, &g->ops[op], &b->codes_layer, b->codes_buffer,
                                     b->codes_values, (int)h, (int)w, &err) != MCL_OK) {
@@ -131,6 +146,19 @@ cl_int mcl_cl_input_codes_enqueue(mcl_cl_backend *b, cl_command_queue q)
     return clEnqueueWriteBufferRect(q, b->codes_buffer, CL_FALSE, origin, host, region, pitch,
                                     pitch * (size_t)b->codes_image.h, row, row * in_h, b->codes,
                                     0, NULL, NULL);
+}
+
+mcl_status mcl_cl_input_codes_float_layer(mcl_cl_backend *b, mcl_error *err)
+{
+    if (!b->float_deferred) return mcl_ok(err);
+    mcl_cl_layer *L = &b->layers[b->codes_op];
+    const mcl_status st = mcl_cl_tune_prepare(b, b->graph, b->codes_op, L, err);
+    if (st != MCL_OK) {
+        mcl_cl_layer_release(L); /* zeroed: a later float run tries again */
+        return st;
+    }
+    b->float_deferred = 0;
+    return st;
 }
 
 int mcl_cl_backend_use_input_codes(mcl_cl_backend *b, int index, const uint8_t *codes)

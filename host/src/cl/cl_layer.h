@@ -109,12 +109,24 @@ struct mcl_cl_backend {
     } codes_image;
     mcl_cl_layer codes_layer;
     const uint8_t *codes; /* this run's codes (the session's), or NULL: upload the floats */
+    /* With codes, the float twin of codes_layer (layers[codes_op]) is prepared only when a run
+     * uploads floats (a caller's mcl_session_set_input_f32): its program is the stem's largest
+     * to load (PoCL: 5.5 ms of a ~45 ms warm start).  Until then `float_deferred` is set and
+     * the layer holds only its op and choice; `graph` is the graph it is prepared from (the
+     * session's model outlives the backend). */
+    int float_deferred;
+    const mcl_graph *graph;
 };
 
 /* cl_input_codes.c: sets up b->codes_* for g where it can (fp32 storage, a uint8 input with
  * one scale and a zero point in 0..255, read by one conv2d.cl layer and nothing else, not
  * handed back to the host); anything that fails leaves the floats' path, never an error. */
 void mcl_cl_input_codes_prepare(mcl_cl_backend *b, const mcl_graph *g);
+/* The op whose input cl_input_codes.c would take as codes (before any layer is prepared), or
+ * -1. */
+int mcl_cl_input_codes_op(const mcl_cl_backend *b, const mcl_graph *g);
+/* Prepares the deferred float layer (float_deferred) now; MCL_OK when there is none. */
+mcl_status mcl_cl_input_codes_float_layer(mcl_cl_backend *b, mcl_error *err);
 void mcl_cl_input_codes_release(mcl_cl_backend *b);
 /* Enqueues the upload of this run's codes (b->codes) into their padded image. */
 cl_int mcl_cl_input_codes_enqueue(mcl_cl_backend *b, cl_command_queue q);

@@ -316,11 +316,13 @@ static int tune_one(mcl_cl_backend *b, mcl_cl_tuner *t, const mcl_graph *g, int 
     return 0;
 }
 
-mcl_status mcl_cl_tune_prepare(mcl_cl_backend *b, const mcl_graph *g, int i, mcl_cl_layer *L,
-                               mcl_error *err)
+/* The choice op i is prepared with: the cache's where it has one; else, with MCL_TUNE_ON and
+ * `measure`, the one measured now; else 0s (the heuristic).  *cached: from the cache. */
+static mcl_cl_choice layer_choice(mcl_cl_backend *b, const mcl_graph *g, int i, int measure,
+                                  int *cached)
 {
     mcl_cl_choice choice = {0, 0, 0};
-    int cached = 0;
+    *cached = 0;
     const char *kernel = tunable_kernel(b, g, i);
     char key[MCL_CL_TUNE_KEY_MAX];
     mcl_cl_tuner *t = NULL;
@@ -330,12 +332,27 @@ mcl_status mcl_cl_tune_prepare(mcl_cl_backend *b, const mcl_graph *g, int i, mcl
         const mcl_cl_tune_entry *e = mcl_cl_tune_table_find(&t->table, key);
         if (e) {
             choice = e->choice;
-            cached = 1;
-        } else if (b->tune_mode == MCL_TUNE_ON) {
+            *cached = 1;
+        } else if (measure && b->tune_mode == MCL_TUNE_ON) {
             mcl_cl_choice best;
             if (tune_one(b, t, g, i, kernel, key, &best) == 0) choice = best;
         }
     }
+    return choice;
+}
+
+mcl_cl_choice mcl_cl_tune_choice(mcl_cl_backend *b, const mcl_graph *g, int i)
+{
+    int cached;
+    return layer_choice(b, g, i, 0, &cached);
+}
+
+mcl_status mcl_cl_tune_prepare(mcl_cl_backend *b, const mcl_graph *g, int i, mcl_cl_layer *L,
+                               mcl_error *err)
+{
+    int cached = 0;
+    mcl_cl_choice choice = layer_choice(b, g, i, 1, &cached);
+    mcl_cl_tuner *t = b->tuner;
     memset(L, 0, sizeof *L);
     L->choice = choice;
     mcl_status st = mcl_cl_layer_prepare(b, g, i, b->pointwise, L, err);
@@ -345,7 +362,7 @@ mcl_status mcl_cl_tune_prepare(mcl_cl_backend *b, const mcl_graph *g, int i, mcl
         cached = 0;
         st = mcl_cl_layer_prepare(b, g, i, b->pointwise, L, err);
     }
-    if (st == MCL_OK && cached) t->from_cache++;
+    if (st == MCL_OK && cached && t) t->from_cache++;
     return st;
 }
 
@@ -353,6 +370,8 @@ mcl_status mcl_cl_tune_all(mcl_cl_backend *b, const mcl_graph *g, mcl_error *err
 {
     mcl_cl_tuner *t = get_tuner(b);
     if (!t) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for the tuner");
+    mcl_status st = mcl_cl_input_codes_float_layer(b, err); /* every layer prepared */
+    if (st != MCL_OK) return st;
     for (int i = 0; i < b->num_layers; i++) {
         const char *kernel = tunable_kernel(b, g, i);
         char key[MCL_CL_TUNE_KEY_MAX];

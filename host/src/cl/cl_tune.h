@@ -42,6 +42,10 @@ typedef struct mcl_cl_tune_log {
 mcl_status mcl_cl_tune_prepare(mcl_cl_backend *b, const mcl_graph *g, int i, mcl_cl_layer *L,
                                mcl_error *err);
 
+/* The choice mcl_cl_tune_prepare would give layer i without measuring: the cache's, else
+ * 0s (the heuristic). */
+mcl_cl_choice mcl_cl_tune_choice(mcl_cl_backend *b, const mcl_graph *g, int i);
+
 /* Measures every tunable layer of b (prepared, any mode) and replaces those for which a
  * faster choice was found; records a log entry per measured layer.  Only allocation
  * failures are errors. */
