@@ -61,21 +61,16 @@
  * the host: the same floats, so the same outputs bit for bit (cl_input_codes.c).  A table
  * rather than (code - zero) * scale at every load: PoCL ran MobileNetV2's stem no slower
  * with it, and 0.19-0.21 against 0.18-0.19 ms with the arithmetic.  The host gives the codes
- * as an image with the padding in it (pad_top = pad_left = 0) that also covers the last
- * partial tile's window, so every tile takes the unchecked path below and the checked one is
- * not compiled (a smaller program: PoCL loads the stem's from its binary in ~5.5 ms). */
+ * as an image with the padding in it (pad_top = pad_left = 0), so that every whole tile
+ * takes the unchecked path below. */
 #ifdef IN_Q8
 #define IN_T uchar
 #define IN1(i) in_lut[in[i]]
 #define IN_Q8_PARAMS , __global const float *in_lut
-#define TILE_INSIDE 1
 #else
 #define IN_T FLT
 #define IN1(i) LOAD1(in, i)
 #define IN_Q8_PARAMS
-#define TILE_INSIDE                                                                            \
-    (ox0 + TX <= out_w && ix0 >= 0 && ix0 + (TX - 1) * SW_ + (KW_ - 1) * DW_ < in_w &&           \
-     iy0 >= 0 && iy0 + (KH_ - 1) * DH_ < in_h)
 #endif
 
 __kernel void conv2d(__global const IN_T *in, int in_off,
@@ -112,7 +107,8 @@ __kernel void conv2d(__global const IN_T *in, int in_off,
      * padding checks: no clamped addresses, no zero selects around every load (MobileNetV2's
      * stem alone on PoCL, 4 alternations: 0.45-0.63 -> 0.39-0.48 ms). */
     const int ix0 = ox0 * SW_ - pad_left, iy0 = oy * SH_ - pad_top;
-    if (TILE_INSIDE) {
+    if (ox0 + TX <= out_w && ix0 >= 0 && ix0 + (TX - 1) * SW_ + (KW_ - 1) * DW_ < in_w &&
+        iy0 >= 0 && iy0 + (KH_ - 1) * DH_ < in_h) {
         GEOMETRY_UNROLL
         for (int ky = 0; ky < KH_; ky++) {
             const int row_off = in_off + ((n * in_h + iy0 + ky * DH_) * in_w + ix0) * IC_;

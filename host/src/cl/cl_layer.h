@@ -275,13 +275,10 @@ mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, co
                                        mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                  mcl_cl_layer *L, mcl_error *err);
-/* conv2d.cl's output pixels per work-item (its TX) for p. */
-int mcl_cl_conv2d_tile(const mcl_conv_params *p);
 /* The same convolution reading its input from `codes` (a buffer of the graph input's 8-bit
  * codes, uint8), each code standing for values[code] (256 floats: what the session would
  * have uploaded for it), laid out as an image of codes_h x codes_w pixels whose border
- * already holds the convolution's padding and covers every tile's window, the last partial
- * tile's too (cl_input_codes.c): the kernel checks nothing. */
+ * already holds the convolution's padding (cl_input_codes.c): the kernel pads nothing. */
 mcl_status mcl_cl_prepare_conv2d_codes(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                        mcl_cl_layer *L, cl_mem codes, cl_mem values,
                                        int codes_h, int codes_w, mcl_error *err);

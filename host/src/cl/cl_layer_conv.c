@@ -373,16 +373,6 @@ mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, co
     return mcl_cl_set_range(b, L, 2, 1, (size_t)nb, pixels, 1, err);
 }
 
-/* Few input channels and a small kernel (the stem): a variant with the geometry compiled in
- * and 8 pixels per work-item (PoCL: ~2x on MobileNetV2's stem); the rest keep one program for
- * every geometry. */
-static int conv2d_fixed(const mcl_conv_params *p)
-{
-    return p->in_c <= 4 && p->kernel_h * p->kernel_w <= 9;
-}
-
-int mcl_cl_conv2d_tile(const mcl_conv_params *p) { return conv2d_fixed(p) ? 8 : CONV2D_TILE; }
-
 /* conv2d.cl for op, reading its input from in_codes as 8-bit codes (IN_Q8) when in_codes is
  * not NULL: an image of in_h x in_w codes with the padding inside
  * (mcl_cl_prepare_conv2d_codes). */
@@ -392,7 +382,11 @@ static mcl_status prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
 {
     const mcl_conv_params *p = &op->conv;
     const int nb = (p->out_c + 15) / 16;
-    const int fixed = conv2d_fixed(p), tx = mcl_cl_conv2d_tile(p);
+    /* Few input channels and a small kernel (the stem): a variant with the geometry compiled
+     * in and 8 pixels per work-item (PoCL: ~2x on MobileNetV2's stem); the rest keep one
+     * program for every geometry. */
+    const int fixed = p->in_c <= 4 && p->kernel_h * p->kernel_w <= 9;
+    const int tx = fixed ? 8 : CONV2D_TILE;
     /* choice.tile: channel blocks per work-item (conv2d.cl's CB); two for the stem on CPU
      * devices (PoCL: its time 0.78-0.85x, docs/PERFORMANCE.md), one elsewhere. */
     const int cb = L->choice.tile ? L->choice.tile : fixed && b->is_cpu ? 2 : 1;
