@@ -1,10 +1,13 @@
 /* End to end on the real pretrained models of ../shared/data: the classes TensorFlow Lite
  * gives for the shared photos (checked with tools/tflite_reference.py), on the CPU and on
  * OpenCL, and the two backends agreeing with each other. */
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cl/cl_backend.h"
 #include "cl/cl_layer.h"
@@ -307,6 +310,140 @@ static void test_input_codes(void **state)
     }
 }
 
+/* test_float_stem_fault's child, run with the fault shim preloaded: a MobileNetV2 session
+ * (MCL_FLOAT_STEM_CHILD = "create": nothing more; "auto" / "cl": MCL_DEVICE_AUTO / _CL and one
+ * run on floats, which prepares the deferred float stem); prints "<status> <device> <top
+ * class>". */
+static int float_stem_child(const char *mode, const char *path)
+{
+    mcl_error err;
+    mcl_model *m = NULL;
+    if (mcl_model_load_file(path, &m, &err) != MCL_OK) return 2;
+    mcl_options opt = mcl_options_default();
+    opt.device = strcmp(mode, "cl") == 0 ? MCL_DEVICE_CL : MCL_DEVICE_AUTO;
+    opt.pointwise = MCL_POINTWISE_KERNEL; /* no timing decision: the same calls every run */
+    mcl_session *s = NULL;
+    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) return 3;
+    mcl_status st = MCL_OK;
+    int top = -1;
+    if (strcmp(mode, "create") != 0) {
+        mcl_tensor_info in;
+        mcl_model_input_info(m, 0, &in);
+        size_t n = 1;
+        for (int i = 0; i < in.rank; i++) n *= (size_t)in.shape[i];
+        float *x = malloc(n * sizeof *x), out[1001];
+        if (!x) return 4;
+        for (size_t i = 0; i < n; i++)
+            x[i] = mcl_dequantize_code(in.scale, in.zero_point, (uint8_t)(i * 7 % 256));
+        st = mcl_session_set_input_f32(s, 0, x, n, &err);
+        if (st == MCL_OK) st = mcl_session_run(s, &err);
+        if (st == MCL_OK && mcl_session_get_output(s, 0, out, 1001, &err) == MCL_OK) {
+            top = 0;
+            for (int i = 1; i < 1001; i++)
+                if (out[i] > out[top]) top = i;
+        }
+        free(x);
+    }
+    printf("%d %s %d\n", (int)st, mcl_session_device(s), top);
+    mcl_session_free(s);
+    mcl_model_free(m);
+    return 0;
+}
+
+/* Runs this program again as float_stem_child(mode) with the shim preloaded, `fault`
+ * ("<function>:<n>" or NULL) failed, the call counts written to dir/counts.txt; returns its
+ * output line in line. */
+static void run_float_stem_child(const char *dir, const char *mode, const char *fault,
+                                 char *line, size_t size)
+{
+    char out[512], counts[512];
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    snprintf(counts, sizeof counts, "%s/counts.txt", dir);
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        const int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || dup2(fd, 1) < 0) _exit(126);
+        char opts[512];
+        const char *asan = getenv("ASAN_OPTIONS");
+        /* The shim comes before the sanitizer runtime in a sanitizer build. */
+        snprintf(opts, sizeof opts, "%s%sverify_asan_link_order=0", asan ? asan : "",
+                 asan && *asan ? ":" : "");
+        setenv("ASAN_OPTIONS", opts, 1);
+        setenv("LD_PRELOAD", getenv("MOBILECL_CL_FAULT_SHIM"), 1);
+        setenv("MOBILECL_CL_FAULT_COUNTS", counts, 1);
+        if (fault) setenv("MOBILECL_CL_FAULT", fault, 1);
+        setenv("MCL_FLOAT_STEM_CHILD", mode, 1);
+        execl("/proc/self/exe", "/proc/self/exe", (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("float stem child (%s, fault %s): status %d", mode, fault ? fault : "none",
+                 status);
+    mcl_test_read_text(out, line, size);
+}
+
+/* The calls of `function` in dir/counts.txt, and whether the shim fired its fault there. */
+static unsigned long shim_count(const char *dir, const char *function, int *fired)
+{
+    char path[512], text[8192];
+    snprintf(path, sizeof path, "%s/counts.txt", dir);
+    mcl_test_read_text(path, text, sizeof text);
+    unsigned long n = 0;
+    if (fired) *fired = 0;
+    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+        char a[64];
+        unsigned long c;
+        if (sscanf(l, "fired %63s %lu", a, &c) == 2) {
+            if (fired && strcmp(a, function) == 0) *fired = 1;
+        } else if (sscanf(l, "%63s %lu", a, &c) == 2 && strcmp(a, function) == 0) {
+            n = c;
+        }
+    }
+    return n;
+}
+
+/* The deferred float stem (cl_input_codes.c) is an OpenCL call site only a float run reaches.
+ * Its kernel creation failed by the shim: an MCL_DEVICE_AUTO session finishes the run on the
+ * CPU with the same answer, an MCL_DEVICE_CL session returns the error. */
+static void test_float_stem_fault(void **state)
+{
+    (void)state;
+    char path[1024], dir[256], line[256];
+    if (!mcl_test_data_path(path, sizeof path, "models/mobilenet_v2_1.0_224_quant.tflite"))
+        skip();
+    if (!mcl_test_have_cl()) skip();
+    if (!getenv("MOBILECL_CL_FAULT_SHIM")) fail_msg("MOBILECL_CL_FAULT_SHIM is not set");
+    assert_int_equal(mcl_test_temp_dir(dir, sizeof dir, "float-stem"), 0);
+    setenv("MCL_FLOAT_STEM_MODEL", path, 1);
+    run_float_stem_child(dir, "create", NULL, line, sizeof line);
+    const unsigned long made = shim_count(dir, "clCreateKernel", NULL);
+    assert_true(made > 0);
+    int status, top_ok, top;
+    char device[16];
+    run_float_stem_child(dir, "auto", NULL, line, sizeof line);
+    assert_int_equal(sscanf(line, "%d %15s %d", &status, device, &top_ok), 3);
+    assert_int_equal(status, MCL_OK);
+    assert_string_equal(device, "cl");
+    assert_true(shim_count(dir, "clCreateKernel", NULL) == made + 1); /* the float stem's */
+    char fault[64];
+    snprintf(fault, sizeof fault, "clCreateKernel:%lu", made + 1);
+    int fired = 0;
+    run_float_stem_child(dir, "auto", fault, line, sizeof line);
+    shim_count(dir, "clCreateKernel", &fired);
+    assert_true(fired);
+    assert_int_equal(sscanf(line, "%d %15s %d", &status, device, &top), 3);
+    assert_int_equal(status, MCL_OK);
+    assert_string_equal(device, "cpu");
+    assert_int_equal(top, top_ok);
+    run_float_stem_child(dir, "cl", fault, line, sizeof line);
+    assert_int_equal(sscanf(line, "%d %15s %d", &status, device, &top), 3);
+    assert_int_equal(status, MCL_ERR_OPENCL);
+    assert_int_equal(mcl_test_remove_dir(dir), 0);
+}
+
 /* The reference network's shape: 1.0/224 has 3.47M parameters and 300M multiply-adds with
  * 1001 classes (the paper's table and the released checkpoint). */
 static void test_mobilenet_v2_size(void **state)
@@ -334,12 +471,15 @@ static void test_mobilenet_v2_size(void **state)
 
 int main(void)
 {
+    const char *child = getenv("MCL_FLOAT_STEM_CHILD");
+    if (child) return float_stem_child(child, getenv("MCL_FLOAT_STEM_MODEL"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mobilenet_v2_size),
         cmocka_unit_test(test_mobilenet_v2_quant),
         cmocka_unit_test(test_tf2_mobilenet_v2_ptq),
         cmocka_unit_test(test_classifier_codes),
         cmocka_unit_test(test_input_codes),
+        cmocka_unit_test(test_float_stem_fault),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
