@@ -182,6 +182,16 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
     return remove(path);
 }
 
+void mcl_test_preload(const char *path)
+{
+    char opts[1024];
+    const char *asan = getenv("ASAN_OPTIONS");
+    snprintf(opts, sizeof opts, "%s%sverify_asan_link_order=0", asan ? asan : "",
+             asan && *asan ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+    setenv("LD_PRELOAD", path, 1);
+}
+
 int mcl_test_remove_dir(const char *dir)
 {
     struct stat sb;

@@ -67,6 +67,11 @@ int mcl_test_temp_dir(char *dir, size_t size, const char *tag);
  * teardowns). */
 int mcl_test_remove_dir(const char *dir);
 
+/* For a forked child about to exec: preloads the library at `path` (the OpenCL fault shim)
+ * and tells a sanitizer build not to insist on its runtime coming first in the preload list
+ * (the shim only forwards calls and needs no instrumentation). */
+void mcl_test_preload(const char *path);
+
 /* True when running in CI (CI=true). */
 int mcl_test_in_ci(void);
 

@@ -61,13 +61,7 @@ static inline void th_rerun_capped(const char *name)
     const pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        char opts[512];
-        const char *asan = getenv("ASAN_OPTIONS");
-        /* The shim comes before the sanitizer runtime in a sanitizer build. */
-        snprintf(opts, sizeof opts, "%s%sverify_asan_link_order=0", asan ? asan : "",
-                 asan && *asan ? ":" : "");
-        setenv("ASAN_OPTIONS", opts, 1);
-        setenv("LD_PRELOAD", shim, 1);
+        mcl_test_preload(shim);
         setenv("MOBILECL_CL_WG_CAP", "64", 1);
         setenv("MCL_TEST_FILTER", name, 1);
         execl("/proc/self/exe", "/proc/self/exe", (char *)NULL);

@@ -64,16 +64,9 @@ static void run_cli(const char *const *argv, const char *fault, run_result *r)
         else snprintf(cache, sizeof cache, "%s/warm", g_dir);
         setenv("MOBILECL_CACHE_DIR", cache, 1);
         if (fault) {
-            setenv("LD_PRELOAD", g_shim, 1);
+            mcl_test_preload(g_shim);
             setenv("MOBILECL_CL_FAULT", fault, 1);
             setenv("MOBILECL_CL_FAULT_COUNTS", counts_path, 1);
-            /* An ASan build wants its runtime first in the preload list; the shim forwards
-             * calls only and needs no instrumentation. */
-            const char *asan = getenv("ASAN_OPTIONS");
-            char opts[1024];
-            snprintf(opts, sizeof opts, "%s%sverify_asan_link_order=0", asan ? asan : "",
-                     asan && *asan ? ":" : "");
-            setenv("ASAN_OPTIONS", opts, 1);
         }
         execv(argv[0], (char *const *)argv);
         _exit(127);

@@ -364,13 +364,7 @@ static void run_float_stem_child(const char *dir, const char *mode, const char *
     if (pid == 0) {
         const int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd < 0 || dup2(fd, 1) < 0) _exit(126);
-        char opts[512];
-        const char *asan = getenv("ASAN_OPTIONS");
-        /* The shim comes before the sanitizer runtime in a sanitizer build. */
-        snprintf(opts, sizeof opts, "%s%sverify_asan_link_order=0", asan ? asan : "",
-                 asan && *asan ? ":" : "");
-        setenv("ASAN_OPTIONS", opts, 1);
-        setenv("LD_PRELOAD", getenv("MOBILECL_CL_FAULT_SHIM"), 1);
+        mcl_test_preload(getenv("MOBILECL_CL_FAULT_SHIM"));
         setenv("MOBILECL_CL_FAULT_COUNTS", counts, 1);
         if (fault) setenv("MOBILECL_CL_FAULT", fault, 1);
         setenv("MCL_FLOAT_STEM_CHILD", mode, 1);
