@@ -67,10 +67,7 @@ void mcl_cl_input_codes_prepare(mcl_cl_backend *b, const mcl_graph *g)
     const int op = mcl_cl_input_codes_op(b, g);
     if (op < 0 || op >= b->num_layers) return;
     const mcl_tensor *x = &g->tensors[g->inputs[0]];
-    const mcl_cl_layer *L = &b->layers[op];
-    if (L->kernel && (L->skip || L->is_gemm || !L->kernel_name ||
-                      strcmp(L->kernel_name, "conv2d") != 0))
-        return;
+    const mcl_cl_layer *L = &b->layers[op]; /* conv2d.cl's (mcl_cl_input_codes_op) */
     const mcl_conv_params *p = &g->ops[op].conv;
     const long h = padded_extent(p->out_h, p->stride_h, p->kernel_h, p->dilation_h, p->pad_top,
                                  p->in_h);
