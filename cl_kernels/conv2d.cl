@@ -13,9 +13,12 @@
 #define TX 4
 #endif
 /* With -DFIXED_GEOMETRY the host passes the kernel size, stride, dilation and input channels
- * as -D constants (FKH FKW FSH FSW FDH FDW FIC) and every loop unrolls: the stem (3x3 stride
- * 2, 3 channels) then runs 27 straight-line taps per pixel instead of three nested loops
- * with run-time bounds, with TX = 8 pixels for 8 independent FMA chains. */
+ * as -D constants (FKH FKW FSH FSW FDH FDW FIC) and the inside tiles' loops unroll: the stem
+ * (3x3 stride 2, 3 channels) then runs 27 straight-line taps per pixel instead of three
+ * nested loops with run-time bounds, with TX = 8 pixels for 8 independent FMA chains.  The
+ * border tiles (the checked path, ~8% of the stem's) keep their tap loops rolled: unrolled,
+ * they were a third of the program's IR, which PoCL parses again at every process start (a
+ * cached program's build 5.0 -> 3.0 ms), and rolled they are no slower (stem alone, PoCL). */
 /* Channel blocks per work-item (-DCB, 1 or 2; the host sets 2 for the stem on CPU devices):
  * with two, each input value loaded and broadcast serves two FMAs (PoCL: the stem's loads and
  * address arithmetic were most of its instructions at one block per item).  GPUs keep one,
@@ -122,12 +125,13 @@ __kernel void conv2d(__global const IN_T *in, int in_off,
             }
         }
     } else {
-        GEOMETRY_UNROLL
+        /* Rolled on purpose: see FIXED_GEOMETRY above. */
+#pragma unroll 1
         for (int ky = 0; ky < KH_; ky++) {
             const int iy = oy * SH_ - pad_top + ky * DH_;
             if (iy < 0 || iy >= in_h) continue;
             const int row_off = in_off + (n * in_h + iy) * in_w * IC_;
-            GEOMETRY_UNROLL
+#pragma unroll 1
             for (int kx = 0; kx < KW_; kx++) {
                 bool v[TX];
                 int pix[TX];
