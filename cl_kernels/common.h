@@ -76,3 +76,12 @@ static inline void conv_store16(float16 v, __global FLT *out, int off, int n, in
         store16_partial(v, out, off, n);
     }
 }
+
+/* The arguments of every pointwise kernel (conv1x1.cl, conv1x1_group.cl), in the order the
+ * host binds them (cl_layer_conv.c): one argument list for the register tiles and the GPU
+ * groups. */
+#define CONV1X1_PARAMS                                                                         \
+    __global const FLT *in, int in_off, __global const FLT *w, __global const FLT *bias,       \
+        __global FLT *out, int out_off, __global const FLT *res, int res_off, int has_res,     \
+        int pixels, int in_c, int out_c, int aligned, float act_min, float act_max,            \
+        float res_min, float res_max

@@ -11,7 +11,9 @@
  * times, and a single accumulator would be one long chain of dependent FMAs, so it sums four
  * input channels in four independent accumulators instead.  Such a layer only streams its
  * weights once.  It is a kernel of its own, not TP = 1, so that the default program (TP = 7,
- * no options) holds every pointwise kernel a network needs: one program to load at start-up.
+ * no options) holds every pointwise kernel a CPU device runs: one program to load at
+ * start-up.  GPUs' kernels are in conv1x1_group.cl, the CLBlast path's epilogue in
+ * pointwise_epilogue.cl.
  *
  * Weights are repacked by the host as [in_c][nb][16] (nb = ceil(out_c/16), zero padding;
  * [nb][in_c][16] for conv1x1_gemv), the bias as [nb*16].  Global size: (nb rounded up,
@@ -23,14 +25,6 @@
 #if TP < 2 || TP > 8
 #error "conv1x1: TP is 2..8 (one pixel: conv1x1_gemv)"
 #endif
-
-/* The arguments of every pointwise kernel here, in the order the host binds them
- * (cl_layer_conv.c), so that one argument list serves the register tiles and the GPU groups. */
-#define CONV1X1_PARAMS                                                                         \
-    __global const FLT *in, int in_off, __global const FLT *w, __global const FLT *bias,       \
-        __global FLT *out, int out_off, __global const FLT *res, int res_off, int has_res,     \
-        int pixels, int in_c, int out_c, int aligned, float act_min, float act_max,            \
-        float res_min, float res_max
 
 #ifndef MCL_FP16_STORAGE
 /* The last block of a layer whose channel count leaves 8 or fewer in it (MobileNetV2's
@@ -239,134 +233,4 @@ __kernel void conv1x1_mean(__global const FLT *in, int in_off, __global const FL
         STORE16(m, out, o);
     else
         store16_partial(m, out, o, out_c - c0);
-}
-
-/*
- * GPU variants (the host picks them on GPUs, choice.tile = MCL_PW_TILED / MCL_PW_SPLITK).  The register tiles
- * above give each work-item 16 channels x TP pixels: on a GPU that leaves a 7x7 layer with
- * 70 work-items, each looping over the whole input depth (H100: 30-90 us per layer).  These
- * give each work-item one output value and share loads through local memory instead.
- *
- * conv1x1_tiled: a 16x16 group computes 16 pixels x 16 channels, stepping through the input
- * channels 16 at a time: each item loads one input and one weight value into local memory,
- * then does 16 FMAs from there.  Global size: (nb*16, pixels rounded up to 16).
- */
-static inline void store_one(float acc, int p, int c, __global const FLT *bias,
-                             __global FLT *out, int out_off, __global const FLT *res,
-                             int res_off, int has_res, int out_c, float act_min,
-                             float act_max, float res_min, float res_max)
-{
-    float v = CLAMP_F(acc + LOAD1(bias, c), act_min, act_max);
-    const int o = p * out_c + c;
-    if (has_res) v = CLAMP_F(v + LOAD1(res, res_off + o), res_min, res_max);
-    STORE1(v, out, out_off + o);
-}
-
-__kernel __attribute__((reqd_work_group_size(16, 16, 1)))
-void conv1x1_tiled(CONV1X1_PARAMS)
-{
-    (void)aligned;
-    __local float xs[16][17]; /* [pixel][input channel]; 17: no bank conflicts on stores */
-    __local float ws[16][16]; /* [input channel][output channel] */
-    const int lc = get_local_id(0), lp = get_local_id(1);
-    const int c = get_global_id(0), p = get_global_id(1);
-    const int wstep = (out_c + 15) / 16 * 16;
-    float acc = 0.0f;
-    for (int k0 = 0; k0 < in_c; k0 += 16) {
-        xs[lp][lc] = p < pixels && k0 + lc < in_c ? LOAD1(in, in_off + p * in_c + k0 + lc) : 0.0f;
-        ws[lp][lc] = k0 + lp < in_c ? LOAD1(w, (k0 + lp) * wstep + c) : 0.0f;
-        barrier(CLK_LOCAL_MEM_FENCE);
-#pragma unroll
-        for (int k = 0; k < 16; k++) acc = fma(xs[lp][k], ws[k][lc], acc);
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (p < pixels && c < out_c)
-        store_one(acc, p, c, bias, out, out_off, res, res_off, has_res, out_c, act_min, act_max,
-                  res_min, res_max);
-}
-
-/*
- * conv1x1_splitk: split input channels instead of output tiles, for layers with few pixels
- * and deep inputs (the 7x7 and 14x14 ones: conv1x1_tiled gives a 7x7x960 -> 160 layer 40
- * groups, each stepping 60 times through local memory) and for the classifier.  A 16x16
- * group owns 16 output channels x 4 pixels; its 16 rows split the input channels (row r
- * sums channels r, r+16, ...: each step reads 16 neighbouring weights, one 64-byte line),
- * then rows 0..3 add up the 16 partial sums of their pixel through local memory.
- * Global size: (nb*16, 16 * ceil(pixels/4)).
- */
-/* The item's place in its group, and the group's partial sums, for both split kernels. */
-#define CONV1X1_SPLITK_HEAD                                                                    \
-    (void)aligned;                                                                             \
-    __local float part[4][16][16]; /* [pixel][row][output channel] */                          \
-    const int lc = get_local_id(0), lk = get_local_id(1);                                      \
-    const int c = get_global_id(0);                                                            \
-    const int p0 = get_group_id(1) * 4;                                                        \
-    const int np = min(4, pixels - p0);
-
-/* The body shared by conv1x1_splitk and conv1x1_splitk_q8, which differ only in how they
- * form W(k), weight (k, c) of the item's output channel c: the same sums in the same order. */
-#define CONV1X1_SPLITK_BODY(W)                                                                 \
-    const int x0 = in_off + p0 * in_c;                                                         \
-    float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};                                                     \
-    for (int k = lk; k < in_c; k += 16) {                                                      \
-        const float wv = W(k);                                                                 \
-        _Pragma("unroll") for (int j = 0; j < 4; j++) if (j < np) a[j] =                       \
-            fma(LOAD1(in, x0 + j * in_c + k), wv, a[j]);                                       \
-    }                                                                                          \
-    _Pragma("unroll") for (int j = 0; j < 4; j++) part[j][lk][lc] = a[j];                      \
-    barrier(CLK_LOCAL_MEM_FENCE);                                                              \
-    if (lk < np && c < out_c) {                                                                \
-        float s = 0.0f;                                                                        \
-        for (int r = 0; r < 16; r++) s += part[lk][r][lc];                                     \
-        store_one(s, p0 + lk, c, bias, out, out_off, res, res_off, has_res, out_c, act_min,    \
-                  act_max, res_min, res_max);                                                  \
-    }
-
-__kernel __attribute__((reqd_work_group_size(16, 16, 1)))
-void conv1x1_splitk(CONV1X1_PARAMS)
-{
-    CONV1X1_SPLITK_HEAD
-    const int wstep = (out_c + 15) / 16 * 16;
-#define SPLITK_F32(k) LOAD1(w, (k) * wstep + c)
-    CONV1X1_SPLITK_BODY(SPLITK_F32)
-}
-
-/* conv1x1_splitk with 8-bit weight codes, in conv1x1_gemv_q8's layout (per 16-channel block:
- * scale[16], zero[16], then codes [in_c][16], so the 16 items of a row read 16 neighbouring
- * bytes): a GPU's classifier streams a quarter of the bytes.  Sums bit for bit those of
- * conv1x1_splitk.  Global size as conv1x1_splitk's. */
-__kernel __attribute__((reqd_work_group_size(16, 16, 1)))
-void conv1x1_splitk_q8(CONV1X1_PARAMS)
-{
-    CONV1X1_SPLITK_HEAD
-    __global const uchar *blk = (__global const uchar *)w + (size_t)(c / 16) * (128 + 16 * in_c);
-    const float scale = ((__global const float *)blk)[lc];
-    const float zero = ((__global const float *)blk)[16 + lc];
-    __global const uchar *wp = blk + 128 + lc;
-#define SPLITK_Q8(k) (((float)wp[(k) * 16] - zero) * scale)
-    CONV1X1_SPLITK_BODY(SPLITK_Q8)
-}
-
-/*
- * Output stage of the CLBlast path: the GEMM wrote the raw products to out; add the bias,
- * clamp, add the residual, clamp, in place.  One work-item per (pixel, 16 channels).
- * Global size: (nb rounded up, pixels rounded up).
- */
-__kernel void pointwise_epilogue(__global const FLT *bias,
-                                 __global FLT *out, int out_off,
-                                 __global const FLT *res, int res_off, int has_res,
-                                 int pixels, int out_c,
-                                 float act_min, float act_max, float res_min, float res_max)
-{
-    const int cb = get_global_id(0);
-    const int p = get_global_id(1);
-    const int nb = (out_c + 15) / 16;
-    if (cb >= nb || p >= pixels) return;
-    const int c0 = cb * 16;
-    const int n = min(16, out_c - c0);
-    const int o = p * out_c + c0;
-    float16 v = n == 16 ? LOAD16(out, out_off + o) : load16_partial(out, out_off + o, n);
-    v += LOAD16(bias, c0);
-    conv_store16(v, out, out_off + o, n, 0, res, res_off + o, has_res, act_min, act_max,
-                 res_min, res_max);
 }

@@ -1,5 +1,5 @@
 /* Pointwise convolution as a CLBlast SGEMM (the optional MCL_POINTWISE_CLBLAST path).  The
- * bias, clamps and residual are applied afterwards by conv1x1.cl's pointwise_epilogue kernel.
+ * bias, clamps and residual are applied afterwards by pointwise_epilogue.cl.
  * CLBlast is loaded with dlopen at first use: libclblast.so.1, or what MOBILECL_CLBLAST names
  * (a path or soname; `off`: never).  Without it, or built without CLBlast
  * (MCL_HAVE_CLBLAST undefined), every function says MCL_ERR_UNSUPPORTED. */

@@ -35,11 +35,11 @@ typedef struct mcl_cl_choice {
  * line of an older build never holds them). */
 #define MCL_DW_WALK 2
 
-/* conv1x1's choice.tile for the GPU kernels of 16x16 groups (conv1x1.cl): output tiles
+/* conv1x1's choice.tile for the GPU kernels of 16x16 groups (conv1x1_group.cl): output tiles
  * through local memory (conv1x1_tiled; layers of <= 4 pixels take conv1x1_splitk) or input
  * channels split over the group's rows (conv1x1_splitk); 1..8 are the register tiles' pixel
  * counts.  Softmax's choice.tile: 1 one row per work-item, 2 one 256-item group per row
- * (softmax_group). */
+ * (softmax_group.cl). */
 /* RESIZE_BILINEAR's choice.tile: 1 one value per work-item, 2 one pixel per work-item; fused
  * with the next op's ARG_MAX (that layer is then `skip`): 3 one pixel per work-item, 4 one
  * output row per work-item (CPU devices, at most 64 channels). */

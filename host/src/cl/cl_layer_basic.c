@@ -127,13 +127,14 @@ mcl_status mcl_cl_prepare_softmax(mcl_cl_backend *b, const mcl_graph *g, const m
         return mcl_fail(err, MCL_ERR_MODEL, "op %d: SOFTMAX over an empty dimension", L->op);
     const size_t rows = x->count / (size_t)cols;
     /* One row per work-item on CPU devices (a row is one task anyway); on GPUs one 256-item
-     * group per row (softmax.cl).  choice.tile: cl_layer.h. */
+     * group per row (softmax_group.cl).  choice.tile: cl_layer.h. */
     const int group = L->choice.tile ? L->choice.tile == 2
                                      : !b->is_cpu && mcl_cl_groups_fit(b, 256, 256 * sizeof(float));
     const char *name = group ? "softmax_group" : "softmax";
     L->used.tile = group ? 2 : 1;
     mcl_cl_argset a;
-    mcl_status st = mcl_cl_bind_unary(b, g, op, L, x->count, x->count, "softmax.cl", name, &a, err);
+    mcl_status st = mcl_cl_bind_unary(b, g, op, L, x->count, x->count,
+                                      group ? "softmax_group.cl" : "softmax.cl", name, &a, err);
     if (st) return st;
     if (group && !mcl_cl_kernel_fits(b, L, 256)) { /* a row per work-item (cl_layer.h) */
         mcl_cl_layer_release(L);

@@ -18,13 +18,13 @@
 /* Pixels from which a pointwise layer counts as large on CPU devices (128x128). */
 #define PW_LARGE_PIXELS 16384
 
-/* Local memory of conv1x1.cl's group kernels (the larger, conv1x1_splitk's partial sums). */
+/* Local memory of conv1x1_group.cl's kernels (the larger, conv1x1_splitk's partial sums). */
 #define PW_GROUP_LOCAL_BYTES (4 * 16 * 16 * sizeof(float))
 
-/* conv1x1.cl's variant.  CPU devices: pixels per work-item (its TP), 7 (divides every
+/* The pointwise variant.  CPU devices (conv1x1.cl): pixels per work-item (its TP), 7 (divides every
  * MobileNetV2 pixel count; PITFALLS.md), and the matrix-vector kernel (tile 1) for a layer of
  * at most 4 pixels (the classifier), where a 7-pixel tile would compute the same pixel up to
- * 7 times.  GPUs: the 16x16 group kernels, which keep thousands of work-items busy where the
+ * 7 times.  GPUs: the 16x16 group kernels (conv1x1_group.cl), which keep thousands of work-items busy where the
  * register tiles leave a 7x7 layer with 70 (H100: 1.35 -> 0.68 ms for MobileNetV2,
  * docs/PERFORMANCE.md): output tiles while they give every compute unit 4 groups, else the
  * split input channels (4x the groups). */
@@ -249,9 +249,11 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     if ((tp < 1 || tp > 8) && !group)
         return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: conv1x1 tile %d not in 1..8, %d, %d",
                         L->op, tp, MCL_PW_TILED, MCL_PW_SPLITK);
-    /* The default program (no options: TP = 7) holds the 7-pixel tile, the matrix-vector
-     * kernel (tile 1), the group kernels and the CLBlast path's epilogue, so a network
-     * loads one pointwise program; only other tiles (the tuner's) build their own. */
+    /* The default program (no options: TP = 7) holds the 7-pixel tile and the matrix-vector
+     * kernel (tile 1), so a network on a CPU device loads one pointwise program; only other
+     * tiles (the tuner's) build their own.  The group kernels are a program of their own
+     * (conv1x1_group.cl: PoCL compiles every kernel of a program when its binary is cached,
+     * ~1.4 s of a first start for CPU devices that never run these). */
     char opts[32] = "";
     if (!group && tp != 1 && tp != 7) snprintf(opts, sizeof opts, "-DTP=%d", tp);
     const int splitk = tp == MCL_PW_SPLITK || (group && pixels <= 4);
@@ -263,7 +265,7 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     L->used.tile = tp;
     mcl_cl_argset a;
     int out_off = 0;
-    mcl_status st = bind_conv(b, g, op, L, "conv1x1.cl", opts, name,
+    mcl_status st = bind_conv(b, g, op, L, group ? "conv1x1_group.cl" : "conv1x1.cl", opts, name,
                               q8 ? PACK_Q8 : tp == 1 ? PACK_BLOCKED : PACK_ROWS, NULL, &a,
                               &out_off, err);
     if (st) return st;
@@ -339,7 +341,7 @@ mcl_status mcl_cl_prepare_conv1x1_gemm(mcl_cl_backend *b, const mcl_graph *g, co
     if ((st = mcl_cl_upload(b, w->data, wcount, "conv weights", &L->weights, err)) ||
         (st = mcl_cl_upload_bias(b, g, L, op->num_inputs > 2 ? op->inputs[2] : MCL_NO_TENSOR,
                                  p->out_c, (size_t)nb * 16, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "conv1x1.cl", "", "pointwise_epilogue", err)))
+        (st = mcl_cl_make_kernel(b, L, "pointwise_epilogue.cl", "", "pointwise_epilogue", err)))
         return st;
     L->is_gemm = 1;
     L->gemm.m = pixels;
@@ -718,7 +720,8 @@ mcl_status mcl_cl_prepare_pw_dw(mcl_cl_backend *b, const mcl_graph *g, const mcl
                         "neither %d nor %d", L->op, layout, MCL_PW_DW, MCL_PW_DW_TILE);
     int tiled = layout == MCL_PW_DW_TILE;
     const char *name = tiled ? "pw_dw_tile" : "pw_dw";
-    if ((st = mcl_cl_make_kernel(b, L, "pw_dw.cl", "", name, err))) return st;
+    if ((st = mcl_cl_make_kernel(b, L, tiled ? "pw_dw_tile.cl" : "pw_dw.cl", "", name, err)))
+        return st;
     if (tiled && !mcl_cl_kernel_fits(b, L, 256)) { /* the bands run anywhere (cl_layer.h) */
         clReleaseKernel(L->kernel);
         L->kernel = NULL;

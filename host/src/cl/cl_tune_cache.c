@@ -18,14 +18,16 @@
 #define MAX_ENTRIES    8192
 
 /* The kernel files whose variants are tuned: a change to any of them makes a new file. */
-static const char *const TUNED_SOURCES[] = {"common.h", "conv1x1.cl", "conv2d.cl", "dwconv2d.cl"};
+static const char *const TUNED_SOURCES[] = {"common.h", "conv1x1.cl", "conv1x1_group.cl",
+                                              "conv2d.cl", "dwconv2d.cl"};
+#define NUM_TUNED_SOURCES (sizeof TUNED_SOURCES / sizeof TUNED_SOURCES[0])
 
 void mcl_cl_tune_cache_path(cl_device_id device, char *buf, size_t size)
 {
-    const char *parts[4];
-    size_t lengths[4];
+    const char *parts[NUM_TUNED_SOURCES];
+    size_t lengths[NUM_TUNED_SOURCES];
     int n = 0;
-    for (size_t f = 0; f < sizeof TUNED_SOURCES / sizeof TUNED_SOURCES[0]; f++)
+    for (size_t f = 0; f < NUM_TUNED_SOURCES; f++)
         for (int i = 0; i < mcl_cl_embedded_source_count; i++)
             if (strcmp(mcl_cl_embedded_sources[i].name, TUNED_SOURCES[f]) == 0) {
                 parts[n] = mcl_cl_embedded_sources[i].source;
