@@ -19,7 +19,12 @@
  * [nb][in_c][16] for conv1x1_gemv), the bias as [nb*16].  Global size: (nb rounded up,
  * ceil(pixels/TP) rounded up; conv1x1_gemv: pixels), items past the end return.
  */
-#ifndef TP
+/* A program built with -DTP (the tuner's tiles, CPU devices' largest layers) serves only
+ * conv1x1: the host asks the default program for every other kernel here, and PoCL compiles
+ * every kernel of a program when its binary is cached (DeepLab's first start). */
+#ifdef TP
+#define CONV1X1_ONLY
+#else
 #define TP 7
 #endif
 #if TP < 2 || TP > 8
@@ -135,6 +140,7 @@ __kernel void conv1x1(CONV1X1_PARAMS)
     }
 }
 
+#ifndef CONV1X1_ONLY
 /* The matrix-vector body shared by conv1x1_gemv and conv1x1_gemv_q8, which differ only in
  * how they form W(k), the 16 weights of input channel ci + k of the item's block: both walk
  * wp 16 elements (floats or codes) per input channel.  Four accumulators over the input
@@ -234,3 +240,4 @@ __kernel void conv1x1_mean(__global const FLT *in, int in_off, __global const FL
     else
         store16_partial(m, out, o, out_c - c0);
 }
+#endif /* CONV1X1_ONLY */

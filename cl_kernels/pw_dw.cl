@@ -4,9 +4,9 @@
  * it; dw_pw at the end a depthwise op and the projection after it.
  *
  * pw_dw: a pointwise expansion and the depthwise op after it, in the CPU devices' layout
- * (pw_dw_tile.cl has the GPUs').  As separate ops, DeepLab's 257x257x96 expansion writes
- * 25 MB that the stride-2 depthwise op reads straight back (PoCL: 1.75 + 2.14 ms); the CPU backend fuses the same pairs (cpu_fuse.h), and the host picks the
- * same pairs here (cl_layer_conv.c).
+ * (pw_dw_tile.cl has the GPUs').  As separate ops, DeepLab's 257x257x96 expansion writes 25 MB that
+ * the stride-2 depthwise op reads straight back (PoCL: 1.75 + 2.14 ms); the CPU backend fuses the
+ * same pairs (cpu_fuse.h), and the host picks the same pairs here (cl_layer_conv.c).
  *
  * One work-item = 16 expanded channels (block cb) x a band of `band` output rows, in a group
  * of one (PoCL runs it as plain code).  It keeps the three expanded rows the depthwise window

@@ -1,13 +1,13 @@
 /*
  * pw_dw.cl's pair (a pointwise expansion and the 3x3 depthwise op after it, as one kernel) for
- * GPUs, where pw_dw's one-item groups would leave most of the device idle: one 16 x 16 group = 16 expanded channels x one tile x tile of output pixels.  The group
- * first computes the expanded values of the input tile the 3x3 window reads (halo: ((tile -
- * 1) x stride + 3)^2 pixels x 16 channels, in local memory), each item 4 halo pixels at a
- * time so that one weight load serves four fmas; then each item takes output pixels of the
- * tile for its channel.  Halo pixels outside the input are the depthwise padding's zeros.
- * The halo's edge is computed by both neighbouring tiles: 1.65x the expansion's arithmetic
- * for 7 x 7 stride-1 tiles, which on a launch-bound GPU costs less than a second kernel and
- * the expanded tensor's round trip through memory.
+ * GPUs, where pw_dw's one-item groups would leave most of the device idle: one 16 x 16 group = 16
+ * expanded channels x one tile x tile of output pixels.  The group first computes the expanded
+ * values of the input tile the 3x3 window reads (halo: ((tile - 1) x stride + 3)^2 pixels x 16
+ * channels, in local memory), each item 4 halo pixels at a time so that one weight load serves four
+ * fmas; then each item takes output pixels of the tile for its channel.  Halo pixels outside the
+ * input are the depthwise padding's zeros.  The halo's edge is computed by both neighbouring tiles:
+ * 1.65x the expansion's arithmetic for 7 x 7 stride-1 tiles, which on a launch-bound GPU costs less
+ * than a second kernel and the expanded tensor's round trip through memory.
  * Global size: (cpad, tiles x 16), groups (16, 16); args as pw_dw's (pw_dw.cl), with `tile`
  * for `band` and `halo` (tile halo x 16 floats) for `ring`.
  * In a file of its own, not pw_dw.cl: PoCL compiles every kernel of a program for a generic

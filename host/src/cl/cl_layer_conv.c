@@ -21,13 +21,13 @@
 /* Local memory of conv1x1_group.cl's kernels (the larger, conv1x1_splitk's partial sums). */
 #define PW_GROUP_LOCAL_BYTES (4 * 16 * 16 * sizeof(float))
 
-/* The pointwise variant.  CPU devices (conv1x1.cl): pixels per work-item (its TP), 7 (divides every
- * MobileNetV2 pixel count; PITFALLS.md), and the matrix-vector kernel (tile 1) for a layer of
- * at most 4 pixels (the classifier), where a 7-pixel tile would compute the same pixel up to
- * 7 times.  GPUs: the 16x16 group kernels (conv1x1_group.cl), which keep thousands of work-items busy where the
- * register tiles leave a 7x7 layer with 70 (H100: 1.35 -> 0.68 ms for MobileNetV2,
- * docs/PERFORMANCE.md): output tiles while they give every compute unit 4 groups, else the
- * split input channels (4x the groups). */
+/* The pointwise variant.  CPU devices (conv1x1.cl): pixels per work-item (its TP), 7
+ * (divides every MobileNetV2 pixel count; PITFALLS.md), and the matrix-vector kernel (tile 1)
+ * for a layer of at most 4 pixels (the classifier), where a 7-pixel tile would compute the
+ * same pixel up to 7 times.  GPUs: the 16x16 group kernels (conv1x1_group.cl), which keep
+ * thousands of work-items busy where the register tiles leave a 7x7 layer with 70 (H100: 1.35
+ * -> 0.68 ms for MobileNetV2, docs/PERFORMANCE.md): output tiles while they give every compute
+ * unit 4 groups, else the split input channels (4x the groups). */
 int mcl_cl_conv1x1_tile(const mcl_cl_backend *b, const mcl_conv_params *p)
 {
     const size_t pixels = (size_t)p->batch * (size_t)p->in_h * (size_t)p->in_w;

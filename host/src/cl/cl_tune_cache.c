@@ -19,7 +19,7 @@
 
 /* The kernel files whose variants are tuned: a change to any of them makes a new file. */
 static const char *const TUNED_SOURCES[] = {"common.h", "conv1x1.cl", "conv1x1_group.cl",
-                                              "conv2d.cl", "dwconv2d.cl"};
+                                            "conv2d.cl", "dwconv2d.cl"};
 #define NUM_TUNED_SOURCES (sizeof TUNED_SOURCES / sizeof TUNED_SOURCES[0])
 
 void mcl_cl_tune_cache_path(cl_device_id device, char *buf, size_t size)
