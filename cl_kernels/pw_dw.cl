@@ -21,6 +21,22 @@
  * residual on either op, dilation 1 (the host checks).
  * Global size: (cpad / 16, ceil(out_h / band)).
  */
+/* dw_pw's stride is compiled in, so that the segment loads unroll: 1 in the default program
+ * (the MobileNetV2 family's first block, the only one without an expansion), 2 in a program
+ * built with -DDW_PW_STRIDE=2, which holds dw_pw alone.  One stride per program because PoCL
+ * compiles every kernel of a program when its binary is cached, and the two strides inlined
+ * in one kernel doubled dw_pw's compile (a first start: 1.7 -> 0.8 s for the program's
+ * cached binary, 1.0 -> 0.5 s at the first launch). */
+#ifdef DW_PW_STRIDE
+#define DW_PW_ONLY
+#else
+#define DW_PW_STRIDE 1
+#endif
+#if DW_PW_STRIDE != 1 && DW_PW_STRIDE != 2
+#error "pw_dw.cl: DW_PW_STRIDE is 1 or 2"
+#endif
+
+#ifndef DW_PW_ONLY
 static void expand_row(__global const FLT *in, int row_off, int in_w, int in_c,
                        __global const FLT *w, int wstep, float16 b, float lo, float hi,
                        __local float16 *dst)
@@ -103,6 +119,8 @@ void pw_dw(__global const FLT *in, int in_off, __global const FLT *wpw, __global
     }
 }
 
+#endif /* DW_PW_ONLY */
+
 /*
  * dw_pw, CPU devices: a 3x3 depthwise op and the pointwise op after it, where that has at most
  * two 16-channel output blocks.  MobileNetV2's first block has no expansion: its 112x112x32
@@ -117,14 +135,14 @@ void pw_dw(__global const FLT *in, int in_off, __global const FLT *wpw, __global
  * values are computed twice: 9 fmas per value against the projection's 16 per block.
  *
  * Weights as the separate kernels take them: depthwise [9][cpad] and bias [cpad] (cpad: the
- * depthwise channels rounded up to 16), pointwise [c][nb][16] and bias [nb * 16].  Stride 1
- * or 2 (compiled in twice, so the segment loads unroll), dilation 1, no residual on the
+ * depthwise channels rounded up to 16), pointwise [c][nb][16] and bias [nb * 16].  Stride
+ * DW_PW_STRIDE (the `stride` argument must equal it), dilation 1, no residual on the
  * depthwise op; the pointwise op's residual as conv1x1's.
  * Global size: (nb, ceil(out_w / 7), batch * out_h).
  */
 #define DW_PW_TP 7
 
-/* Inlined always, so that each call's constant stride unrolls the segment loads. */
+/* Inlined always, so that the constant stride unrolls the segment loads. */
 static inline __attribute__((always_inline)) void
 dw_pw_tile(__global const FLT *in, int in_off, __global const FLT *wdw, __global const FLT *bdw,
            __global const FLT *wpw, __global const FLT *bpw, __global FLT *out, int out_off,
@@ -213,12 +231,8 @@ __kernel void dw_pw(__global const FLT *in, int in_off, __global const FLT *wdw,
     const int orow = get_global_id(2); /* n * out_h + oy */
     if (cb >= (out_c + 15) / 16 || x0 >= out_w || orow >= batch * out_h) return;
     const int n = orow / out_h, oy = orow - n * out_h;
-    if (stride == 1)
-        dw_pw_tile(in, in_off, wdw, bdw, wpw, bpw, out, out_off, res, res_off, has_res, n, oy,
-                   orow, x0, cb, in_h, in_w, c, out_w, out_c, 1, pad_top, pad_left, aligned,
-                   dw_min, dw_max, act_min, act_max, res_min, res_max);
-    else
-        dw_pw_tile(in, in_off, wdw, bdw, wpw, bpw, out, out_off, res, res_off, has_res, n, oy,
-                   orow, x0, cb, in_h, in_w, c, out_w, out_c, 2, pad_top, pad_left, aligned,
-                   dw_min, dw_max, act_min, act_max, res_min, res_max);
+    (void)stride; /* = DW_PW_STRIDE: the host picks the program by it */
+    dw_pw_tile(in, in_off, wdw, bdw, wpw, bpw, out, out_off, res, res_off, has_res, n, oy, orow,
+               x0, cb, in_h, in_w, c, out_w, out_c, DW_PW_STRIDE, pad_top, pad_left, aligned,
+               dw_min, dw_max, act_min, act_max, res_min, res_max);
 }

@@ -818,7 +818,8 @@ mcl_status mcl_cl_prepare_dw_pw(mcl_cl_backend *b, const mcl_graph *g, const mcl
                                    &has_res, err)))
         return st;
     if ((st = upload_pair_consts(b, g, L, dw, pw, err)) ||
-        (st = mcl_cl_make_kernel(b, L, "pw_dw.cl", "", "dw_pw", err)))
+        (st = mcl_cl_make_kernel(b, L, "pw_dw.cl", q->stride_h == 2 ? "-DDW_PW_STRIDE=2" : "",
+                                 "dw_pw", err)))
         return st;
     mcl_cl_argset a = {L->kernel, 0, 0, CL_SUCCESS};
     mcl_cl_arg_mem(&a, in);
