@@ -5,9 +5,9 @@
  * over the whole input depth (H100: 30-90 us per layer).  These give each work-item one
  * output value and share loads through local memory instead.  Weights and bias as conv1x1.cl
  * packs them; arguments CONV1X1_PARAMS (common.h).
- * In a file of its own, not conv1x1.cl: PoCL compiles every kernel of a program for a generic
- * work-group size when the program's binary is fetched for the cache (cl_cache.c), which
- * CPU devices, that never run this kernel, would pay at their first start.
+ * In a file of their own, not conv1x1.cl: PoCL compiles every kernel of a program for a
+ * generic work-group size when the program's binary is fetched for the cache (cl_cache.c),
+ * which CPU devices, that never run these kernels, would pay at their first start.
  *
  * conv1x1_tiled: a 16x16 group computes 16 pixels x 16 channels, stepping through the input
  * channels 16 at a time: each item loads one input and one weight value into local memory,
