@@ -474,8 +474,9 @@ typedef struct mcl_startup_times {
     double cl_kernels_ms;  /* clCreateKernel */
     double cl_upload_ms;   /* weights and constants to the device (on a CPU device their
                             * packing too: it writes straight into the buffers) */
-    double cl_layers_ms;   /* every layer's preparation: the three above, weight packing
-                            * (other devices), arguments and launch sizes */
+    double cl_layers_ms;   /* every layer's preparation: the three above (wherever they
+                            * happen, e.g. the input codes' stem), weight packing (other
+                            * devices), arguments and launch sizes */
     double cl_finish_ms;   /* the pointwise path choice and the final wait */
     double cpu_plan_ms;    /* CPU weight packing and thread pool */
     double host_ms;        /* host buffers: inputs, outputs, the host activation arena */

@@ -243,6 +243,10 @@ static void test_startup_times(void **state)
         assert_true(t.cl_programs_cached >= 0 && t.cl_programs_cached <= t.cl_programs);
         assert_true(t.cl_upload_ms > 0.0 && t.cl_layers_ms >= t.cl_upload_ms);
         assert_true(t.cpu_plan_ms == 0.0);
+        /* The parts add up: layer work done after the layer loop (the stem's program for the
+         * input codes) is counted in cl_layers_ms, and not a second time in cl_finish_ms. */
+        assert_true(t.cl_layers_ms + 1e-9 >= t.cl_programs_ms + t.cl_kernels_ms + t.cl_upload_ms);
+        assert_true(t.cl_finish_ms >= 0.0);
         mcl_session_free(s);
     }
     mcl_model_free(m);
