@@ -2,6 +2,7 @@
 #include "test_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdio.h>
@@ -190,6 +191,25 @@ void mcl_test_preload(const char *path)
              asan && *asan ? ":" : "");
     setenv("ASAN_OPTIONS", opts, 1);
     setenv("LD_PRELOAD", path, 1);
+}
+
+int mcl_test_rerun_self(const char *shim, const char *const *env, const char *out)
+{
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (out) {
+            const int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd < 0 || dup2(fd, 1) < 0) _exit(126);
+        }
+        mcl_test_preload(shim);
+        for (int i = 0; env[i]; i += 2) setenv(env[i], env[i + 1], 1);
+        execl("/proc/self/exe", "/proc/self/exe", (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return status;
 }
 
 int mcl_test_remove_dir(const char *dir)

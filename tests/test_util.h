@@ -72,6 +72,12 @@ int mcl_test_remove_dir(const char *dir);
  * (the shim only forwards calls and needs no instrumentation). */
 void mcl_test_preload(const char *path);
 
+/* Runs this test program again (/proc/self/exe: OpenCL is not fork-safe, so the child
+ * execs) with the fault shim at `shim` preloaded, the variables of `env` set (NAME, VALUE
+ * pairs up to a NULL name) and, when `out` is not NULL, its stdout written to the file out.
+ * Waits for it and returns its wait status. */
+int mcl_test_rerun_self(const char *shim, const char *const *env, const char *out);
+
 /* True when running in CI (CI=true). */
 int mcl_test_in_ci(void);
 

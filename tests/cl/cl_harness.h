@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "cl/cl_backend.h"
 #include "cl/cl_layer.h"
@@ -58,17 +57,8 @@ static inline void th_rerun_capped(const char *name)
     if (th_wg_cap()) skip(); /* already the capped child */
     const char *shim = getenv("MOBILECL_CL_FAULT_SHIM");
     if (!shim || !*shim) fail_msg("MOBILECL_CL_FAULT_SHIM is not set (run the tests through ctest)");
-    const pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        mcl_test_preload(shim);
-        setenv("MOBILECL_CL_WG_CAP", "64", 1);
-        setenv("MCL_TEST_FILTER", name, 1);
-        execl("/proc/self/exe", "/proc/self/exe", (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    const char *const env[] = {"MOBILECL_CL_WG_CAP", "64", "MCL_TEST_FILTER", name, NULL};
+    const int status = mcl_test_rerun_self(shim, env, NULL);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         fail_msg("%s with kernels capped at 64 work-items per group failed (status %d)", name,
                  status);

@@ -1,13 +1,11 @@
 /* End to end on the real pretrained models of ../shared/data: the classes TensorFlow Lite
  * gives for the shared photos (checked with tools/tflite_reference.py), on the CPU and on
  * OpenCL, and the two backends agreeing with each other. */
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "cl/cl_backend.h"
 #include "cl/cl_layer.h"
@@ -359,20 +357,10 @@ static void run_float_stem_child(const char *dir, const char *mode, const char *
     char out[512], counts[512];
     snprintf(out, sizeof out, "%s/out.txt", dir);
     snprintf(counts, sizeof counts, "%s/counts.txt", dir);
-    const pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        const int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0 || dup2(fd, 1) < 0) _exit(126);
-        mcl_test_preload(getenv("MOBILECL_CL_FAULT_SHIM"));
-        setenv("MOBILECL_CL_FAULT_COUNTS", counts, 1);
-        if (fault) setenv("MOBILECL_CL_FAULT", fault, 1);
-        setenv("MCL_FLOAT_STEM_CHILD", mode, 1);
-        execl("/proc/self/exe", "/proc/self/exe", (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    /* The fault last: without one the list ends there. */
+    const char *const env[] = {"MOBILECL_CL_FAULT_COUNTS", counts, "MCL_FLOAT_STEM_CHILD", mode,
+                               fault ? "MOBILECL_CL_FAULT" : NULL, fault, NULL};
+    const int status = mcl_test_rerun_self(getenv("MOBILECL_CL_FAULT_SHIM"), env, out);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         fail_msg("float stem child (%s, fault %s): status %d", mode, fault ? fault : "none",
                  status);
