@@ -8,13 +8,18 @@
 #
 # `short` (a re-check after a change, ~3 minutes): one pointwise path, PyTorch batch 1 only,
 # no fp16 and no CLBlast comparison.  `quick` (~2 minutes, for the end of a device budget):
-# the test programs named in TESTS, then the AB runs (2 rounds, PyTorch once) and DeepLab's
-# pointwise paths, nothing else.
+# the test programs named in TESTS (`all`: every one, 8 at a time, ~2.5 minutes more), then
+# the AB runs (2 rounds, PyTorch once), one per-op profile and DeepLab's pointwise paths.
 #
+# TORCH=0 (quick): no PyTorch peer (its start-up alone takes ~40 s of a short device budget).
+# DEEPLAB_PATHS (quick): the pointwise paths whose DeepLab runs are timed, 2 rounds (default
+# auto kernel clblast; empty: DeepLab's profile only).
 # AB: the environment settings whose effect the batch-1 runs measure, alternated in each
-# round with the defaults and PyTorch, `;`-separated; `-` is the defaults.  The default list
-# compares the expansion + depthwise fusion's size thresholds (MOBILECL_PW_DW_MIN_KB) and no
-# fusion (MOBILECL_PW_DW=0).
+# round with the defaults and PyTorch, `;`-separated; `-` is the defaults, `bin=NAME` the
+# defaults of another binary in BUNDLE/build (the previous build, copied there as NAME).
+# The default list compares the expansion + depthwise fusion's size thresholds
+# (MOBILECL_PW_DW_MIN_KB) and no fusion (MOBILECL_PW_DW=0).  In `quick` mode each setting also
+# gets a per-op profile (profile_mnv2.txt).
 #
 # BUNDLE (default .gpu) holds build/ (configured for this checkout's path), lib/ (the ICD
 # loader, CLBlast and cmocka of the build machine, since the GPU machine may lack them) and
@@ -67,27 +72,57 @@ if [ "$SHORT" = quick ]; then
     step "tests: ${TESTS:-none}"
     export MOBILECL_CLI=$CLI MOBILECL_CL_FAULT_SHIM=$B/build/libmcl_cl_fault_shim.so
     export MOBILECL_SOURCE_DIR=$(readlink -f "$B/..")
-    for t in ${TESTS:-}; do
-        if timeout 120 "$B/build/$t" > "$O/$t.log" 2>&1; then echo "PASS $t"; else
-            echo "FAIL $t (exit $?)"; tail -25 "$O/$t.log"; fi
-    done
+    if [ "${TESTS:-}" = all ]; then
+        # test_install builds against an install tree: a ctest test of the build machine.
+        mkdir -p "$O/tests"
+        ls "$B"/build/test_* | grep -v /test_install | timeout 300 xargs -P 8 -I{} sh -c \
+            'n=$(basename {}); if timeout 200 {} > "'"$O"'/tests/$n.log" 2>&1; then
+             echo "PASS $n"; else echo "FAIL $n (exit $?)"; fi' | sort > "$O/tests_summary.txt"
+        grep -v ^PASS "$O/tests_summary.txt"
+        echo "passed $(grep -c ^PASS "$O/tests_summary.txt") of $(wc -l < "$O/tests_summary.txt")"
+        for f in $(awk '/^FAIL/ {print $2}' "$O/tests_summary.txt"); do
+            echo "--- $f"; tail -25 "$O/tests/$f.log"
+        done
+        tar czf "$O/test_logs.tgz" -C "$O" tests && rm -rf "$O/tests"
+    else
+        for t in ${TESTS:-}; do
+            if timeout 120 "$B/build/$t" > "$O/$t.log" 2>&1; then echo "PASS $t"; else
+                echo "FAIL $t (exit $?)"; tail -25 "$O/$t.log"; fi
+        done
+    fi
     step "MobileNetV2 batch 1, AB settings and PyTorch CUDA"
     IFS=';' read -ra settings <<< "$AB"
+    # Runs `mobilecl bench ARGS` under AB setting $1 (cli_for: which binary, which variables).
+    ab_bench() {
+        local e=$1 cli=$CLI
+        shift
+        [ "$e" = "-" ] && e=
+        case $e in bin=*) cli=$B/build/${e#bin=}; e= ;; esac
+        # shellcheck disable=SC2086 # $e is a list of NAME=VALUE words
+        timeout 60 env $e "$cli" bench --device cl --model "$MNV2" "$@"
+    }
     for r in 1 2; do
         for e in "${settings[@]}"; do
-            [ "$e" = "-" ] && e=
-            # shellcheck disable=SC2086 # $e is a list of NAME=VALUE words
-            timeout 60 env $e "$CLI" bench --device cl --model "$MNV2" --runs 500 --warmup 50 \
-                --no-cold --json | sed "s/^/mobilecl [${e:-defaults}] round $r: /"
+            ab_bench "$e" --runs 500 --warmup 50 --no-cold --json |
+                sed "s/^/mobilecl [$e] round $r: /"
         done
     done
-    timeout 120 python3 "$B/../tools/bench_torch_cuda.py" --batch 1 --runs 500 --warmup 50 \
-        --json | sed "s/^/torch: /"
+    [ "${TORCH:-1}" = 0 ] || timeout 120 python3 "$B/../tools/bench_torch_cuda.py" --batch 1 \
+        --runs 500 --warmup 50 --json | sed "s/^/torch: /"
+    step "MobileNetV2 per-op profiles (OpenCL events), one per AB setting"
+    for e in "${settings[@]}"; do
+        echo "### $e" >> "$O/profile_mnv2.txt"
+        ab_bench "$e" --runs 50 --no-startup --profile >> "$O/profile_mnv2.txt"
+    done
+    grep -E "^###|^runs|in all" "$O/profile_mnv2.txt"
     step "DeepLabv3 513: pointwise paths"
-    for r in 1 2; do for pw in auto kernel clblast; do
+    for r in 1 2; do for pw in ${DEEPLAB_PATHS-auto kernel clblast}; do
         timeout 60 "$CLI" bench --device cl --model "$DEEPLAB" --runs 30 --warmup 5 \
             --no-cold --pointwise $pw --json | sed "s/^/deeplab pointwise=$pw round $r: /"
     done; done
+    timeout 60 "$CLI" bench --device cl --model "$DEEPLAB" --runs 20 --no-startup --profile \
+        > "$O/profile_deeplab.txt"
+    head -30 "$O/profile_deeplab.txt"
     step "done"
     exit 0
 fi

@@ -306,6 +306,22 @@ static inline void th_run_choice(th_graph *t, const mcl_cl_choice *c, const floa
     th_rerun_choice(th_backend(t, &opt), t, c, inputs, output);
 }
 
+/* th_check's comparison of a one-input graph, run as variant c (th_run_choice); t is kept. */
+static inline void th_check_choice(th_graph *t, const mcl_cl_choice *c, const char *what,
+                                   const float *in, const float *want, size_t n, float tol_abs,
+                                   float tol_rel)
+{
+    float *got = malloc((n ? n : 1) * sizeof *got);
+    assert_non_null(got);
+    const float *inputs[1] = {in};
+    th_run_choice(t, c, inputs, got);
+    char label[160];
+    snprintf(label, sizeof label, "%s (tile %d)", what, c->tile);
+    const int bad = mcl_test_compare(label, want, got, n, tol_abs, tol_rel);
+    free(got);
+    assert_int_equal(bad, 0);
+}
+
 
 /* One convolution test: CONV_2D or DEPTHWISE_CONV_2D with geometry p (clamps included) on
  * random input, weights, bias (when bias) and residual (when residual), run on the OpenCL

@@ -1,4 +1,5 @@
-/* avgpool.cl against mcl_cpu_avgpool (TFLite divisor: only in-bounds cells count). */
+/* avgpool.cl against mcl_cpu_avgpool (TFLite divisor: only in-bounds cells count), and
+ * avgpool_group.cl (GPUs' global pooling) on the global cases, on every device. */
 #include "cl_harness.h"
 
 typedef struct pool_case {
@@ -12,14 +13,18 @@ static const pool_case cases[] = {
     {1, 16, 14, 3, 2, 2, MCL_PADDING_SAME, 0},
     {1, 33, 33, 33, 33, 1, MCL_PADDING_VALID, 1}, /* DeepLab's image pooling */
     {1, 7, 5, 13, 5, 3, MCL_PADDING_VALID, 0},
+    {2, 5, 3, 37, 0, 1, MCL_PADDING_VALID, 1},   /* global (k 0: the image), batch 2 */
+    {1, 1, 1, 20, 1, 1, MCL_PADDING_VALID, 0},   /* one pixel */
+    {1, 12, 11, 16, 0, 1, MCL_PADDING_VALID, 0}, /* 132 pixels: two steps per group row */
 };
 
 static void run_case(const pool_case *c, uint64_t seed)
 {
     mcl_rng r;
     mcl_rng_seed(&r, seed);
-    mcl_conv_params p =
-        th_conv_params(c->batch, c->h, c->w, c->c, c->c, c->k, c->k, c->stride, 1, c->padding);
+    const int global = c->k == 0 || (c->k == c->h && c->k == c->w);
+    mcl_conv_params p = th_conv_params(c->batch, c->h, c->w, c->c, c->c, c->k ? c->k : c->h,
+                                       c->k ? c->k : c->w, c->stride, 1, c->padding);
     if (c->relu6) {
         p.act_min = 0.0f;
         p.act_max = 6.0f;
@@ -35,6 +40,11 @@ static void run_case(const pool_case *c, uint64_t seed)
     char what[96];
     snprintf(what, sizeof what, "avgpool %dx%dx%dx%d k%d s%d", c->batch, c->h, c->w, c->c, c->k,
              c->stride);
+    /* Both kernels of a global pool (the group one sums in another order). */
+    for (int tile = 1; tile <= 2 && global; tile++) {
+        const mcl_cl_choice choice = {tile, 0, 0};
+        th_check_choice(&t, &choice, what, in, ref, nout, MCL_TOL_ABS, MCL_TOL_REL);
+    }
     th_check(&t, what, in, ref, nout, MCL_TOL_ABS, MCL_TOL_REL);
     free(in);
     free(ref);
@@ -62,12 +72,21 @@ static void test_hand_computed(void **state)
     th_check(&t, "avgpool hand", in, want, 9, MCL_TOL_ABS, MCL_TOL_REL);
 }
 
+/* A device whose kernels run at most 64 work-items a group (cl_harness.h): global pools asked
+ * for the group kernel take the one-channel kernel, same results. */
+static void test_group_kernel_falls_back(void **state)
+{
+    (void)state;
+    th_rerun_capped("test_random_cases");
+}
+
 int main(void)
 {
     th_setup_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_random_cases),
+        cmocka_unit_test(test_group_kernel_falls_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* mean.cl (MEAN over H and W) against mcl_cpu_mean_hw. */
+/* mean.cl (MEAN over H and W) and avgpool_group.cl (GPUs' kernel for it), on every device,
+ * against mcl_cpu_mean_hw. */
 #include "cl_harness.h"
 
 static void run_case(int batch, int h, int w, int c, float act_min, float act_max, int out_rank,
@@ -20,8 +21,12 @@ static void run_case(int batch, int h, int w, int c, float act_min, float act_ma
     op->act_max = act_max;
     char what[64];
     snprintf(what, sizeof what, "mean %dx%dx%dx%d", batch, h, w, c);
-    /* Means of up to 1089 values are summed in the same order as the reference; only the
-     * division may round differently. */
+    /* Means of up to 1089 values: mean.cl sums them in the reference's order, so only the
+     * division may round differently; avgpool_group.cl in 64 interleaved partial sums. */
+    for (int tile = 1; tile <= 2; tile++) {
+        const mcl_cl_choice choice = {tile, 0, 0};
+        th_check_choice(&t, &choice, what, in, ref, nout, MCL_TOL_ABS, MCL_TOL_REL);
+    }
     th_check(&t, what, in, ref, nout, MCL_TOL_ABS, MCL_TOL_REL);
     free(in);
     free(ref);
@@ -51,12 +56,20 @@ static void test_hand_computed(void **state)
     th_check(&t, "mean hand", in, want, 2, MCL_TOL_ABS, MCL_TOL_REL);
 }
 
+/* Capped at 64 work-items a group (cl_harness.h): the one-channel kernel, same results. */
+static void test_group_kernel_falls_back(void **state)
+{
+    (void)state;
+    th_rerun_capped("test_random_cases");
+}
+
 int main(void)
 {
     th_setup_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_random_cases),
+        cmocka_unit_test(test_group_kernel_falls_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

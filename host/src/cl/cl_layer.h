@@ -39,7 +39,8 @@ typedef struct mcl_cl_choice {
  * through local memory (conv1x1_tiled; layers of <= 4 pixels take conv1x1_splitk) or input
  * channels split over the group's rows (conv1x1_splitk); 1..8 are the register tiles' pixel
  * counts.  Softmax's choice.tile: 1 one row per work-item, 2 one 256-item group per row
- * (softmax_group.cl). */
+ * (softmax_group.cl).  A global AVERAGE_POOL_2D's and MEAN's: 1 one channel per work-item
+ * (avgpool.cl, mean.cl), 2 16x16 groups splitting the pixels (avgpool_group.cl, GPUs). */
 /* RESIZE_BILINEAR's choice.tile: 1 one value per work-item, 2 one pixel per work-item; fused
  * with the next op's ARG_MAX (that layer is then `skip`): 3 one pixel per work-item, 4 one
  * output row per work-item (CPU devices, at most 64 channels). */
