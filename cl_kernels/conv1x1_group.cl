@@ -56,6 +56,43 @@ void conv1x1_tiled(CONV1X1_PARAMS)
  * then rows 0..3 add up the 16 partial sums of their pixel through local memory.
  * Global size: (nb*16, 16 * ceil(pixels/4)).
  */
+/* An item's steps through its input channels k = lk, lk + 16, ...: a[j] += in(pixel j, k) *
+ * W(k).  The H100 takes ~260 ns a step on the deep 7x7 layers (7x7x960 -> 160: 60 steps,
+ * 20.5 us), the latency of one load: the loads, conditional on the pixel, wait for each
+ * other.  SK_PIPELINED (MOBILECL_SPLITK_PIPELINED=1, for the next GPU A/B) takes four steps at
+ * a time with every load unconditional (pixels past the layer's last read its last one, and
+ * are never stored), so that a compiler can issue all 20 loads together; each a[j] still
+ * adds the same products in the same order: the same bits.  Not timed on a GPU yet. */
+#ifdef SK_PIPELINED
+#define SK_PIXEL4(j, x)                                                                        \
+    a[j] = fma(LOAD1(in, (x) + k), w0, a[j]);                                                  \
+    a[j] = fma(LOAD1(in, (x) + k + 16), w1, a[j]);                                             \
+    a[j] = fma(LOAD1(in, (x) + k + 32), w2, a[j]);                                             \
+    a[j] = fma(LOAD1(in, (x) + k + 48), w3, a[j]);
+#define SPLITK_STEPS(W)                                                                        \
+    const int x1 = x0 + min(1, np - 1) * in_c, x2 = x0 + min(2, np - 1) * in_c;               \
+    const int x3 = x0 + min(3, np - 1) * in_c;                                                 \
+    int k = lk;                                                                                \
+    for (; k + 48 < in_c; k += 64) {                                                           \
+        const float w0 = W(k), w1 = W(k + 16), w2 = W(k + 32), w3 = W(k + 48);                 \
+        SK_PIXEL4(0, x0) SK_PIXEL4(1, x1) SK_PIXEL4(2, x2) SK_PIXEL4(3, x3)                    \
+    }                                                                                          \
+    for (; k < in_c; k += 16) {                                                                \
+        const float wv = W(k);                                                                 \
+        a[0] = fma(LOAD1(in, x0 + k), wv, a[0]);                                               \
+        a[1] = fma(LOAD1(in, x1 + k), wv, a[1]);                                               \
+        a[2] = fma(LOAD1(in, x2 + k), wv, a[2]);                                               \
+        a[3] = fma(LOAD1(in, x3 + k), wv, a[3]);                                               \
+    }
+#else
+#define SPLITK_STEPS(W)                                                                        \
+    for (int k = lk; k < in_c; k += 16) {                                                      \
+        const float wv = W(k);                                                                 \
+        _Pragma("unroll") for (int j = 0; j < 4; j++) if (j < np) a[j] =                       \
+            fma(LOAD1(in, x0 + j * in_c + k), wv, a[j]);                                       \
+    }
+#endif
+
 /* The item's place in its group, and the group's partial sums, for both split kernels. */
 #define CONV1X1_SPLITK_HEAD                                                                    \
     (void)aligned;                                                                             \
@@ -70,11 +107,7 @@ void conv1x1_tiled(CONV1X1_PARAMS)
 #define CONV1X1_SPLITK_BODY(W)                                                                 \
     const int x0 = in_off + p0 * in_c;                                                         \
     float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};                                                     \
-    for (int k = lk; k < in_c; k += 16) {                                                      \
-        const float wv = W(k);                                                                 \
-        _Pragma("unroll") for (int j = 0; j < 4; j++) if (j < np) a[j] =                       \
-            fma(LOAD1(in, x0 + j * in_c + k), wv, a[j]);                                       \
-    }                                                                                          \
+    SPLITK_STEPS(W)                                                                            \
     _Pragma("unroll") for (int j = 0; j < 4; j++) part[j][lk][lc] = a[j];                      \
     barrier(CLK_LOCAL_MEM_FENCE);                                                              \
     if (lk < np && c < out_c) {                                                                \

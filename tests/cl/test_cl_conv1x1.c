@@ -138,14 +138,16 @@ static void grid_weights(mcl_rng *r, const q8_case *c, mcl_tensor *w)
 /* conv1x1_gemv_q8 and conv1x1_splitk_q8 sum exactly the floats conv1x1_gemv and
  * conv1x1_splitk read, so each pair gives the same bits:
  * uint8 codes with a zero point and int8 per-channel ones, input depths not a multiple of 4,
- * output counts not of 16, three pixels, a residual.  Both are also checked against the CPU
- * reference, and a weight moved off the grid leaves the layer on the float kernel. */
+ * output counts not of 16, three and 49 pixels, a residual.  Both are also checked against the
+ * CPU reference, and a weight moved off the grid leaves the layer on the float kernel.  The
+ * split kernels' four-step loads (SK_PIPELINED) give the same bits as their rolled loop. */
 static void test_q8_kernels_equal_float(void **state)
 {
     (void)state;
     if (!mcl_test_have_cl()) skip();
-    static const q8_case q8_cases[] = {
-        {1, 1280, 1001, 0, 0}, {1, 1280, 1001, 1, 0}, {3, 37, 45, 0, 1}, {1, 5, 3, 1, 1}};
+    static const q8_case q8_cases[] = {{1, 1280, 1001, 0, 0}, {1, 1280, 1001, 1, 0},
+                                       {3, 37, 45, 0, 1},      {1, 5, 3, 1, 1},
+                                       {49, 960, 20, 0, 1}}; /* 13 groups, the last of 1 */
     for (size_t ci = 0; ci < sizeof q8_cases / sizeof q8_cases[0]; ci++) {
         const q8_case *c = &q8_cases[ci];
         mcl_rng r;
@@ -157,6 +159,7 @@ static void test_q8_kernels_equal_float(void **state)
         float *bias = mcl_test_random_array(&r, (size_t)c->out_c, -1.0f, 1.0f);
         float *res = mcl_test_random_array(&r, nout, -1.0f, 1.0f);
         float *plain = th_floats(nout), *coded = th_floats(nout), *ref = th_floats(nout);
+        float *piped = th_floats(nout);
         th_graph t;
         th_init(&t, 1);
         const int xi = th_nhwc(&t, c->batch, 1, 1, c->in_c, NULL);
@@ -198,6 +201,20 @@ static void test_q8_kernels_equal_float(void **state)
             if (memcmp(plain, coded, nout * sizeof *coded) != 0)
                 fail_msg("case %zu: %s does not give %s's bits", ci, names[k][1], names[k][0]);
             assert_int_equal(mcl_test_compare(names[k][1], ref, coded, nout, 1e-4f, 1e-4f), 0);
+            if (tiles[k] == MCL_PW_SPLITK) { /* its four-step loads: the same bits again */
+                setenv("MOBILECL_SPLITK_PIPELINED", "1", 1);
+                assert_string_equal(run_tile(&t, tiles[k], 0, inputs, piped), names[k][1]);
+                const int same_q8 = memcmp(piped, coded, nout * sizeof *coded) == 0;
+                mcl_q8_free(w->q8);
+                w->q8 = NULL;
+                assert_string_equal(run_tile(&t, tiles[k], 0, inputs, piped), names[k][0]);
+                const int same_f32 = memcmp(piped, plain, nout * sizeof *plain) == 0;
+                w->q8 = mcl_q8_of(w);
+                unsetenv("MOBILECL_SPLITK_PIPELINED");
+                if (!same_q8 || !same_f32)
+                    fail_msg("case %zu: pipelined split kernels give other bits (q8 %d, f32 %d)",
+                             ci, same_q8, same_f32);
+            }
         }
         /* fp16 storage: activations and bias as halves, the codes and scales as they are (the
          * weights stay exact).  Against the reference on the same half-rounded operands. */
@@ -233,6 +250,7 @@ static void test_q8_kernels_equal_float(void **state)
         free(res);
         free(plain);
         free(coded);
+        free(piped);
         free(ref);
     }
 }

@@ -257,6 +257,10 @@ mcl_status mcl_cl_prepare_conv1x1(mcl_cl_backend *b, const mcl_graph *g, const m
     char opts[32] = "";
     if (!group && tp != 1 && tp != 7) snprintf(opts, sizeof opts, "-DTP=%d", tp);
     const int splitk = tp == MCL_PW_SPLITK || (group && pixels <= 4);
+    /* The split kernels' four-step loads (conv1x1_group.cl SK_PIPELINED): an A/B switch until
+     * a GPU has timed it. */
+    const char *piped = getenv("MOBILECL_SPLITK_PIPELINED");
+    if (splitk && piped && !strcmp(piped, "1")) snprintf(opts, sizeof opts, "-DSK_PIPELINED");
     const int q8 = q8_weights(g, op, tp == 1 || splitk) != NULL;
     const char *name = tp == 1  ? (q8 ? "conv1x1_gemv_q8" : "conv1x1_gemv")
                        : !group ? "conv1x1"
