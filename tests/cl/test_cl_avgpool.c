@@ -15,7 +15,7 @@ static const pool_case cases[] = {
     {1, 7, 5, 13, 5, 3, MCL_PADDING_VALID, 0},
     {2, 5, 3, 37, 0, 1, MCL_PADDING_VALID, 1},   /* global (k 0: the image), batch 2 */
     {1, 1, 1, 20, 1, 1, MCL_PADDING_VALID, 0},   /* one pixel */
-    {1, 12, 11, 16, 0, 1, MCL_PADDING_VALID, 0}, /* 132 pixels: two steps per group row */
+    {1, 12, 11, 16, 0, 1, MCL_PADDING_VALID, 0}, /* 132 pixels: 8-9 per group row, a tail */
 };
 
 static void run_case(const pool_case *c, uint64_t seed)
