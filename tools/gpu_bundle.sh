@@ -5,6 +5,11 @@
 # artefact: keep it out of git (.git/info/exclude) and never commit the data.
 #
 #   tools/gpu_bundle.sh [BUNDLE]     (default .gpu; data from $MOBILECL_DATA_DIR or ../shared/data)
+#
+# Also writes BUNDLE.tar.xz (~25 MB): the unpacked bundle is ~75 MB, the 63 test programs
+# alone 38 MB, over what the device tool carries (64 MB); carry the tarball (.gitignore keeps
+# .gpu and .gpu.tar.xz out of git) and give it to gpu_check.sh, which unpacks it.  BASE=path/to/mobilecl adds an older binary as build/mobilecl.base
+# (AB="-;bin=mobilecl.base": old against new in one run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-.gpu}
@@ -24,4 +29,7 @@ for l in libOpenCL.so.1 libclblast.so.1 libcmocka.so.0; do
 done
 rm -rf "$B/data" && mkdir -p "$B/data"
 cp -r "$DATA/models" "$DATA/images" "$DATA/labels" "$DATA/voc2007_subset" "$B/data/"
-du -sh "$B"
+if [ -n "${BASE:-}" ]; then cp "$BASE" "$B/build/mobilecl.base"; fi
+(cd "$B" && ls build/mobilecl build/mobilecl.base build/libmcl_cl_fault_shim.so build/test_* \
+    2>/dev/null | tar -cf - -T - lib data) | xz -T0 -3 > "$B.tar.xz"
+du -sh "$B" "$B.tar.xz"

@@ -6,6 +6,8 @@
 #   tools/gpu_bundle.sh [BUNDLE]            # here: build + libraries + real data -> BUNDLE
 #   tools/gpu_check.sh [BUNDLE] [OUTDIR] [short] 2>&1 | tee OUTDIR/gpu_check.log   # there
 #
+# BUNDLE may also be the bundle's BUNDLE.tar.xz (what travels), unpacked next to it first.
+#
 # `short` (a re-check after a change, ~3 minutes): one pointwise path, PyTorch batch 1 only,
 # no fp16 and no CLBlast comparison.  `quick` (~2 minutes, for the end of a device budget):
 # the test programs named in TESTS (`all`: every one, 8 at a time, ~2.5 minutes more), then
@@ -28,7 +30,12 @@
 # Every step has its own time limit and the script goes on after a failure, so one broken
 # step does not cost the rest of the (short, shared) device time.
 set -u
-B=$(readlink -f "${1:-.gpu}")
+B=${1:-.gpu}
+if [ "${B%.tar.xz}" != "$B" ]; then
+    mkdir -p "${B%.tar.xz}" && tar -C "${B%.tar.xz}" -xJf "$B" || exit 1
+    B=${B%.tar.xz}
+fi
+B=$(readlink -f "$B")
 O=${2:-${OUT:-/tmp/mobilecl-gpu-out}}
 SHORT=${3:-}
 PATHS="auto kernel clblast"
