@@ -457,6 +457,14 @@ MCL_API mcl_status mcl_session_profile(mcl_session *session, double *op_ms, int 
                                        mcl_error *err);
 /* CPU threads the session's CPU path runs on (mcl_options.threads resolved); 1 on OpenCL. */
 MCL_API int mcl_session_threads(const mcl_session *session);
+/* The OpenCL kernel that runs op `op` (its row in the layer table) and its work-group size in
+ * local[0..2] (1s past the launch's dimensions): which variant the backend chose, and whether
+ * a group kernel fell back (`mobilecl bench --profile` prints it).  "(fused)" for an op the
+ * kernel of the op before it runs, "clblast" for a pointwise op on the CLBlast path (a GEMM,
+ * then an epilogue kernel), and "" with local 0s for an op the CPU runs: every op of a CPU
+ * session or of one that fell back, and the host's tail of a detector or segmenter.  The name
+ * lives as long as the session. */
+MCL_API const char *mcl_session_op_kernel(const mcl_session *session, int op, size_t local[3]);
 
 /* Where the start-up of a session went, in milliseconds of wall time (`mobilecl bench`'s
  * breakdown).  The first five are the load of the session's model (0 for a model built by

@@ -454,3 +454,13 @@ int mcl_session_threads(const mcl_session *s)
 {
     return s && s->cpu ? mcl_cpu_plan_threads(s->cpu) : 1;
 }
+
+const char *mcl_session_op_kernel(const mcl_session *s, int op, size_t local[3])
+{
+    if (!local) return "";
+    if (!s || !s->on_cl) {
+        local[0] = local[1] = local[2] = 0;
+        return "";
+    }
+    return mcl_cl_backend_op_kernel(s->cl, op, local);
+}

@@ -42,6 +42,28 @@ static void test_json_fields(void **state)
     assert_non_null(strstr(out, "\"op\": \"DEPTHWISE_CONV_2D\""));
     assert_non_null(strstr(out, "\"gflops\": "));
     assert_null(strstr(out, "\"pointwise\"")); /* an OpenCL session's only */
+    assert_non_null(strstr(out, "\"cl_kernel\": \"\", \"local\": [0, 0, 0]")); /* the CPU ran it */
+}
+
+/* On OpenCL the profile names the kernel and work-group of every op: a built network has no
+ * host tail, so each op ran a kernel or was fused into the one before it. */
+static void test_profile_names_kernels(void **state)
+{
+    (void)state;
+    if (!mcl_test_have_cl()) skip();
+    static char out[1 << 16], err[8192];
+    int rc = mcl_test_run_cli("bench --arch mobilenet_v2:0.35:96 --device cl --pointwise kernel "
+                              "--runs 2 --warmup 0 --no-startup --profile --json",
+                              out, sizeof out, err, sizeof err);
+    if (rc != 0) fail_msg("bench failed: %s", err);
+    assert_non_null(strstr(out, "\"cl_kernel\": \"conv2d\", \"local\": [")); /* the stem */
+    assert_null(strstr(out, "\"cl_kernel\": \"\""));
+    rc = mcl_test_run_cli("bench --arch mobilenet_v2:0.35:96 --device cl --pointwise kernel "
+                          "--runs 2 --warmup 0 --no-startup --profile",
+                          out, sizeof out, err, sizeof err);
+    if (rc != 0) fail_msg("bench failed: %s", err);
+    assert_non_null(strstr(out, "GB/s  kernel\n"));
+    assert_non_null(strstr(out, "  softmax"));
 }
 
 /* On OpenCL, bench says which path the 1x1 convolutions took (what `auto` resolved to). */
@@ -128,6 +150,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_fields),
         cmocka_unit_test(test_text_profile),
+        cmocka_unit_test(test_profile_names_kernels),
         cmocka_unit_test(test_pointwise_path_reported),
         cmocka_unit_test(test_sweep_csv),
         cmocka_unit_test(test_bad_options),

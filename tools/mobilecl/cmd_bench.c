@@ -359,6 +359,8 @@ typedef struct {
     double ms;
     mcl_layer_info info;
     double bytes;
+    const char *kernel; /* the OpenCL kernel that ran it, "" on the CPU */
+    size_t local[3];
 } op_row;
 
 static int cmp_row(const void *x, const void *y)
@@ -394,6 +396,7 @@ static int profile(mcl_session *s, const mcl_model *m, int reps, op_row **rows_o
     for (int i = 0; i < n; i++) {
         rows[i].index = i;
         mcl_model_layer_info(m, i, &rows[i].info);
+        rows[i].kernel = mcl_session_op_kernel(s, i, rows[i].local);
         /* Bytes an op must move at least: its input, output, weights, fused residual. */
         rows[i].bytes = 4.0 * (double)(count4(rows[i].info.in_shape) +
                                        count4(rows[i].info.out_shape) * (1 + rows[i].info.fused_add) +
@@ -413,12 +416,23 @@ static void shape_text(const int s[4], char *buf, size_t size)
     snprintf(buf, size, "%dx%dx%d", s[1], s[2], s[3]);
 }
 
+/* The OpenCL kernel column: "name LxM" (its work-group), or "" on the CPU. */
+static void kernel_text(const op_row *r, char *buf, size_t size)
+{
+    if (!r->kernel[0] || r->local[0] == 0) {
+        snprintf(buf, size, "%s", r->kernel);
+        return;
+    }
+    snprintf(buf, size, "%s %zux%zu", r->kernel, r->local[0], r->local[1]);
+    if (r->local[2] > 1) snprintf(buf + strlen(buf), size - strlen(buf), "x%zu", r->local[2]);
+}
+
 static void print_profile_text(const op_row *rows, int n, double total)
 {
     printf("\nper-op profile (mean of the profiled runs, %.3f ms in all, sorted by time):\n",
            total);
-    printf("  %4s %-18s %-14s %-14s %-7s %9s %6s %8s %7s\n", "op", "kind", "in", "out", "k/s",
-           "ms", "share", "GFLOP/s", "GB/s");
+    printf("  %4s %-18s %-14s %-14s %-7s %9s %6s %8s %7s%s\n", "op", "kind", "in", "out", "k/s",
+           "ms", "share", "GFLOP/s", "GB/s", n > 0 && rows[0].kernel[0] ? "  kernel" : "");
     for (int i = 0; i < n; i++) {
         const op_row *r = &rows[i];
         char in[32], out[32], ks[16] = "";
@@ -429,8 +443,14 @@ static void print_profile_text(const op_row *rows, int n, double total)
                      r->info.stride_h);
         double gflops = r->ms > 0 ? 2.0 * (double)r->info.madds / (r->ms * 1e6) : 0.0;
         double gbps = r->ms > 0 ? r->bytes / (r->ms * 1e6) : 0.0;
-        printf("  %4d %-18s %-14s %-14s %-7s %9.4f %5.1f%% %8.1f %7.1f\n", r->index, r->info.op,
-               in, out, ks, r->ms, total > 0 ? 100.0 * r->ms / total : 0.0, gflops, gbps);
+        char kernel[96] = "";
+        if (r->kernel[0]) {
+            kernel[0] = kernel[1] = ' ';
+            kernel_text(r, kernel + 2, sizeof kernel - 2);
+        }
+        printf("  %4d %-18s %-14s %-14s %-7s %9.4f %5.1f%% %8.1f %7.1f%s\n", r->index,
+               r->info.op, in, out, ks, r->ms, total > 0 ? 100.0 * r->ms / total : 0.0, gflops,
+               gbps, kernel);
     }
 }
 
@@ -443,12 +463,14 @@ static void print_profile_json(const op_row *rows, int n, double total)
         double gbps = r->ms > 0 ? r->bytes / (r->ms * 1e6) : 0.0;
         printf("%s{\"index\": %d, \"op\": \"%s\", \"in\": [%d, %d, %d, %d], \"out\": [%d, %d, %d, "
                "%d], \"kernel\": [%d, %d], \"stride\": %d, \"ms\": %.4f, \"share\": %.4f, "
-               "\"madds\": %" PRId64 ", \"gflops\": %.2f, \"gbps\": %.2f}",
+               "\"madds\": %" PRId64 ", \"gflops\": %.2f, \"gbps\": %.2f, \"cl_kernel\": \"%s\", "
+               "\"local\": [%zu, %zu, %zu]}",
                i ? ", " : "", r->index, r->info.op, r->info.in_shape[0], r->info.in_shape[1],
                r->info.in_shape[2], r->info.in_shape[3], r->info.out_shape[0],
                r->info.out_shape[1], r->info.out_shape[2], r->info.out_shape[3],
                r->info.kernel_h, r->info.kernel_w, r->info.stride_h, r->ms,
-               total > 0 ? r->ms / total : 0.0, r->info.madds, gflops, gbps);
+               total > 0 ? r->ms / total : 0.0, r->info.madds, gflops, gbps, r->kernel,
+               r->local[0], r->local[1], r->local[2]);
     }
     printf("]");
 }

@@ -540,6 +540,18 @@ mcl_pointwise mcl_cl_backend_pointwise_path(const mcl_cl_backend *b)
     return b ? b->pointwise : MCL_POINTWISE_KERNEL;
 }
 
+const char *mcl_cl_backend_op_kernel(const mcl_cl_backend *b, int op, size_t local[3])
+{
+    local[0] = local[1] = local[2] = 0;
+    if (!b || op < 0 || op >= b->num_layers) return ""; /* the host's tail */
+    /* As run_graph picks it: the stem from the input's codes when the last run gave codes. */
+    const mcl_cl_layer *L = b->codes && op == b->codes_op ? &b->codes_layer : &b->layers[op];
+    if (L->skip) return "(fused)";
+    for (cl_uint k = 0; k < 3; k++) local[k] = k < L->dims ? L->local[k] : 1;
+    if (L->is_gemm) return "clblast";
+    return L->kernel_name ? L->kernel_name : "";
+}
+
 void mcl_cl_backend_free(mcl_cl_backend *b)
 {
     if (!b) return;
