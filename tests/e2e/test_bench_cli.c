@@ -42,7 +42,8 @@ static void test_json_fields(void **state)
     assert_non_null(strstr(out, "\"op\": \"DEPTHWISE_CONV_2D\""));
     assert_non_null(strstr(out, "\"gflops\": "));
     assert_null(strstr(out, "\"pointwise\"")); /* an OpenCL session's only */
-    assert_non_null(strstr(out, "\"cl_kernel\": \"\", \"local\": [0, 0, 0]")); /* the CPU ran it */
+    /* the CPU ran it */
+    assert_non_null(strstr(out, "\"cl_kernel\": \"\", \"local\": [0, 0, 0]"));
 }
 
 /* On OpenCL the profile names the kernel and work-group of every op: a built network has no

@@ -463,8 +463,8 @@ static void print_profile_json(const op_row *rows, int n, double total)
         double gbps = r->ms > 0 ? r->bytes / (r->ms * 1e6) : 0.0;
         printf("%s{\"index\": %d, \"op\": \"%s\", \"in\": [%d, %d, %d, %d], \"out\": [%d, %d, %d, "
                "%d], \"kernel\": [%d, %d], \"stride\": %d, \"ms\": %.4f, \"share\": %.4f, "
-               "\"madds\": %" PRId64 ", \"gflops\": %.2f, \"gbps\": %.2f, \"cl_kernel\": \"%s\", "
-               "\"local\": [%zu, %zu, %zu]}",
+               "\"madds\": %" PRId64 ", \"gflops\": %.2f, \"gbps\": %.2f, "
+               "\"cl_kernel\": \"%s\", \"local\": [%zu, %zu, %zu]}",
                i ? ", " : "", r->index, r->info.op, r->info.in_shape[0], r->info.in_shape[1],
                r->info.in_shape[2], r->info.in_shape[3], r->info.out_shape[0],
                r->info.out_shape[1], r->info.out_shape[2], r->info.out_shape[3],
