@@ -58,11 +58,12 @@ void conv1x1_tiled(CONV1X1_PARAMS)
  */
 /* An item's steps through its input channels k = lk, lk + 16, ...: a[j] += in(pixel j, k) *
  * W(k).  The H100 takes ~260 ns a step on the deep 7x7 layers (7x7x960 -> 160: 60 steps,
- * 20.5 us), the latency of one load: the loads, conditional on the pixel, wait for each
- * other.  SK_PIPELINED (MOBILECL_SPLITK_PIPELINED=1, for the next GPU A/B) takes four steps at
- * a time with every load unconditional (pixels past the layer's last read its last one, and
- * are never stored), so that a compiler can issue all 20 loads together; each a[j] still
- * adds the same products in the same order: the same bits.  Not timed on a GPU yet. */
+ * 20.5 us), about one load's latency, as if each step's loads waited for the last step's:
+ * they are conditional on the pixel, which keeps a compiler from hoisting them.  SK_PIPELINED
+ * (MOBILECL_SPLITK_PIPELINED=1, for the next GPU A/B) takes four steps at a time with every
+ * load unconditional (pixels past the layer's last read its last one, and are never
+ * stored), so that a compiler can issue all 20 loads together; each a[j] still adds the same
+ * products in the same order: the same bits.  Not timed on a GPU yet. */
 #ifdef SK_PIPELINED
 #define SK_PIXEL4(j, x)                                                                        \
     a[j] = fma(LOAD1(in, (x) + k), w0, a[j]);                                                  \

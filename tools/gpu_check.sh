@@ -11,7 +11,8 @@
 # `short` (a re-check after a change, ~3 minutes): one pointwise path, PyTorch batch 1 only,
 # no fp16 and no CLBlast comparison.  `quick` (~2 minutes, for the end of a device budget):
 # the test programs named in TESTS (`all`: every one, 8 at a time, ~2.5 minutes more), then
-# the AB runs (2 rounds, PyTorch once), one per-op profile and DeepLab's pointwise paths.
+# the AB runs (2 rounds, PyTorch once), a per-op profile per AB setting and DeepLab's
+# pointwise paths.
 #
 # TORCH=0 (quick): no PyTorch peer (its start-up alone takes ~40 s of a short device budget).
 # DEEPLAB_PATHS (quick): the pointwise paths whose DeepLab runs are timed, 2 rounds (default
@@ -99,7 +100,7 @@ if [ "$SHORT" = quick ]; then
     fi
     step "MobileNetV2 batch 1, AB settings and PyTorch CUDA"
     IFS=';' read -ra settings <<< "$AB"
-    # Runs `mobilecl bench ARGS` under AB setting $1 (cli_for: which binary, which variables).
+    # Runs `mobilecl bench ARGS` under AB setting $1 (which binary, which variables).
     ab_bench() {
         local e=$1 cli=$CLI
         shift
