@@ -51,6 +51,25 @@ CLI=$B/build/mobilecl
 export LD_LIBRARY_PATH=$B/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export MOBILECL_DATA_DIR=$B/data MOBILECL_CACHE_DIR=$(mktemp -d) CI=true MOBILECL_REQUIRE_CL=1
 export PYTHONUNBUFFERED=1
+# What the test programs read from ctest's environment.
+export MOBILECL_CLI=$CLI MOBILECL_CL_FAULT_SHIM=$B/build/libmcl_cl_fault_shim.so
+export MOBILECL_SOURCE_DIR=$(readlink -f "$B/..")
+
+# Every test program, 8 at a time: a line for each that failed, the count, the failures' log
+# tails; the summary and logs go to $O.  test_install builds against an install tree: a ctest
+# test of the build machine, not of the device.
+all_tests() {
+    mkdir -p "$O/tests"
+    ls "$B"/build/test_* | grep -v /test_install | timeout 300 xargs -P 8 -I{} sh -c \
+        'n=$(basename {}); if timeout 200 {} > "'"$O"'/tests/$n.log" 2>&1; then
+         echo "PASS $n"; else echo "FAIL $n (exit $?)"; fi' | sort > "$O/tests_summary.txt"
+    grep -v ^PASS "$O/tests_summary.txt"
+    echo "passed $(grep -c ^PASS "$O/tests_summary.txt") of $(wc -l < "$O/tests_summary.txt")"
+    for f in $(awk '/^FAIL/ {print $2}' "$O/tests_summary.txt"); do
+        echo "--- $f"; tail -25 "$O/tests/$f.log"
+    done
+    tar czf "$O/test_logs.tgz" -C "$O" tests && rm -rf "$O/tests"
+}
 
 step "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv || true
@@ -78,20 +97,8 @@ done
 
 if [ "$SHORT" = quick ]; then
     step "tests: ${TESTS:-none}"
-    export MOBILECL_CLI=$CLI MOBILECL_CL_FAULT_SHIM=$B/build/libmcl_cl_fault_shim.so
-    export MOBILECL_SOURCE_DIR=$(readlink -f "$B/..")
     if [ "${TESTS:-}" = all ]; then
-        # test_install builds against an install tree: a ctest test of the build machine.
-        mkdir -p "$O/tests"
-        ls "$B"/build/test_* | grep -v /test_install | timeout 300 xargs -P 8 -I{} sh -c \
-            'n=$(basename {}); if timeout 200 {} > "'"$O"'/tests/$n.log" 2>&1; then
-             echo "PASS $n"; else echo "FAIL $n (exit $?)"; fi' | sort > "$O/tests_summary.txt"
-        grep -v ^PASS "$O/tests_summary.txt"
-        echo "passed $(grep -c ^PASS "$O/tests_summary.txt") of $(wc -l < "$O/tests_summary.txt")"
-        for f in $(awk '/^FAIL/ {print $2}' "$O/tests_summary.txt"); do
-            echo "--- $f"; tail -25 "$O/tests/$f.log"
-        done
-        tar czf "$O/test_logs.tgz" -C "$O" tests && rm -rf "$O/tests"
+        all_tests
     else
         for t in ${TESTS:-}; do
             if timeout 120 "$B/build/$t" > "$O/$t.log" 2>&1; then echo "PASS $t"; else
@@ -177,19 +184,7 @@ if [ -z "$SHORT" ]; then
 fi
 
 step "test suite on the GPU (every tests binary, 8 at a time)"
-T=$B/build
-export MOBILECL_CLI=$CLI MOBILECL_CL_FAULT_SHIM=$T/libmcl_cl_fault_shim.so
-export MOBILECL_SOURCE_DIR=$(readlink -f "$B/..")
-mkdir -p "$O/tests"
-ls "$T"/test_* | timeout 300 xargs -P 8 -I{} sh -c \
-    'n=$(basename {}); if timeout 200 {} > "'"$O"'/tests/$n.log" 2>&1; then echo "PASS $n";
-     else echo "FAIL $n (exit $?)"; fi' | sort > "$O/tests_summary.txt"
-cat "$O/tests_summary.txt"
-echo "passed $(grep -c ^PASS "$O/tests_summary.txt") of $(wc -l < "$O/tests_summary.txt")"
-for f in $(awk '/^FAIL/ {print $2}' "$O/tests_summary.txt"); do
-    echo "--- $f"; tail -25 "$O/tests/$f.log"
-done
-tar czf "$O/test_logs.tgz" -C "$O" tests && rm -rf "$O/tests"
+all_tests
 
 step "tune MobileNetV2 on the GPU, then bench tuned vs untuned, alternated"
 timeout 150 "$CLI" tune --device cl --model "$MNV2" --pointwise kernel > "$O/tune_mnv2.txt" 2>&1
