@@ -24,6 +24,13 @@
 
 /* ---------------------------------------------------------------- running */
 
+/* The layer a run enqueues for op i: the stem prepared for the input's codes while this run
+ * (or, after it, the last one) gives codes (cl_input_codes.c), else the op's own. */
+static const mcl_cl_layer *run_layer(const mcl_cl_backend *b, int i)
+{
+    return b->codes && i == b->codes_op ? &b->codes_layer : &b->layers[i];
+}
+
 /* Enqueues L on q; with ev (profiling), ev[0] and ev[1] receive the events of its commands
  * (the GEMM and its epilogue, or the one kernel). */
 static mcl_status enqueue_on(mcl_cl_backend *b, cl_command_queue q, const mcl_cl_layer *L,
@@ -476,7 +483,7 @@ static mcl_status run_graph(mcl_cl_backend *b, const float *const *inputs,
     /* A run of floats into a model whose stem was set up for codes: its float twin now. */
     if (st == MCL_OK && !b->codes) st = mcl_cl_input_codes_float_layer(b, err);
     for (int i = 0; i < b->num_layers && st == MCL_OK; i++) {
-        const mcl_cl_layer *L = b->codes && i == b->codes_op ? &b->codes_layer : &b->layers[i];
+        const mcl_cl_layer *L = run_layer(b, i);
         st = enqueue_on(b, q, L, ev ? ev + 2 * i : NULL, err);
     }
     for (int i = 0; i < b->num_outputs && st == MCL_OK; i++) {
@@ -544,8 +551,7 @@ const char *mcl_cl_backend_op_kernel(const mcl_cl_backend *b, int op, size_t loc
 {
     local[0] = local[1] = local[2] = 0;
     if (!b || op < 0 || op >= b->num_layers) return ""; /* the host's tail */
-    /* As run_graph picks it: the stem from the input's codes when the last run gave codes. */
-    const mcl_cl_layer *L = b->codes && op == b->codes_op ? &b->codes_layer : &b->layers[op];
+    const mcl_cl_layer *L = run_layer(b, op);
     if (L->skip) return "(fused)";
     for (cl_uint k = 0; k < 3; k++) local[k] = k < L->dims ? L->local[k] : 1;
     if (L->is_gemm) return "clblast";

@@ -22,34 +22,34 @@ static int pool_group(const mcl_cl_backend *b, const mcl_cl_layer *L)
                                            16 * POOL_GROUP_ROWS * sizeof(float));
 }
 
-/* op as avgpool_global: `batch` images of `pixels` x c values in, batch x c out.  Returns 1
- * when the kernel cannot run such groups here (*st MCL_OK, L released: the caller prepares
- * its own kernel instead), else 0 with the preparation's status in *st. */
-static int prepare_pool_group(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
-                              mcl_cl_layer *L, int batch, int pixels, int c, float act_min,
-                              float act_max, mcl_status *st, mcl_error *err)
+/* op (AVERAGE_POOL_2D or MEAN) as avgpool_global: `batch` images of `pixels` x c values in,
+ * batch x c out.  Where the kernel cannot run such groups, the op's own kernel instead
+ * (choice.tile 1), as softmax falls back. */
+static mcl_status prepare_pool_group(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
+                                     mcl_cl_layer *L, int batch, int pixels, int c,
+                                     float act_min, float act_max, mcl_error *err)
 {
     const size_t n = (size_t)batch * (size_t)c;
     mcl_cl_argset a;
     L->used.tile = 2;
-    *st = mcl_cl_bind_unary(b, g, op, L, n * (size_t)pixels, n, "avgpool_group.cl",
-                            "avgpool_global", &a, err);
-    if (*st) return 0;
+    mcl_status st = mcl_cl_bind_unary(b, g, op, L, n * (size_t)pixels, n, "avgpool_group.cl",
+                                      "avgpool_global", &a, err);
+    if (st) return st;
     if (!mcl_cl_kernel_fits(b, L, 16 * POOL_GROUP_ROWS)) { /* one channel per item instead */
         mcl_cl_layer_release(L);
         L->op = (int)(op - g->ops);
         L->choice.tile = 1;
-        return 1;
+        return op->kind == MCL_OP_MEAN ? mcl_cl_prepare_mean(b, g, op, L, err)
+                                       : mcl_cl_prepare_avgpool(b, g, op, L, err);
     }
     mcl_cl_arg_int(&a, pixels);
     mcl_cl_arg_int(&a, c);
     mcl_cl_arg_bound(&a, act_min);
     mcl_cl_arg_bound(&a, act_max);
-    if ((*st = mcl_cl_args_end(&a, "avgpool_global", err))) return 0;
-    *st = mcl_cl_set_group_range(b, L, mcl_cl_round_up((size_t)c, 16),
-                                 (size_t)POOL_GROUP_ROWS * (size_t)batch, 16, POOL_GROUP_ROWS,
-                                 err);
-    return 0;
+    if ((st = mcl_cl_args_end(&a, "avgpool_global", err))) return st;
+    return mcl_cl_set_group_range(b, L, mcl_cl_round_up((size_t)c, 16),
+                                  (size_t)POOL_GROUP_ROWS * (size_t)batch, 16, POOL_GROUP_ROWS,
+                                  err);
 }
 
 mcl_status mcl_cl_prepare_avgpool(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
@@ -58,14 +58,13 @@ mcl_status mcl_cl_prepare_avgpool(mcl_cl_backend *b, const mcl_graph *g, const m
     const mcl_conv_params *p = &op->conv;
     if (p->in_c != p->out_c)
         return mcl_fail(err, MCL_ERR_INTERNAL, "op %d: pooling changes the channel count", L->op);
-    mcl_status st;
     const int global = p->out_h == 1 && p->out_w == 1 && p->kernel_h == p->in_h &&
                        p->kernel_w == p->in_w && p->pad_top == 0 && p->pad_left == 0;
-    if (global && pool_group(b, L) &&
-        !prepare_pool_group(b, g, op, L, p->batch, p->in_h * p->in_w, p->in_c, p->act_min,
-                            p->act_max, &st, err))
-        return st;
+    if (global && pool_group(b, L))
+        return prepare_pool_group(b, g, op, L, p->batch, p->in_h * p->in_w, p->in_c, p->act_min,
+                                  p->act_max, err);
     L->used.tile = 1;
+    mcl_status st;
     mcl_cl_argset a;
     const size_t in_count = mcl_cl_conv_in_count(p), out_count = mcl_cl_conv_out_count(p);
     if ((st = mcl_cl_bind_unary(b, g, op, L, in_count, out_count, "avgpool.cl", "avgpool", &a,
@@ -88,14 +87,13 @@ mcl_status mcl_cl_prepare_mean(mcl_cl_backend *b, const mcl_graph *g, const mcl_
     int s[4];
     mcl_tensor_nhwc(&g->tensors[op->inputs[0]], s);
     const size_t in_count = (size_t)s[0] * (size_t)s[1] * (size_t)s[2] * (size_t)s[3];
-    mcl_status st;
-    if (pool_group(b, L) && !prepare_pool_group(b, g, op, L, s[0], s[1] * s[2], s[3], op->act_min,
-                                                op->act_max, &st, err))
-        return st;
+    if (pool_group(b, L))
+        return prepare_pool_group(b, g, op, L, s[0], s[1] * s[2], s[3], op->act_min, op->act_max,
+                                  err);
     L->used.tile = 1;
     mcl_cl_argset a;
-    st = mcl_cl_bind_unary(b, g, op, L, in_count, (size_t)s[0] * (size_t)s[3], "mean.cl",
-                           "mean_hw", &a, err);
+    mcl_status st = mcl_cl_bind_unary(b, g, op, L, in_count, (size_t)s[0] * (size_t)s[3],
+                                      "mean.cl", "mean_hw", &a, err);
     if (st) return st;
     for (int i = 0; i < 4; i++)
         mcl_cl_arg_int(&a, s[i]);
