@@ -248,22 +248,6 @@ static inline mcl_op *th_unary(th_graph *t, size_t gap, mcl_op_kind kind, int in
     return op;
 }
 
-/* Runs a one-input graph on the OpenCL backend (own pointwise kernel), compares its n outputs
- * with want (computed independently by the caller) within tol_abs / tol_rel, and releases
- * the graph. */
-static inline void th_check(th_graph *t, const char *what, const float *in, const float *want,
-                            size_t n, float tol_abs, float tol_rel)
-{
-    float *got = malloc((n ? n : 1) * sizeof *got);
-    assert_non_null(got);
-    const float *inputs[1] = {in};
-    th_run(t, MCL_POINTWISE_KERNEL, inputs, got);
-    const int bad = mcl_test_compare(what, want, got, n, tol_abs, tol_rel);
-    free(got);
-    mcl_graph_release(&t->g);
-    assert_int_equal(bad, 0);
-}
-
 /* malloc that fails the test instead of returning NULL. */
 static inline float *th_floats(size_t n)
 {
@@ -306,7 +290,9 @@ static inline void th_run_choice(th_graph *t, const mcl_cl_choice *c, const floa
     th_rerun_choice(th_backend(t, &opt), t, c, inputs, output);
 }
 
-/* th_check's comparison of a one-input graph, run as variant c (th_run_choice); t is kept. */
+/* Runs the one-input graph t once, as variant c (th_run_choice) or with NULL the heuristics,
+ * and compares its output with want (computed independently by the caller) within tol_abs /
+ * tol_rel; t is kept. */
 static inline void th_check_choice(th_graph *t, const mcl_cl_choice *c, const char *what,
                                    const float *in, const float *want, size_t n, float tol_abs,
                                    float tol_rel)
@@ -314,12 +300,25 @@ static inline void th_check_choice(th_graph *t, const mcl_cl_choice *c, const ch
     float *got = malloc((n ? n : 1) * sizeof *got);
     assert_non_null(got);
     const float *inputs[1] = {in};
-    th_run_choice(t, c, inputs, got);
     char label[160];
-    snprintf(label, sizeof label, "%s (tile %d)", what, c->tile);
+    if (c) {
+        th_run_choice(t, c, inputs, got);
+        snprintf(label, sizeof label, "%s (tile %d)", what, c->tile);
+    } else {
+        th_run(t, MCL_POINTWISE_KERNEL, inputs, got);
+        snprintf(label, sizeof label, "%s", what);
+    }
     const int bad = mcl_test_compare(label, want, got, n, tol_abs, tol_rel);
     free(got);
     assert_int_equal(bad, 0);
+}
+
+/* th_check_choice with the heuristics, then releases the graph. */
+static inline void th_check(th_graph *t, const char *what, const float *in, const float *want,
+                            size_t n, float tol_abs, float tol_rel)
+{
+    th_check_choice(t, NULL, what, in, want, n, tol_abs, tol_rel);
+    mcl_graph_release(&t->g);
 }
 
 
