@@ -297,3 +297,32 @@ mcl_session *mcl_test_open_session(const char *path, mcl_device device, mcl_mode
     if (mcl_model_load_file(path, model, &err) != MCL_OK) fail_msg("%s: %s", path, err.message);
     return mcl_test_session(*model, device);
 }
+
+/* Whether the comma-separated list names `name` exactly. */
+static int listed(const char *list, const char *name)
+{
+    const size_t n = strlen(name);
+    for (const char *p = list; p && *p; p += strcspn(p, ",")) {
+        p += strspn(p, ",");
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0')) return 1;
+    }
+    return 0;
+}
+
+int mcl_test_run_group(const char *group, const struct CMUnitTest *tests, size_t n,
+                       CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+    const char *skip = getenv("MCL_TEST_SKIP");
+    struct CMUnitTest *kept = malloc(n * sizeof *kept);
+    if (!kept) return 1;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (listed(skip, tests[i].name))
+            fprintf(stderr, "MCL_TEST_SKIP: %s left out\n", tests[i].name);
+        else
+            kept[m++] = tests[i];
+    }
+    const int rc = _cmocka_run_group_tests(group, kept, m, setup, teardown);
+    free(kept);
+    return rc;
+}

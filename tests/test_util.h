@@ -78,6 +78,15 @@ void mcl_test_preload(const char *path);
  * Waits for it and returns its wait status. */
 int mcl_test_rerun_self(const char *shim, const char *const *env, const char *out);
 
+/* cmocka_run_group_tests less the cases MCL_TEST_SKIP names (comma-separated): the Oclgrind
+ * job leaves out the cases that run whole networks or CLBlast, or repeat kernels that other
+ * cases run, at sizes the simulator takes minutes over (tools/ci_oclgrind.sh).  Each case
+ * left out is named on stderr, so a log shows what did not run. */
+#define mcl_test_run(tests, setup, teardown)                                                   \
+    mcl_test_run_group(#tests, tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown)
+int mcl_test_run_group(const char *group, const struct CMUnitTest *tests, size_t n,
+                       CMFixtureFunction setup, CMFixtureFunction teardown);
+
 /* True when running in CI (CI=true). */
 int mcl_test_in_ci(void);
 

@@ -281,5 +281,5 @@ int main(void)
         cmocka_unit_test(test_bad_device_index),
         cmocka_unit_test(test_run_twice),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

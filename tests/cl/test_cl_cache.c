@@ -397,5 +397,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_prune_rules),
         cmocka_unit_test(test_store_prunes_and_hit_marks),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return mcl_test_run(tests, setup, teardown);
 }

@@ -415,5 +415,5 @@ int main(void)
         cmocka_unit_test(test_clblast_missing_is_unsupported),
         cmocka_unit_test(test_clblast_not_loadable),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

@@ -181,5 +181,5 @@ int main(void)
         cmocka_unit_test(test_blocks_per_item),
         cmocka_unit_test(test_input_codes),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

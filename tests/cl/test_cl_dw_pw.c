@@ -134,5 +134,5 @@ int main(void)
         cmocka_unit_test(test_pairs),
         cmocka_unit_test(test_pairs_kept_apart),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

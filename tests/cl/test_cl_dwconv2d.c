@@ -109,5 +109,5 @@ int main(void)
         cmocka_unit_test(test_random_cases),
         cmocka_unit_test(test_one_tile_path),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

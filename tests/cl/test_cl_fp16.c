@@ -615,5 +615,5 @@ int main(void)
         cmocka_unit_test(test_mobilenet_v2_fp16_vs_fp32),
         cmocka_unit_test(test_cli_precision),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

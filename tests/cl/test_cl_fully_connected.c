@@ -108,5 +108,5 @@ int main(void)
         cmocka_unit_test(test_hand_computed),
         cmocka_unit_test(test_random_cases),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

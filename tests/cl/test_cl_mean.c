@@ -71,5 +71,5 @@ int main(void)
         cmocka_unit_test(test_random_cases),
         cmocka_unit_test(test_group_kernel_falls_back),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

@@ -176,5 +176,5 @@ int main(void)
         cmocka_unit_test(test_pairs_kept_apart),
         cmocka_unit_test(test_auto_probe_keeps_either_path),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

@@ -114,7 +114,12 @@ static void run_fused(const resize_case *c, int shared_memory, int layout, uint6
     const int y = th_nhwc(&t, c->batch, c->out_h, c->out_w, c->c, NULL);
     const int d[3] = {c->batch, c->out_h, c->out_w};
     const int z = th_tensor(&t, 3, d, NULL);
-    if (shared_memory) t.g.tensors[z].arena_offset = t.g.tensors[x].arena_offset;
+    if (shared_memory) {
+        /* Only over x: a plan never lets the labels reach into y, which ARG_MAX still reads
+         * (oclgrind's race check caught an earlier case whose labels outgrew x). */
+        assert_true(pixels <= nin);
+        t.g.tensors[z].arena_offset = t.g.tensors[x].arena_offset;
+    }
     mcl_op *rs = th_op(&t, MCL_OP_RESIZE_BILINEAR, 1, &x, y);
     rs->align_corners = c->align_corners;
     rs->half_pixel_centers = c->half_pixel;
@@ -168,7 +173,7 @@ static void test_fused_argmax(void **state)
     for (int layout = 0; layout <= MCL_RESIZE_ARGMAX_ROWS; layout += layout ? 1 : 3)
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
             run_fused(&cases[i], 0, layout, 760 + i);
-    run_fused(&cases[3], 1, 0, 790);
+    run_fused(&cases[9], 1, 0, 790); /* labels (132) fit over the input (240) */
 }
 
 int main(void)
@@ -179,5 +184,5 @@ int main(void)
         cmocka_unit_test(test_random_cases),
         cmocka_unit_test(test_fused_argmax),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

@@ -75,5 +75,5 @@ int main(void)
         cmocka_unit_test(test_random_cases),
         cmocka_unit_test(test_group_layout_falls_back),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mcl_test_run(tests, NULL, NULL);
 }

@@ -638,7 +638,7 @@ int main(void)
     };
     const char *only = getenv("MCL_TEST_FILTER");
     if (only && *only) cmocka_set_test_filter(only);
-    const int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    const int rc = mcl_test_run(tests, NULL, NULL);
     if (mcl_test_remove_dir(g_dir) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
     return rc;
 }

@@ -15,6 +15,10 @@
  *   MOBILECL_CL_WG_CAP=<n>             every kernel reports at most n work-items per group
  *                                      (CL_KERNEL_WORK_GROUP_SIZE), as a GPU does for a
  *                                      kernel short of registers (cl_harness.h's capped runs).
+ *   MOBILECL_CL_DEVICE_TYPE=gpu|cpu    every device reports that type (CL_DEVICE_TYPE), so
+ *                                      the backend makes that class's kernel choices: the
+ *                                      GPU kernels on PoCL, or on Oclgrind's simulator, which
+ *                                      reports every type at once (tools/ci_oclgrind.sh).
  *
  * The shim never prints on success, so the tested program's own stderr stays what it is.
  * Release functions are forwarded before they report their error: a driver that fails a
@@ -160,8 +164,35 @@ FAIL_STATUS(cl_int, clGetDeviceIDs, CL_DEVICE_NOT_FOUND,
             (cl_platform_id p, cl_device_type type, cl_uint n, cl_device_id *devices,
              cl_uint *count),
             (p, type, n, devices, count))
-FAIL_STATUS(cl_int, clGetDeviceInfo, CL_OUT_OF_RESOURCES,
-            INFO_PARAMS(cl_device_id, cl_device_info), INFO_ARGS)
+/* MOBILECL_CL_DEVICE_TYPE, parsed once: the type every device reports (0: its own). */
+static cl_device_type forced_type(void)
+{
+    static _Atomic long type = -1;
+    long t = atomic_load(&type);
+    if (t < 0) {
+        const char *s = getenv("MOBILECL_CL_DEVICE_TYPE");
+        t = 0;
+        if (s && !strcmp(s, "gpu")) t = (long)CL_DEVICE_TYPE_GPU;
+        else if (s && !strcmp(s, "cpu")) t = (long)CL_DEVICE_TYPE_CPU;
+        else if (s && *s) {
+            fprintf(stderr, "cl_fault_shim: MOBILECL_CL_DEVICE_TYPE='%s' is not gpu or cpu\n", s);
+            _exit(97);
+        }
+        atomic_store(&type, t);
+    }
+    return (cl_device_type)t;
+}
+
+cl_int CL_API_CALL clGetDeviceInfo INFO_PARAMS(cl_device_id, cl_device_info)
+{
+    if (hit(ID_clGetDeviceInfo)) return CL_OUT_OF_RESOURCES;
+    const cl_int rc = REAL(clGetDeviceInfo) INFO_ARGS;
+    const cl_device_type t = forced_type();
+    if (rc == CL_SUCCESS && t && what == CL_DEVICE_TYPE && value &&
+        size >= sizeof(cl_device_type))
+        *(cl_device_type *)value = t;
+    return rc;
+}
 FAIL_OBJECT(cl_context, clCreateContext, CL_OUT_OF_HOST_MEMORY,
             (const cl_context_properties *props, cl_uint n, const cl_device_id *devices,
              void(CL_CALLBACK *notify)(const char *, const void *, size_t, void *), void *user,
