@@ -12,7 +12,7 @@
 #
 #   tools/ci_oclgrind.sh [--all] BUILD_DIR [CTEST_REGEX]
 #       BUILD_DIR: a configured and built tree; CTEST_REGEX: default every cl.* test.
-#       --all: also the cases CI leaves out (below): ~20 min a pass on 2 cores, not ~3.
+#       --all: also the cases CI leaves out (below): ~20 min a pass on 2 cores, not 3-5.
 #
 # CI leaves out (MCL_TEST_SKIP) the cases that run whole networks (the fp16 network test and
 # the CLI's, the tuner's networks and its cached decision), CLBlast's GEMMs (not our
@@ -67,6 +67,8 @@ for pass in ${OCLGRIND_PASSES:-as-reported gpu}; do
     # -V: every test's whole output goes to the log, where the simulator's reports are.
     if ! (cd "$build" && "${run[@]}" ctest -j"$(nproc)" -V -R "$regex" >"$log" 2>&1); then
         grep -E "(Passed|Failed|\*\*\*).*sec$|tests passed" "$log" | tail -n 30 >&2
+        # What failed, from the tests' own output (the log goes with the job).
+        grep -E "^[0-9]+: .*(FAILED|ERROR|error|differ)" "$log" | head -n 40 >&2 || true
         echo "ci_oclgrind: $pass: tests failed on the simulator" >&2
         status=1
     fi
@@ -81,7 +83,7 @@ for pass in ${OCLGRIND_PASSES:-as-reported gpu}; do
     fi
     echo "ci_oclgrind: $pass: $(grep -cE "Test +#[0-9]+: .* Passed" "$log") passed," \
          "$reports reports, $(( $(date +%s) - start )) s; slowest:"
-    grep -E "Test +#[0-9]+: " "$log" | sort -t' ' -k2 | awk '{print $(NF-1), $4}' \
-        | sort -rn | head -n 5 | sed 's/^/    /' || true
+    grep -E "Test +#[0-9]+: " "$log" | awk '{print $(NF-1), $4}' | sort -rn | head -n 5 \
+        | sed 's/^/    /' || true
 done
 exit $status
