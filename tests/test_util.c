@@ -312,6 +312,8 @@ static int listed(const char *list, const char *name)
 int mcl_test_run_group(const char *group, const struct CMUnitTest *tests, size_t n,
                        CMFixtureFunction setup, CMFixtureFunction teardown)
 {
+    const char *only = getenv("MCL_TEST_FILTER");
+    if (only && *only) cmocka_set_test_filter(only);
     const char *skip = getenv("MCL_TEST_SKIP");
     struct CMUnitTest *kept = malloc(n * sizeof *kept);
     if (!kept) return 1;

@@ -78,7 +78,9 @@ void mcl_test_preload(const char *path);
  * Waits for it and returns its wait status. */
 int mcl_test_rerun_self(const char *shim, const char *const *env, const char *out);
 
-/* cmocka_run_group_tests less the cases MCL_TEST_SKIP names (comma-separated): the Oclgrind
+/* cmocka_run_group_tests with the test selection a run may be given: only the case named by
+ * MCL_TEST_FILTER (a child of mcl_test_rerun_self, such as cl_harness.h's capped re-runs),
+ * and none of the cases MCL_TEST_SKIP names (comma-separated): the Oclgrind
  * job leaves out the cases that run whole networks or CLBlast, or repeat kernels that other
  * cases run, at sizes the simulator takes minutes over (tools/ci_oclgrind.sh).  Each case
  * left out is named on stderr, so a log shows what did not run. */

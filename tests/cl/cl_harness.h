@@ -33,9 +33,6 @@ typedef struct th_graph {
 static inline void th_setup_env(void)
 {
     if (!getenv("POCL_CACHE_DIR")) setenv("POCL_CACHE_DIR", "/tmp/mobilecl-test-pocl-cache", 0);
-    /* One test of the program (th_rerun_capped's child). */
-    const char *only = getenv("MCL_TEST_FILTER");
-    if (only && *only) cmocka_set_test_filter(only);
 }
 
 /* The work-group cap of a capped run (th_rerun_capped), else 0. */

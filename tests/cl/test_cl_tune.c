@@ -636,8 +636,6 @@ int main(void)
         cmocka_unit_test(test_tune_model_and_cli),
         cmocka_unit_test(test_auto_decision_cached),
     };
-    const char *only = getenv("MCL_TEST_FILTER");
-    if (only && *only) cmocka_set_test_filter(only);
     const int rc = mcl_test_run(tests, NULL, NULL);
     if (mcl_test_remove_dir(g_dir) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
     return rc;
