@@ -96,8 +96,8 @@ __kernel void conv1x1(CONV1X1_PARAMS)
         return;
     }
 #endif
-    const float16 b = LOAD16(bias, cb * 16);
-    float16 a[TP];
+    const ACC16 b = LOADA16(bias, cb * 16);
+    ACC16 a[TP];
 #pragma unroll
     for (int j = 0; j < TP; j++) a[j] = b;
     int ci = 0;
@@ -106,25 +106,25 @@ __kernel void conv1x1(CONV1X1_PARAMS)
      * per pixel in one vload_half4 convert as a vector (MobileNetV2 fp16 on PoCL: 17 ->
      * 7.5 ms, docs/PERFORMANCE.md).  fp32 keeps the plain loop below (measured there). */
     for (; ci + 4 <= in_c; ci += 4, wp += 4 * wstep) {
-        float4 v[TP];
+        ACC4 v[TP];
 #pragma unroll
-        for (int j = 0; j < TP; j++) v[j] = LOAD4(x[j], ci);
-        const float16 w0 = LOAD16(wp, 0), w1 = LOAD16(wp, wstep), w2 = LOAD16(wp, 2 * wstep),
-                      w3 = LOAD16(wp, 3 * wstep);
+        for (int j = 0; j < TP; j++) v[j] = LOADA4(x[j], ci);
+        const ACC16 w0 = LOADA16(wp, 0), w1 = LOADA16(wp, wstep), w2 = LOADA16(wp, 2 * wstep),
+                    w3 = LOADA16(wp, 3 * wstep);
 #pragma unroll
-        for (int j = 0; j < TP; j++) a[j] = fma((float16)v[j].x, w0, a[j]);
+        for (int j = 0; j < TP; j++) a[j] = fma((ACC16)v[j].x, w0, a[j]);
 #pragma unroll
-        for (int j = 0; j < TP; j++) a[j] = fma((float16)v[j].y, w1, a[j]);
+        for (int j = 0; j < TP; j++) a[j] = fma((ACC16)v[j].y, w1, a[j]);
 #pragma unroll
-        for (int j = 0; j < TP; j++) a[j] = fma((float16)v[j].z, w2, a[j]);
+        for (int j = 0; j < TP; j++) a[j] = fma((ACC16)v[j].z, w2, a[j]);
 #pragma unroll
-        for (int j = 0; j < TP; j++) a[j] = fma((float16)v[j].w, w3, a[j]);
+        for (int j = 0; j < TP; j++) a[j] = fma((ACC16)v[j].w, w3, a[j]);
     }
 #endif
     for (; ci < in_c; ci++, wp += wstep) {
-        const float16 wv = LOAD16(wp, 0);
+        const ACC16 wv = LOADA16(wp, 0);
 #pragma unroll
-        for (int j = 0; j < TP; j++) a[j] = fma((float16)LOAD1(x[j], ci), wv, a[j]);
+        for (int j = 0; j < TP; j++) a[j] = fma((ACC16)LOADA1(x[j], ci), wv, a[j]);
     }
 
     const int c0 = cb * 16;
@@ -158,8 +158,8 @@ __kernel void conv1x1(CONV1X1_PARAMS)
     a += (s1 + s2) + s3;                                                                       \
     for (; ci < in_c; ci++, wp += 16) a = fma((float16)LOAD1(x, ci), W(0), a);                 \
     const int c0 = cb * 16, n = min(16, out_c - c0), o = p * out_c + c0;                       \
-    conv_store16(a, out, out_off + o, n, aligned && n == 16, res, res_off + o, has_res,        \
-                 act_min, act_max, res_min, res_max);
+    conv_store16(TO_ACC16(a), out, out_off + o, n, aligned && n == 16, res, res_off + o,       \
+                 has_res, act_min, act_max, res_min, res_max);
 
 /* One pixel per work-item row, 16 channels per item: the matrix-vector variant (header).
  * Weights [nb][in_c][16]: each item streams one contiguous block instead of 64 bytes every

@@ -31,10 +31,10 @@
  * then each pixel j's input X (an expression of j) into its CB accumulators. */
 #define CONV_TAP(X)                                                                            \
     {                                                                                          \
-        float16 wv[CB];                                                                        \
-        _Pragma("unroll") for (int c = 0; c < CB; c++) wv[c] = LOAD16(w, wi + boff[c]);        \
+        ACC16 wv[CB];                                                                          \
+        _Pragma("unroll") for (int c = 0; c < CB; c++) wv[c] = LOADA16(w, wi + boff[c]);       \
         _Pragma("unroll") for (int j = 0; j < TX; j++) {                                       \
-            const float16 x = (float16)(X);                                                    \
+            const ACC16 x = (ACC16)(X);                                                        \
             _Pragma("unroll") for (int c = 0; c < CB; c++) acc[c][j] = fma(x, wv[c], acc[c][j]); \
         }                                                                                      \
     }
@@ -98,10 +98,10 @@ __kernel void conv2d(__global const IN_T *in, int in_off,
     int boff[CB];
 #pragma unroll
     for (int c = 0; c < CB; c++) boff[c] = min(cb0 + c, nb - 1) * 16;
-    float16 acc[CB][TX];
+    ACC16 acc[CB][TX];
 #pragma unroll
     for (int c = 0; c < CB; c++) {
-        const float16 b = LOAD16(bias, boff[c]);
+        const ACC16 b = LOADA16(bias, boff[c]);
 #pragma unroll
         for (int j = 0; j < TX; j++) acc[c][j] = b;
     }

@@ -50,8 +50,6 @@
 #endif
 /* Input pixels one kernel row of a TX-pixel output tile reads. */
 #define SEG ((TX - 1) * SW + (KW - 1) * DW + 1)
-/* Input rows RY output rows read. */
-#define IROWS ((RY - 1) * SH + (KH - 1) * DH + 1)
 
 /* One tile at (n, oy0, ox0, c0) with the kernel's locals in scope (a macro: the
  * one-tile-per-item kernel calling an inline function instead measured 7-15% slower on PoCL).
@@ -61,35 +59,43 @@
  * segments lie inside the image and all 16 channels are real; FULL: all TX pixels are
  * inside the output. */
 #define DW_TILE(FAST, FULL) do { \
-    float16 acc[RY][TX];\
+    ACC16 acc[RY][TX];\
 _Pragma("unroll") \
     for (int r = 0; r < RY; r++)\
 _Pragma("unroll") \
         for (int j = 0; j < TX; j++) acc[r][j] = b;\
 \
     const int iy_base = oy0 * SH - pad_top;\
+    /* Input row q of each (output row, kernel row) pair, loaded at the first pair that reads\
+     * it.  A loop over the pairs, not over the rows they span: with dilation most of those are\
+     * read by no pair, and Intel's CPU compiler counts them when it unrolls (3x3 dilation 4:\
+     * "loop not unrolled"). */\
 _Pragma("unroll") \
-    for (int q = 0; q < IROWS; q++) {\
+    for (int r0 = 0; r0 < RY; r0++)\
+_Pragma("unroll") \
+    for (int k0 = 0; k0 < KH; k0++) {\
+        const int q = r0 * SH + k0 * DH;\
+        /* Loaded for an earlier pair already?  (Resolved at compile time.) */\
+        bool seen = false;\
+_Pragma("unroll") \
+        for (int r = 0; r <= r0; r++)\
+_Pragma("unroll") \
+            for (int ky = 0; ky < KH; ky++)\
+                seen |= (r < r0 || ky < k0) && r * SH + ky * DH == q;\
+        if (seen) continue;\
         const int iy = iy_base + q;\
         if (iy < 0 || iy >= in_h) continue;\
-        /* Does any (r, ky) pair read input row q?  (Resolved at compile time.) */\
-        bool used = false;\
-_Pragma("unroll") \
-        for (int r = 0; r < RY; r++)\
-_Pragma("unroll") \
-            for (int ky = 0; ky < KH; ky++) used |= r * SH + ky * DH == q;\
-        if (!used) continue;\
         const int rbase = in_off + ((n * in_h + iy) * in_w) * c + c0;\
-        float16 seg[SEG];\
+        ACC16 seg[SEG];\
         if (FAST) {\
 _Pragma("unroll") \
-            for (int s = 0; s < SEG; s++) seg[s] = LOAD16(in, rbase + (ix0 + s) * c);\
+            for (int s = 0; s < SEG; s++) seg[s] = LOADA16(in, rbase + (ix0 + s) * c);\
         } else {\
 _Pragma("unroll") \
             for (int s = 0; s < SEG; s++) {\
                 const int ix = ix0 + s;\
-                seg[s] = (ix < 0 || ix >= in_w) ? (float16)0.0f\
-                         : nc == 16             ? LOAD16(in, rbase + ix * c)\
+                seg[s] = (ix < 0 || ix >= in_w) ? (ACC16)0.0f\
+                         : nc == 16             ? LOADA16(in, rbase + ix * c)\
                                                 : load16_partial(in, rbase + ix * c, nc);\
             }\
         }\
@@ -100,7 +106,7 @@ _Pragma("unroll") \
                 if (r * SH + ky * DH != q) continue;\
 _Pragma("unroll") \
                 for (int kx = 0; kx < KW; kx++) {\
-                    const float16 wv = LOAD16(w, (ky * KW + kx) * nb * 16 + c0);\
+                    const ACC16 wv = LOADA16(w, (ky * KW + kx) * nb * 16 + c0);\
 _Pragma("unroll") \
                     for (int j = 0; j < TX; j++)\
                         acc[r][j] = fma(seg[j * SW + kx * DW], wv, acc[r][j]);\
@@ -128,7 +134,7 @@ _Pragma("unroll") \
 /* DW_TILE as a function for the walking kernel: called there with constant flags, this
  * measured faster than the macro expanded in the loop (small layers up to 25%). */
 static inline void dw_tile(__global const FLT *in, int in_off, __global const FLT *w,
-                           float16 b, __global FLT *out, int out_off, __global const FLT *res,
+                           ACC16 b, __global FLT *out, int out_off, __global const FLT *res,
                            int res_off, int has_res, int in_h, int in_w, int c, int out_h,
                            int out_w, int pad_top, int pad_left, int aligned, float act_min,
                            float act_max, float res_min, float res_max, int n, int oy0,
@@ -157,7 +163,7 @@ __kernel void dwconv2d(__global const FLT *in, int in_off,
     const int oy0 = (rb - n * rblocks) * RY;
     const int c0 = cb * 16;
     const int nc = min(16, c - c0);
-    const float16 b = LOAD16(bias, c0);
+    const ACC16 b = LOADA16(bias, c0);
 #if WALK
     for (int ox0 = 0; ox0 < out_w; ox0 += TX) {
         const int ix0 = ox0 * SW - pad_left;

@@ -28,6 +28,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 skip=test_mobilenet_v2_fp16_vs_fp32,test_cli_precision,test_tune_model_and_cli
+skip+=,test_cli_reports_precision
 skip+=,test_clblast_path,test_clblast_not_loadable,test_auto_probe_keeps_either_path
 skip+=,test_cache_round_trip,test_auto_decision_cached,test_build_failure_names_file
 skip+=,test_both_layouts,test_tile_layout_falls_back,test_group_tiles_fall_back
@@ -41,7 +42,7 @@ regex=${2:-^cl\\.}
 build=$(cd "$build" && pwd)
 export MCL_TEST_SKIP=$skip
 
-"$root/tools/apt_install.sh" oclgrind
+"$root/tools/apt_install.sh" ci_oclgrind oclgrind
 icd_lib=$(dpkg -L oclgrind | grep '/liboclgrind-rt-icd\.so$' | head -n1)
 [ -n "$icd_lib" ] || { echo "ci_oclgrind: oclgrind's ICD library not found" >&2; exit 1; }
 

@@ -169,12 +169,18 @@ typedef enum mcl_pointwise {
     MCL_POINTWISE_CLBLAST   /* CLBlast SGEMM followed by an epilogue kernel */
 } mcl_pointwise;
 
-/* How the OpenCL backend stores activations and weights (docs/PERFORMANCE.md).  The math is
- * float either way; FP16 halves the memory traffic at ~1e-3 relative error per value.  FP16
- * is refused (MCL_ERR_UNSUPPORTED) with MCL_POINTWISE_CLBLAST; the CPU backend ignores it. */
+/* How the OpenCL backend stores activations and weights, and computes (docs/PERFORMANCE.md).
+ * FP16 halves the memory traffic at ~1e-3 relative error per value and keeps float math, so
+ * any device runs it.  FP16_MATH also computes the convolutions in half where the device has
+ * cl_khr_fp16 (most phone GPUs: up to twice the arithmetic rate), at ~1e-2 relative error
+ * per value; pooling, softmax, resizing and the classifier's matrix-vector products stay
+ * float.  On a device without cl_khr_fp16 it runs as FP16: mcl_session_precision() says
+ * which a session got.  Both are refused (MCL_ERR_UNSUPPORTED) with MCL_POINTWISE_CLBLAST;
+ * the CPU backend ignores them. */
 typedef enum mcl_precision {
     MCL_PRECISION_FP32 = 0, /* float storage (default) */
-    MCL_PRECISION_FP16      /* half storage (vload_half/vstore_half), float math */
+    MCL_PRECISION_FP16,     /* half storage (vload_half/vstore_half), float math */
+    MCL_PRECISION_FP16_MATH /* half storage, half math in the convolutions (cl_khr_fp16) */
 } mcl_precision;
 
 /* Kernel variants and work-group sizes of the OpenCL backend's convolutions (docs/
@@ -224,6 +230,10 @@ MCL_API const char *mcl_session_notice(const mcl_session *session);
  * MCL_POINTWISE_CLBLAST, once MCL_POINTWISE_AUTO was resolved; MCL_POINTWISE_AUTO for a
  * session on the CPU. */
 MCL_API mcl_pointwise mcl_session_pointwise(const mcl_session *session);
+/* The precision an OpenCL session runs with: the one asked for, except MCL_PRECISION_FP16
+ * for MCL_PRECISION_FP16_MATH on a device without cl_khr_fp16; MCL_PRECISION_FP32 for a
+ * session on the CPU. */
+MCL_API mcl_precision mcl_session_precision(const mcl_session *session);
 
 /* Set input `index` from quantized values, exactly as the model file declares the input
  * (e.g. uint8 RGB with scale 1/128, zero point 128): the input's quantization is applied here.

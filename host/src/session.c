@@ -197,6 +197,11 @@ mcl_pointwise mcl_session_pointwise(const mcl_session *s)
     return s && s->on_cl ? mcl_cl_backend_pointwise_path(s->cl) : MCL_POINTWISE_AUTO;
 }
 
+mcl_precision mcl_session_precision(const mcl_session *s)
+{
+    return s && s->on_cl ? mcl_cl_backend_precision(s->cl) : MCL_PRECISION_FP32;
+}
+
 static mcl_status check_input(mcl_session *s, int index, size_t count, mcl_error *err)
 {
     if (!s) return mcl_fail(err, MCL_ERR_ARGUMENT, "session: NULL argument");

@@ -6,25 +6,12 @@
  * rounding of each stored output (relative 2^-11) and of intermediate values inside an op,
  * which the fp16 tolerance |a-b| <= max(1e-3, 1e-2*|ref|) and a whole-tensor normalized
  * mean squared error <= 1e-4 cover.  Shapes are odd and channel counts not multiples of 4. */
-#include "cl/cl_half.h"
-#include "cl_harness.h"
 #include "fake_quant.h"
+#include "fp16_harness.h"
 
 #define FP16_ATOL 1e-3
 #define FP16_RTOL 1e-2
 #define FP16_NMSE 1e-4
-
-static void round_to_half(float *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++) x[i] = mcl_cl_half_to_float(mcl_cl_float_to_half(x[i]));
-}
-
-static float *rand_half(mcl_rng *r, size_t n, float lo, float hi)
-{
-    float *x = mcl_test_random_array(r, n, lo, hi);
-    round_to_half(x, n);
-    return x;
-}
 
 static float *out_array(size_t n)
 {
@@ -101,12 +88,7 @@ static void test_half_conversion(void **state)
 
 /* ---------------------------------------------------------------- convolutions */
 
-typedef struct conv_case {
-    int kind; /* 0 conv2d (1x1 stride 1 = pointwise kernel), 1 depthwise */
-    int batch, h, w, in_c, out_c, k, stride, dilation, padding, relu6, residual;
-} conv_case;
-
-static const conv_case conv_cases[] = {
+static const fp16_conv_case conv_cases[] = {
     {0, 1, 13, 11, 33, 19, 1, 1, 1, MCL_PADDING_SAME, 1, 1}, /* pointwise + residual */
     {0, 2, 7, 9, 17, 37, 1, 1, 1, MCL_PADDING_SAME, 0, 0},   /* pointwise, batch 2 */
     {0, 1, 57, 57, 3, 32, 3, 2, 1, MCL_PADDING_SAME, 1, 0},  /* the stem, fixed geometry */
@@ -117,45 +99,18 @@ static const conv_case conv_cases[] = {
     {1, 2, 11, 13, 5, 10, 3, 1, 2, MCL_PADDING_SAME, 1, 0},  /* multiplier 2, dilation */
 };
 
-static void run_conv(const conv_case *c, uint64_t seed)
+static void run_conv(const fp16_conv_case *c, uint64_t seed)
 {
     mcl_rng r;
     mcl_rng_seed(&r, seed);
-    mcl_conv_params p = th_conv_params(c->batch, c->h, c->w, c->in_c, c->out_c, c->k, c->k,
-                                       c->stride, c->dilation, c->padding);
-    if (c->relu6) {
-        p.act_min = 0.0f;
-        p.act_max = 6.0f;
-    }
-    if (c->residual) {
-        p.res_min = -2.0f;
-        p.res_max = 2.5f;
-    }
-    const size_t nin = th_in_count(&p), nout = th_out_count(&p);
-    const size_t nw = c->kind ? (size_t)c->k * (size_t)c->k * (size_t)c->out_c
-                              : (size_t)c->out_c * (size_t)c->k * (size_t)c->k * (size_t)c->in_c;
+    const mcl_conv_params p = fp16_conv_params(c);
+    const size_t nin = th_in_count(&p), nout = th_out_count(&p), nw = fp16_conv_weights(c);
     float *in = rand_half(&r, nin, -1.0f, 1.0f);
     float *w = rand_half(&r, nw, -1.0f, 1.0f);
     float *bias = rand_half(&r, (size_t)c->out_c, -1.0f, 1.0f);
     float *res = rand_half(&r, nout, -1.0f, 1.0f);
     float *ref = out_array(nout), *got = out_array(nout);
-
-    th_graph t;
-    th_init(&t, 1);
-    const int xi = th_nhwc(&t, c->batch, c->h, c->w, c->in_c, NULL);
-    const int wd[4] = {c->kind ? 1 : c->out_c, c->k, c->k, c->kind ? c->out_c : c->in_c};
-    const int wi = th_tensor(&t, 4, wd, w);
-    const int bi = th_tensor(&t, 1, &c->out_c, bias);
-    const int ri = c->residual ? th_nhwc(&t, c->batch, p.out_h, p.out_w, c->out_c, NULL) : -1;
-    const int yi = th_nhwc(&t, c->batch, p.out_h, p.out_w, c->out_c, NULL);
-    const int ins[3] = {xi, wi, bi};
-    mcl_op *op = th_op(&t, c->kind ? MCL_OP_DWCONV2D : MCL_OP_CONV2D, 3, ins, yi);
-    op->conv = p;
-    op->residual = c->residual ? ri : MCL_NO_TENSOR;
-    const int gin[2] = {xi, ri};
-    th_io(&t, c->residual ? 2 : 1, gin, yi);
-    const float *inputs[2] = {in, res};
-    run16(&t, MCL_POINTWISE_KERNEL, inputs, got);
+    fp16_conv_run(c, MCL_PRECISION_FP16, in, w, bias, res, got);
     if (c->kind)
         mcl_cpu_dwconv2d(&p, in, w, bias, c->residual ? res : NULL, ref);
     else
@@ -165,7 +120,6 @@ static void run_conv(const conv_case *c, uint64_t seed)
              c->kind ? "dwconv2d" : "conv2d", c->batch, c->h, c->w, c->in_c, c->out_c, c->k,
              c->stride, c->dilation);
     check_fp16(what, ref, got, nout);
-    mcl_graph_release(&t.g);
     free(in);
     free(w);
     free(bias);
@@ -511,68 +465,12 @@ static void test_refuses_clblast(void **state)
 
 /* ---------------------------------------------------------------- end to end */
 
-static const char *const kImages[] = {"images/cat.bmp", "images/grace_hopper.bmp",
-                                      "images/parrot.jpg", "images/bird.bmp"};
-#define NUM_IMAGES 4
-
-static int classify(mcl_precision precision, float **scores, size_t *classes)
-{
-    char path[1024];
-    if (!mcl_test_data_path(path, sizeof path, "models/mobilenet_v2_1.0_224_quant.tflite"))
-        return 0;
-    mcl_error err;
-    mcl_model *m = NULL;
-    if (mcl_model_load_file(path, &m, &err) != MCL_OK) fail_msg("%s", err.message);
-    mcl_options opt = mcl_options_default();
-    opt.device = MCL_DEVICE_CL;
-    opt.precision = precision;
-    mcl_session *s = NULL;
-    if (mcl_session_create(m, &opt, &s, &err) != MCL_OK) fail_msg("%s", err.message);
-    *classes = mcl_session_output_size(s, 0);
-    for (int i = 0; i < NUM_IMAGES; i++) {
-        if (!mcl_test_data_path(path, sizeof path, kImages[i])) return 0;
-        mcl_image img;
-        if (mcl_image_load(path, &img, &err) != MCL_OK) fail_msg("%s", err.message);
-        scores[i] = malloc(*classes * sizeof(float));
-        assert_non_null(scores[i]);
-        if (mcl_session_set_input_image(s, 0, &img, &err) != MCL_OK ||
-            mcl_session_run(s, &err) != MCL_OK ||
-            mcl_session_get_output(s, 0, scores[i], *classes, &err) != MCL_OK)
-            fail_msg("%s: %s", kImages[i], err.message);
-        mcl_image_free(&img);
-    }
-    mcl_session_free(s);
-    mcl_model_free(m);
-    return 1;
-}
-
+/* MobileNetV2 with fp16 storage: fp32's top-1 on the four photos, cosine >= 0.999. */
 static void test_mobilenet_v2_fp16_vs_fp32(void **state)
 {
     (void)state;
     if (!mcl_test_have_cl()) skip();
-    float *s32[NUM_IMAGES] = {0}, *s16[NUM_IMAGES] = {0};
-    size_t c32 = 0, c16 = 0;
-    if (!classify(MCL_PRECISION_FP32, s32, &c32)) skip();
-    assert_true(classify(MCL_PRECISION_FP16, s16, &c16));
-    assert_int_equal(c32, c16);
-    for (int i = 0; i < NUM_IMAGES; i++) {
-        mcl_class_score a, b;
-        mcl_top_k(s32[i], (int)c32, 1, &a);
-        mcl_top_k(s16[i], (int)c16, 1, &b);
-        if (a.index != b.index)
-            fail_msg("%s: top-1 %d with fp32, %d with fp16", kImages[i], a.index, b.index);
-        double dot = 0, n32 = 0, n16 = 0;
-        for (size_t k = 0; k < c32; k++) {
-            dot += (double)s32[i][k] * s16[i][k];
-            n32 += (double)s32[i][k] * s32[i][k];
-            n16 += (double)s16[i][k] * s16[i][k];
-        }
-        const double cosine = dot / sqrt(n32 * n16);
-        print_message("%s: top-1 %d, cosine fp16/fp32 %.6f\n", kImages[i], a.index, cosine);
-        if (!(cosine >= 0.999)) fail_msg("%s: cosine %.6f < 0.999", kImages[i], cosine);
-        free(s32[i]);
-        free(s16[i]);
-    }
+    fp16_mobilenet_vs_fp32(MCL_PRECISION_FP16, 0.999);
 }
 
 /* The CLI passes --precision through: classify with fp16 names the same class as TFLite

@@ -29,8 +29,10 @@ int mcl_cli_int(const char *option, const char *value, int min, int max);
 /* "auto" | "cpu" | "cl" and "auto" | "kernel" | "clblast"; 0 on success. */
 int mcl_cli_parse_device(const char *value, mcl_device *device);
 int mcl_cli_parse_pointwise(const char *value, mcl_pointwise *pointwise);
-/* --precision fp32|fp16 (OpenCL storage precision). */
+/* --precision fp32|fp16|fp16-math (OpenCL storage and arithmetic precision). */
 int mcl_cli_parse_precision(const char *value, mcl_precision *precision);
+/* The --precision word for p. */
+const char *mcl_cli_precision_name(mcl_precision p);
 /* --tune cached|off|on (OpenCL variant tuning; defined in cmd_tune.c). */
 int mcl_cli_parse_tune(const char *value, mcl_tune *tune);
 

@@ -63,8 +63,14 @@ int mcl_cli_parse_precision(const char *value, mcl_precision *precision)
 {
     if (!strcmp(value, "fp32")) *precision = MCL_PRECISION_FP32;
     else if (!strcmp(value, "fp16")) *precision = MCL_PRECISION_FP16;
-    else return mcl_cli_error("--precision: '%s' is not one of fp32, fp16", value);
+    else if (!strcmp(value, "fp16-math")) *precision = MCL_PRECISION_FP16_MATH;
+    else return mcl_cli_error("--precision: '%s' is not one of fp32, fp16, fp16-math", value);
     return 0;
+}
+
+const char *mcl_cli_precision_name(mcl_precision p)
+{
+    return p == MCL_PRECISION_FP16_MATH ? "fp16-math" : p == MCL_PRECISION_FP16 ? "fp16" : "fp32";
 }
 
 void mcl_cli_notice(const mcl_session *s, char *shown, size_t size)

@@ -22,7 +22,7 @@ static int parse(int argc, char **argv, classify_args *a, int *first_image)
         else if (!strcmp(o, "--help")) {
             puts("usage: mobilecl classify --model F [--labels F] [--top K] "
                  "[--device auto|cpu|cl] [--pointwise auto|kernel|clblast] "
-                 "[--precision fp32|fp16] [--tune cached|off|on] [--json]\n"
+                 "[--precision fp32|fp16|fp16-math] [--tune cached|off|on] [--json]\n"
                  "                         [--yuv FORMAT:WxH[:full|limited] "
                  "[--rotate 0|90|180|270]]\n"
                  "                         IMAGE...\n"

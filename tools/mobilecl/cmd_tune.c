@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const char usage_text[] =
-    "usage: mobilecl tune (--model F | --arch NAME) [--device cl] [--precision fp32|fp16]\n"
+    "usage: mobilecl tune (--model F | --arch NAME) [--device cl] [--precision fp32|fp16|fp16-math]\n"
     "                     [--pointwise auto|kernel|clblast]\n"
     "  Measures every tunable OpenCL layer (seconds to minutes with PoCL's cache cold),\n"
     "  stores the fastest choices in the tuning cache (MOBILECL_CACHE_DIR, else\n"

@@ -12,7 +12,7 @@ static int usage(FILE *out)
           "  info --model F [--json]                  layer table, parameters, multiply-adds\n"
           "  info --arch SPEC [--weights F] [--json]  same for a built model (docs/MODELS.md)\n"
           "  classify --model F [--labels F] [--top K] [--device auto|cpu|cl]\n"
-          "           [--pointwise auto|kernel|clblast] [--precision fp32|fp16] [--json] IMAGE...\n"
+          "           [--pointwise auto|kernel|clblast] [--precision fp32|fp16|fp16-math] [--json] IMAGE...\n"
           "                                           top-K classes of each image\n"
           "  segment --model F [--labels F] [--device auto|cpu|cl] [--mask-out M.png]\n"
           "          [--overlay-out O.png] [--json] IMAGE\n"

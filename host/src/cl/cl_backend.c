@@ -279,7 +279,8 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
 
     mcl_cl_backend *b = calloc(1, sizeof *b);
     if (!b) return mcl_fail(err, MCL_ERR_NOMEM, "out of memory for the OpenCL backend");
-    b->fp16 = options && options->precision == MCL_PRECISION_FP16;
+    b->fp16 = options && (options->precision == MCL_PRECISION_FP16 ||
+                          options->precision == MCL_PRECISION_FP16_MATH);
     b->tune_mode = options ? (int)options->tune : MCL_TUNE_CACHED;
     if (b->tune_mode < MCL_TUNE_CACHED || b->tune_mode > MCL_TUNE_ON) {
         const int mode = b->tune_mode;
@@ -300,6 +301,8 @@ mcl_status mcl_cl_backend_create(const mcl_graph *g, const mcl_options *options,
     if (st) goto fail;
     snprintf(b->name, sizeof b->name, "%s (%s)", info.device_name, info.platform_name);
     b->is_cpu = mcl_cl_device_is_cpu(b->device);
+    /* Without cl_khr_fp16 the kernels cannot declare half values: FP16_MATH runs as FP16. */
+    b->fp16_math = options && options->precision == MCL_PRECISION_FP16_MATH && info.has_fp16;
     b->times.cl_platform_ms = mcl_now_ms() - t0;
     t0 = mcl_now_ms();
 
@@ -545,6 +548,18 @@ void mcl_cl_backend_startup_times(const mcl_cl_backend *b, mcl_startup_times *t)
 mcl_pointwise mcl_cl_backend_pointwise_path(const mcl_cl_backend *b)
 {
     return b ? b->pointwise : MCL_POINTWISE_KERNEL;
+}
+
+mcl_precision mcl_cl_backend_precision(const mcl_cl_backend *b)
+{
+    return !b || !b->fp16  ? MCL_PRECISION_FP32
+           : b->fp16_math ? MCL_PRECISION_FP16_MATH
+                          : MCL_PRECISION_FP16;
+}
+
+const char *mcl_cl_precision_tag(const mcl_cl_backend *b)
+{
+    return b->fp16_math ? "h16" : b->fp16 ? "f16" : "f32";
 }
 
 const char *mcl_cl_backend_op_kernel(const mcl_cl_backend *b, int op, size_t local[3])

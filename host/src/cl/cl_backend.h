@@ -50,6 +50,8 @@ void mcl_cl_backend_free(mcl_cl_backend *b);
 /* The path pointwise (1x1 stride 1) convolutions take: MCL_POINTWISE_KERNEL or
  * MCL_POINTWISE_CLBLAST, after MCL_POINTWISE_AUTO was resolved (tests and `mobilecl devices`). */
 mcl_pointwise mcl_cl_backend_pointwise_path(const mcl_cl_backend *b);
+/* The precision the backend runs with (mcl_session_precision()). */
+mcl_precision mcl_cl_backend_precision(const mcl_cl_backend *b);
 /* mcl_session_op_kernel's answer for op `op` of b (local: 0s with ""). */
 const char *mcl_cl_backend_op_kernel(const mcl_cl_backend *b, int op, size_t local[3]);
 

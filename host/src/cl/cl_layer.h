@@ -87,7 +87,8 @@ struct mcl_cl_backend {
     size_t gemm_temp_have;  /* size of gemm_temp */
     int used_clblast;
     mcl_pointwise pointwise; /* the path pointwise convolutions take */
-    int fp16; /* MCL_PRECISION_FP16: arena and every uploaded operand hold halves */
+    int fp16; /* MCL_PRECISION_FP16(_MATH): arena and every uploaded operand hold halves */
+    int fp16_math; /* and the convolutions compute in half (MCL_FP16_MATH, cl_khr_fp16) */
     uint16_t *stage[3 * MCL_MAX_GRAPH_IO]; /* fp16: host halves of inputs, then outputs */
     mcl_cl_layer *layers;
     int num_layers;
@@ -160,6 +161,9 @@ typedef struct mcl_cl_argset {
 int mcl_cl_mul_size(size_t a, size_t b, size_t *out);
 size_t mcl_cl_round_up(size_t x, size_t m);
 const char *mcl_cl_op_label(const mcl_graph *g, int op);
+/* The precision in tuning-cache keys: "f32", "f16" (half storage) or "h16" (half math too):
+ * each runs other kernels, so each has its own tuned choices. */
+const char *mcl_cl_precision_tag(const mcl_cl_backend *b);
 void mcl_cl_arg_raw(mcl_cl_argset *a, size_t size, const void *value);
 void mcl_cl_arg_mem(mcl_cl_argset *a, cl_mem m);
 /* Starts L's argument list with the operands of a kernel with weights: input (+ offset), L's

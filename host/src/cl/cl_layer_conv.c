@@ -491,8 +491,9 @@ static int dw_rows(const mcl_cl_backend *b, const mcl_conv_params *p, int walk)
      * layers with dilation 2 (0.78-0.94x of 1 row on PoCL). */
     const int min_rows = walk ? 2 : b->is_cpu ? 8 : 56;
     const int dilated_ok = walk && b->is_cpu;
+    /* Up to 3x3: see cl_tune.c's dw_two_rows_ok. */
     return p->stride_h == 1 && (p->dilation_h == 1 || dilated_ok) && p->kernel_h > 1 &&
-                   p->out_h >= min_rows
+                   p->kernel_h <= 3 && p->out_h >= min_rows
                ? 2
                : 1;
 }

@@ -204,8 +204,12 @@ mcl_status mcl_cl_get_program(mcl_cl_backend *b, const char *file, const char *o
         b->cap_programs = cap;
     }
     /* The cache key is the caller's options: one backend has one precision. */
-    char opts[sizeof b->programs[0].options + 32];
-    snprintf(opts, sizeof opts, "%s%s", b->fp16 ? "-DMCL_FP16_STORAGE " : "", options);
+    char opts[sizeof b->programs[0].options + 48];
+    snprintf(opts, sizeof opts, "%s%s",
+             b->fp16_math ? "-DMCL_FP16_STORAGE -DMCL_FP16_MATH "
+             : b->fp16    ? "-DMCL_FP16_STORAGE "
+                          : "",
+             options);
     cl_program prog = NULL;
     int cached = 0;
     const double t0 = mcl_now_ms();
