@@ -75,13 +75,14 @@ _Pragma("unroll") \
 _Pragma("unroll") \
     for (int k0 = 0; k0 < KH; k0++) {\
         const int q = r0 * SH + k0 * DH;\
-        /* Loaded for an earlier pair already?  (Resolved at compile time.) */\
+        /* Loaded for an earlier pair already?  (Resolved at compile time; constant trip\
+         * counts, which Oclgrind's older clang needs to unroll the loops inside out.) */\
         bool seen = false;\
 _Pragma("unroll") \
-        for (int r = 0; r <= r0; r++)\
+        for (int r = 0; r < RY; r++)\
 _Pragma("unroll") \
             for (int ky = 0; ky < KH; ky++)\
-                seen |= (r < r0 || ky < k0) && r * SH + ky * DH == q;\
+                seen |= (r < r0 || (r == r0 && ky < k0)) && r * SH + ky * DH == q;\
         if (seen) continue;\
         const int iy = iy_base + q;\
         if (iy < 0 || iy >= in_h) continue;\
