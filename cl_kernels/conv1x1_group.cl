@@ -118,8 +118,8 @@ void conv1x1_tiled(CONV1X1_PARAMS)
     if (lk < np && c < out_c) {                                                                \
         T s = 0.0f;                                                                            \
         for (int r = 0; r < 16; r++) s += part[lk][r][lc];                                     \
-        store_one((ACC)s, p0 + lk, c, bias, out, out_off, res, res_off, has_res, out_c, act_min,    \
-                  act_max, res_min, res_max);                                                  \
+        store_one((ACC)s, p0 + lk, c, bias, out, out_off, res, res_off, has_res, out_c,        \
+                  act_min, act_max, res_min, res_max);                                         \
     }
 
 __kernel __attribute__((reqd_work_group_size(16, 16, 1)))

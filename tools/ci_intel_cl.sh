@@ -64,7 +64,8 @@ for pass in ${INTEL_CL_PASSES:-as-reported gpu}; do
         status=1
         grep -E "Failed|FAILED|ERROR|Test +#" "$work/$pass.log" | tail -n 60 || true
     fi
-    grep -E "tests passed|Total Test time" "$work/$pass.log" | sed "s/^/ci_intel_cl $pass: /" || true
+    grep -E "tests passed|Total Test time" "$work/$pass.log" |
+        sed "s/^/ci_intel_cl $pass: /" || true
     echo "ci_intel_cl: pass $pass done in $(($(date +%s) - start)) s"
 done
 exit $status
