@@ -27,6 +27,8 @@ static float *abs_copy(const float *x, size_t n)
 /* Whether this device computes in half for FP16_MATH (cl_khr_fp16): asks a one-op backend. */
 static int have_fp16_math(void)
 {
+    static int known = -1; /* one device a process: asked once */
+    if (known >= 0) return known;
     th_graph t;
     th_init(&t, 0);
     const int xi = th_nhwc(&t, 1, 1, 1, 1, NULL), yi = th_nhwc(&t, 1, 1, 1, 1, NULL);
@@ -36,10 +38,10 @@ static int have_fp16_math(void)
     mcl_options opt = th_options(MCL_POINTWISE_KERNEL);
     opt.precision = MCL_PRECISION_FP16_MATH;
     mcl_cl_backend *b = th_backend(&t, &opt);
-    const int math = mcl_cl_backend_precision(b) == MCL_PRECISION_FP16_MATH;
+    known = mcl_cl_backend_precision(b) == MCL_PRECISION_FP16_MATH;
     mcl_cl_backend_free(b);
     mcl_graph_release(&t.g);
-    return math;
+    return known;
 }
 
 /* Skips the calling test where the device has no half arithmetic (fails with

@@ -571,9 +571,9 @@ static int bench_one(const bench_args *a)
         mcl_cli_json_string(stdout, name);
         printf(", \"device\": \"%s\", \"device_name\": ", mcl_session_device(s));
         mcl_cli_json_string(stdout, mcl_session_device_name(s));
-        if (pointwise) printf(", \"pointwise\": \"%s\"", pointwise);
-        if (pointwise) /* an OpenCL session: the precision it got (FP16_MATH needs fp16) */
-            printf(", \"precision\": \"%s\"", mcl_cli_precision_name(mcl_session_precision(s)));
+        if (pointwise) /* an OpenCL session: its paths, and the precision it got */
+            printf(", \"pointwise\": \"%s\", \"precision\": \"%s\"", pointwise,
+                   mcl_cli_precision_name(mcl_session_precision(s)));
         printf(", \"threads\": %d, \"runs\": %d, \"warmup\": %d, \"madds\": %" PRId64
                ", \"params\": %" PRId64 ", \"load_ms\": %.3f, \"session_ms\": %.3f, "
                "\"init_ms\": %.3f, \"first_run_ms\": %.3f, \"median_ms\": %.4f, "
@@ -599,8 +599,9 @@ static int bench_one(const bench_args *a)
     } else {
         printf("model      %s\n", name);
         printf("device     %s: %s\n", mcl_session_device(s), mcl_session_device_name(s));
-        if (pointwise) printf("pointwise  %s\n", pointwise);
-        if (pointwise) printf("precision  %s\n", mcl_cli_precision_name(mcl_session_precision(s)));
+        if (pointwise)
+            printf("pointwise  %s\nprecision  %s\n", pointwise,
+                   mcl_cli_precision_name(mcl_session_precision(s)));
         printf("network    %.1f M multiply-adds, %.2f M parameters\n",
                (double)mcl_model_madds(m) / 1e6, (double)mcl_model_params(m) / 1e6);
         printf("init       %.2f ms (load %.2f + session %.2f), first run %.2f ms\n",

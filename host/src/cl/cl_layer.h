@@ -287,6 +287,12 @@ mcl_status mcl_cl_prepare_conv2d(mcl_cl_backend *b, const mcl_graph *g, const mc
 mcl_status mcl_cl_prepare_conv2d_codes(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                        mcl_cl_layer *L, cl_mem codes, cl_mem values,
                                        int codes_h, int codes_w, mcl_error *err);
+/* Whether dwconv2d may take two output rows per work-item (RY = 2) for p, for the heuristic
+ * and the tuner alike: only where the rows share input rows (stride 1) of a kernel up to 3x3.
+ * Intel's CPU compiler (2026.2) cannot unroll the two-row tile of a 3x3 stride-2 dilation-2
+ * or a 5x5 kernel ("loop not unrolled", and 45 s to compile the 5x5 one), and no network we
+ * run has a use for them. */
+int mcl_cl_dw_two_rows_ok(const mcl_conv_params *p);
 mcl_status mcl_cl_prepare_dwconv(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,
                                  mcl_cl_layer *L, mcl_error *err);
 mcl_status mcl_cl_prepare_avgpool(mcl_cl_backend *b, const mcl_graph *g, const mcl_op *op,

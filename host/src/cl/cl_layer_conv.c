@@ -482,6 +482,11 @@ static int dw_tile(const mcl_cl_backend *b, const mcl_conv_params *p, int walk)
  * rows: 4 input rows instead of 6) and the image has rows to spare for the work-group count
  * (one tile per item) or at least two rows (walking: 7x7x960 measured 6-14% faster with 2),
  * else 1.  Set MOBILECL_DW_ROWS=1 to compare. */
+int mcl_cl_dw_two_rows_ok(const mcl_conv_params *p)
+{
+    return p->out_h >= 2 && p->stride_h == 1 && p->kernel_h <= 3;
+}
+
 static int dw_rows(const mcl_cl_backend *b, const mcl_conv_params *p, int walk)
 {
     const char *env = getenv("MOBILECL_DW_ROWS");
@@ -491,9 +496,8 @@ static int dw_rows(const mcl_cl_backend *b, const mcl_conv_params *p, int walk)
      * layers with dilation 2 (0.78-0.94x of 1 row on PoCL). */
     const int min_rows = walk ? 2 : b->is_cpu ? 8 : 56;
     const int dilated_ok = walk && b->is_cpu;
-    /* Up to 3x3: see cl_tune.c's dw_two_rows_ok. */
-    return p->stride_h == 1 && (p->dilation_h == 1 || dilated_ok) && p->kernel_h > 1 &&
-                   p->kernel_h <= 3 && p->out_h >= min_rows
+    return mcl_cl_dw_two_rows_ok(p) && (p->dilation_h == 1 || dilated_ok) &&
+                   p->kernel_h > 1 && p->out_h >= min_rows
                ? 2
                : 1;
 }

@@ -166,15 +166,6 @@ static int same_choice(const mcl_cl_choice *a, const mcl_cl_choice *b)
     return a->tile == b->tile && a->rows == b->rows && a->wg == b->wg;
 }
 
-/* Two output rows per work-item only where they share input rows (stride 1) of a kernel up
- * to 3x3: Intel's CPU compiler (2026.2) cannot unroll the tile of a 3x3 stride-2 dilation-2
- * or a 5x5 kernel over two rows ("loop not unrolled", and 45 s to compile the 5x5 one), and
- * no network we run has a use for them. */
-static int dw_two_rows_ok(const mcl_conv_params *p)
-{
-    return p->out_h >= 2 && p->stride_h == 1 && p->kernel_h <= 3;
-}
-
 /* The variants (tile, rows) worth trying for op i besides the heuristic's; returns how many
  * were written to v (at most 14). */
 static int variants(const mcl_cl_backend *b, const mcl_graph *g, int i, const char *kernel,
@@ -202,7 +193,7 @@ static int variants(const mcl_cl_backend *b, const mcl_graph *g, int i, const ch
                 (tx - 1) * p->stride_w + (p->kernel_w - 1) * p->dilation_w + 1 > 24)
                 continue;
             v[n++] = (mcl_cl_choice){tx, 1, 0};
-            if (dw_two_rows_ok(p)) v[n++] = (mcl_cl_choice){tx, 2, 0};
+            if (mcl_cl_dw_two_rows_ok(p)) v[n++] = (mcl_cl_choice){tx, 2, 0};
         }
         /* Row-walking work-items (rows + MCL_DW_WALK) with the two usual tiles. */
         for (int k = 0; k < 2 && n < 14; k++) {
@@ -211,7 +202,7 @@ static int variants(const mcl_cl_backend *b, const mcl_graph *g, int i, const ch
                 (tx - 1) * p->stride_w + (p->kernel_w - 1) * p->dilation_w + 1 > 24)
                 continue;
             v[n++] = (mcl_cl_choice){tx, 1 + MCL_DW_WALK, 0};
-            if (dw_two_rows_ok(p)) v[n++] = (mcl_cl_choice){tx, 2 + MCL_DW_WALK, 0};
+            if (mcl_cl_dw_two_rows_ok(p)) v[n++] = (mcl_cl_choice){tx, 2 + MCL_DW_WALK, 0};
         }
     }
     return n;
